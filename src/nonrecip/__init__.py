@@ -1,0 +1,46 @@
+"""nonrecip: nonreciprocal charge transport in wires with balanced sources and drains.
+
+Implements the paper in ``shared/paper`` three ways — the classical master
+equation of right- and left-movers (exact solve and Monte Carlo), the
+resistive circuit, and the quantum NEGF wire with self-consistent source and
+drain baths — all on one shared :class:`Wire` model.
+
+>>> from nonrecip import Wire, ClassicalParams, solve_classical
+>>> res = solve_classical(Wire.from_spec("dimers", n=10), ClassicalParams(p=0.9, Ig=0.05, drho=0.1))
+>>> res.delta_I > 0
+True
+"""
+
+from .deterministic import solve_circuit, solve_classical
+from .results import CircuitState, ClassicalState, Estimate, EstimateArray, Result
+from .wire import (
+    Bias,
+    CircuitParams,
+    ClassicalParams,
+    ConvergenceError,
+    NonrecipError,
+    ParameterError,
+    QuantumParams,
+    Wire,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Wire",
+    "Bias",
+    "ClassicalParams",
+    "CircuitParams",
+    "QuantumParams",
+    "NonrecipError",
+    "ParameterError",
+    "ConvergenceError",
+    "Result",
+    "Estimate",
+    "EstimateArray",
+    "ClassicalState",
+    "CircuitState",
+    "solve_classical",
+    "solve_circuit",
+    "__version__",
+]

@@ -1,0 +1,61 @@
+"""The ``nonrecip`` command line: a thin typer layer over the Python API.
+
+Each command module registers itself on the apps of :mod:`._app`; heavy
+modules (numba, scipy, matplotlib) are imported inside the commands so that
+``nonrecip --help`` answers fast. :func:`main` turns every input error into
+one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ._app import app
+from . import solve  # noqa: F401  (registers `nonrecip solve classical|circuit`)
+
+__all__ = ["app", "main"]
+
+
+def _fail(msg: str, code: int) -> int:
+    msg = " ".join(str(msg).split())  # one line
+    print(f"nonrecip: error: {msg}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``nonrecip`` console script; returns the exit code."""
+    import typer
+
+    try:  # typer >= 0.26 vendors click as typer._click
+        from typer._click import exceptions as cex
+    except ImportError:  # pragma: no cover - older typer on plain click
+        from click import exceptions as cex
+
+    from ..wire import NonrecipError, ParameterError
+
+    no_args = getattr(cex, "NoArgsIsHelpError", ())
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        rv = app(args=args, prog_name="nonrecip", standalone_mode=False)
+    except no_args as e:  # bare group: help was printed
+        if e.ctx is not None:
+            print(e.ctx.get_help(), file=sys.stderr)
+        return 2
+    except typer.Exit as e:
+        return int(e.exit_code or 0)
+    except typer.Abort:
+        return _fail("aborted", 130)
+    except cex.UsageError as e:
+        return _fail(e.format_message(), 2)
+    except ParameterError as e:
+        return _fail(str(e), 2)
+    except NonrecipError as e:
+        return _fail(str(e), 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted; whatever was checkpointed is kept", 130)
+    return int(rv) if isinstance(rv, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,17 +1,24 @@
 """The ``nonrecip`` command line: a thin typer layer over the Python API.
 
-Each command module registers itself on the apps of :mod:`._app`; heavy
-modules (numba, scipy, matplotlib) are imported inside the commands so that
+Each public module of this package (``solve``, ``simulate``, ``figure``...)
+registers its commands on the apps of :mod:`._app` when imported; all of them
+are imported here, so adding a command is adding a file. Heavy modules
+(numba, scipy, matplotlib) are imported inside the commands so that
 ``nonrecip --help`` answers fast. :func:`main` turns every input error into
 one line on stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 
 from ._app import app
-from . import solve  # noqa: F401  (registers `nonrecip solve classical|circuit`)
+
+for _m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    if not _m.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_m.name}")  # registers its commands
 
 __all__ = ["app", "main"]
 

@@ -1,0 +1,14 @@
+"""Closed forms of the paper, one function per equation number.
+
+Every function is pure numpy and imports nothing from
+:mod:`nonrecip.deterministic`: the closed forms are checked against the exact
+solvers, never derived from them. Each docstring states the equation, its
+regime and whether it is exact or approximate (see SPEC section 2).
+"""
+
+from .classical import *  # noqa: F401,F403
+from .circuit import *  # noqa: F401,F403
+from . import classical as _classical
+from . import circuit as _circuit
+
+__all__ = [*_classical.__all__, *_circuit.__all__]

@@ -1,0 +1,63 @@
+"""``nonrecip validate``: run the registered checks, print the table, write a report."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ._app import app
+from ._common import JsonOpt, info
+
+
+@app.command("validate")
+def validate_cmd(
+    quick: Annotated[bool, typer.Option(
+        "--quick/--full",
+        help="--quick: small Monte Carlo budgets, well under a minute (default); "
+             "--full: tight Monte Carlo error bars and more sizes.")] = True,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Write the report to FILE: .md, .csv, .json or .html (by extension).")] = None,
+    json: JsonOpt = False,
+    select: Annotated[Optional[list[str]], typer.Option(
+        "--select", help="Only checks whose id matches this glob (repeatable), e.g. 'classical.*'.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Base seed of the Monte Carlo checks.")] = 0,
+    rows: Annotated[bool, typer.Option("--rows", help="Show every comparison, not one line per check.")] = False,
+    failed_only: Annotated[bool, typer.Option("--failed-only", help="Show only the failed comparisons.")] = False,
+    list_checks: Annotated[bool, typer.Option("--list", help="List the registered checks and exit.")] = False,
+) -> None:
+    """Check every model against the paper's closed forms and each other.
+
+    Exit code 0 when every check passes, 1 when any fails.
+    """
+    from ..validate import all_checks, run_checks
+    from ..validate.report import print_table, summary, to_json, write_report
+    from ..wire import ParameterError
+
+    level = "quick" if quick else "full"
+    if out is not None and out.suffix.lower() not in (".md", ".csv", ".json", ".html"):
+        raise ParameterError("out", str(out), "the report extension must be .md, .csv, .json or .html")
+    if list_checks:
+        for cid, c in all_checks().items():
+            print(f"{cid:32s} [{','.join(c.levels)}] {c.equation}: {c.doc}")
+        return
+    t0 = time.perf_counter()
+
+    def progress(cid: str, sec: float) -> None:
+        info(f"  {cid:32s} {sec:6.2f} s")
+
+    df = run_checks(level, select=select, seed=seed, progress=progress)
+    info(f"ran in {time.perf_counter() - t0:.1f} s")
+    if out is not None:
+        write_report(df, out)
+        info(f"wrote {out}")
+    if json:
+        sys.stdout.write(to_json(df) + "\n")
+        sys.stdout.flush()
+    else:
+        print_table(df, rows=rows, failed_only=failed_only)
+    if not summary(df)["passed"]:
+        raise typer.Exit(code=1)

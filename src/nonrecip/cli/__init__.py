@@ -45,9 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         rv = app(args=args, prog_name="nonrecip", standalone_mode=False)
-    except no_args as e:  # bare group: help was printed
-        if e.ctx is not None:
-            print(e.ctx.get_help(), file=sys.stderr)
+    except no_args as e:  # bare group: show the help once
+        # building the error already called ctx.get_help(), which in typer's
+        # rich mode prints the help itself and returns ""; calling it again
+        # printed the help twice. Print only what it returned, if anything.
+        msg = e.format_message()
+        if msg:
+            print(msg, file=sys.stderr)
         return 2
     except typer.Exit as e:
         return int(e.exit_code or 0)

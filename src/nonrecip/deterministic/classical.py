@@ -48,7 +48,6 @@ as SPEC writes them, solved densely (the test oracle for small ``N``).
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import solve_banded
 
 from ..results import ClassicalState, Result
 from ..wire import Bias, ClassicalParams, ParameterError, Wire
@@ -79,6 +78,8 @@ def flux_solve(m: np.ndarray, s: np.ndarray, inj_left: np.ndarray, inj_right: np
     x_plus, x_minus : ndarray, shape (N, K)
         ``m(l) rho+(l)`` and ``m(l) rho-(l)`` for each right-hand side.
     """
+    from scipy.linalg import solve_banded  # lazy: only this check solver needs scipy
+
     n = m.shape[0]
     k = inj_left.shape[0]
     t = 1.0 / (2.0 - m)

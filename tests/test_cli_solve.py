@@ -67,6 +67,12 @@ def test_default_table(cli):
     assert "I_in" in r.out and "delta_I" in r.out and "0.075" in r.out   # Eq. 6: (0.2 - 0.05)/2
     r = ok(cli("solve", "classical", "--layout", "dimers", "--n", "200"))
     assert "omitted" in r.out
+    # piped output: every per-site value printed whole (10 significant digits), none cut to '0.23…'
+    r = ok(cli("solve", "classical", "--layout", ".SPDDSPS.", "--p", "0.001", "--ig", "0.3"))
+    st = steady_state(Wire(".SPDDSPS."), ClassicalParams(p=0.001, Ig=0.3, drho=0.1, rho0=1.0))
+    assert "\u2026" not in r.out
+    for v in (*st.J, *st.rho_plus, *st.rho_minus):
+        assert f"{v:.10g}" in r.out
 
 
 @pytest.mark.parametrize("model,args", [

@@ -209,8 +209,9 @@ class CircuitState(State):
     heat : ndarray, shape (N-1,)
         Joule heat per segment ``J**2 R/(N-1)`` (Eq. D3).
     heat_bulk : float
-        Mean Joule heat per segment over the bulk segments ``2..N-2``
-        (the average of Eq. D4; all segments when N = 4... see circuit docs).
+        Eq. D4's quantity ``(h(l-1,l) + h(l,l+1))/2``, the heat around a
+        bulk node, averaged over the nodes ``l = 2..N-1`` (for ``dimers``
+        every node gives the same value, Eq. D4 itself).
     I_in, I_out : float
         Current entering at site 1 and leaving at site N.
     """

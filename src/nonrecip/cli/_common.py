@@ -55,13 +55,15 @@ def print_result(result, *, max_rows: int = 64) -> None:
     from ..results import EstimateArray
 
     console = Console(highlight=False)
+    if not console.is_terminal:  # a pipe or file: never squeeze numbers into '0.23750…'
+        console = Console(highlight=False, width=4096)
     params = ", ".join(f"{k}={_fmt(v)}" for k, v in result.parameters.items())
     console.print(f"[bold]{result.model}[/bold]  {params}")
     fields = [f.name for f in dataclasses.fields(result.forward)]
     scal = Table(title="boundary currents and scalars")
     scal.add_column("quantity")
-    scal.add_column("forward", justify="right")
-    scal.add_column("reverse", justify="right")
+    scal.add_column("forward", justify="right", overflow="fold")
+    scal.add_column("reverse", justify="right", overflow="fold")
     arrays = []
     for name in fields:
         fv, rv = getattr(result.forward, name), getattr(result.reverse, name)
@@ -82,7 +84,7 @@ def print_result(result, *, max_rows: int = 64) -> None:
     tab.add_column("site", justify="center")
     for name in arrays:
         for bias in ("fwd", "rev"):
-            tab.add_column(f"{name} {bias}", justify="right")
+            tab.add_column(f"{name} {bias}", justify="right", overflow="fold")  # narrow terminal: wrap digits, never cut
     for i in range(n):
         row = [str(i + 1), result.wire.layout[i]]
         for name in arrays:

@@ -11,7 +11,7 @@ drain baths — all on one shared :class:`Wire` model.
 True
 """
 
-from .deterministic import solve_circuit, solve_classical
+from .deterministic import QuantumState, solve_circuit, solve_classical, solve_quantum
 from .results import CircuitState, ClassicalState, Estimate, EstimateArray, Result
 from .wire import (
     Bias,
@@ -42,5 +42,7 @@ __all__ = [
     "CircuitState",
     "solve_classical",
     "solve_circuit",
+    "solve_quantum",
+    "QuantumState",
     "__version__",
 ]

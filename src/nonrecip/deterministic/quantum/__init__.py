@@ -6,12 +6,19 @@ probe baths (Sec. III, App. B, App. C1; SPEC section 4).
 * :mod:`.linear` — linear response at ``T = 0``: a dense oracle and the
   direct ``O(N)`` structured solver;
 * :mod:`.nonlinear`, :mod:`.cubic` — beyond linear response.
+
+:func:`solve_quantum` is the one entry point.
 """
 
+from __future__ import annotations
+
+from ...results import Result
+from ...wire import ParameterError, QuantumParams, Wire
 from .greens import bath_couplings, broadening, green_dense, self_energy, transmission_dense
 from .state import QuantumState
 
 __all__ = [
+    "solve_quantum",
     "QuantumState",
     "bath_couplings",
     "self_energy",
@@ -19,3 +26,86 @@ __all__ = [
     "green_dense",
     "transmission_dense",
 ]
+
+RESPONSES = ("linear", "nonlinear", "cubic")
+METHODS = ("auto", "fast", "dense")
+
+
+def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear",
+                  method: str = "auto") -> Result:
+    """Steady state of the quantum wire under forward and reverse bias.
+
+    Units ``gamma_o = e = hbar = 1`` (SPEC section 4). The S, D and P baths
+    have their potentials fixed self-consistently so that every S injects
+    ``Ig``, every D draws ``Ig`` and every P carries no current.
+
+    Parameters
+    ----------
+    wire : Wire
+        Any layout.
+    params : QuantumParams
+        ``gamma``, ``mubar``, ``dmu``, ``Ig``, ``gamma_contact``,
+        ``temperature``.
+    response : {"linear", "nonlinear", "cubic"}
+        ``"linear"``: linear response at ``T = 0`` (Eq. B26 to first order;
+        needs ``temperature = 0``). ``"nonlinear"``: the full
+        Landauer-Buttiker currents with Fermi functions at ``temperature``,
+        solved by Newton (:mod:`.nonlinear`). ``"cubic"``: the paper's
+        third-order expansion, Eq. B35 (:mod:`.cubic`).
+    method : {"auto", "fast", "dense"}
+        For ``response="linear"``: ``"fast"`` is the direct ``O(N)`` solver
+        (also ``"auto"``), ``"dense"`` the ``O(N^3)`` oracle. Other responses
+        accept only ``"auto"``.
+
+    Returns
+    -------
+    Result
+        ``model="quantum"``, :class:`QuantumState` ``forward`` / ``reverse``,
+        ``delta_I = |I_1(reverse)| - |I_1(forward)|``; ``extra`` records
+        ``response`` and ``method``.
+
+    Raises
+    ------
+    ParameterError
+        Bad input, a bath potential pushed out of the band ``(-2, 2)``, or a
+        layout with no path for the prescribed currents.
+    ConvergenceError
+        A nonlinear solve that did not converge (the message gives the residual).
+
+    Examples
+    --------
+    >>> from nonrecip import Wire, QuantumParams, solve_quantum
+    >>> p = QuantumParams.from_ig_ratio(0.3, gamma=0.5, mubar=1.0, dmu=0.1)
+    >>> res = solve_quantum(Wire(".SD."), p)
+    >>> round(res.forward.mu[1] - 1.0, 10)    # 53/720 (Eq. B31)
+    0.0736111111
+    >>> round(res.delta_I / p.Ig, 10)          # 2/9 (Eq. B33)
+    0.2222222222
+    """
+    if not isinstance(wire, Wire):
+        raise ParameterError("wire", wire, "must be a nonrecip.Wire")
+    if not isinstance(params, QuantumParams):
+        raise ParameterError("params", params, "must be a nonrecip.QuantumParams")
+    if response not in RESPONSES:
+        raise ParameterError("response", response, f"must be one of {', '.join(RESPONSES)}")
+    if method not in METHODS:
+        raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
+    if response == "linear":
+        from .linear import solve_linear
+
+        fwd, rev = solve_linear(wire, params, method)
+        used = "fast" if method == "auto" else method
+    else:
+        if method != "auto":
+            raise ParameterError("method", method,
+                                 f"only 'auto' is available for response={response!r} ('fast'/'dense' are linear-response solvers)")
+        if response == "nonlinear":
+            from .nonlinear import solve_nonlinear
+
+            fwd, rev = solve_nonlinear(wire, params)
+        else:
+            from .cubic import solve_cubic
+
+            fwd, rev = solve_cubic(wire, params)
+        used = "auto"
+    return Result.from_states("quantum", wire, params, fwd, rev, response=response, method=used)

@@ -1,0 +1,401 @@
+r"""Linear response of the quantum wire at ``T = 0`` (App. B2, B4; SPEC section 4).
+
+The problem
+-----------
+With ``x_l = mu_l - mubar`` the bath currents are (Eq. B26 truncated at n = 1)
+
+    I_l = (1/2pi) sum_l' T_ll' (x_l - x_l'),      T_ll' = |G_ll'|^2 Gam_l Gam_l'
+
+at ``w = mubar``. The reservoirs fix ``x_1 = +-dmu/2`` and ``x_N = -+dmu/2``;
+every S, D and P bath has its potential set so that ``I_l = +Ig, -Ig, 0``.
+Solving this "probe system" is what this module does, two ways:
+
+* :func:`solve_linear_dense` — the oracle, exactly as written: a dense
+  ``G = Z^{-1}`` (``O(N^3)``), the ``N x N`` matrix ``T``, a dense LU solve of
+  ``[diag(sum_l' T_ll') - T]_UU x_U = 2 pi I_U + T_UK x_K`` with one step of
+  iterative refinement, ``J`` from Eq. B19 with ``F_ll'``, ``delta n`` from
+  Eq. B50 and ``h`` from Eq. B52 as sums.
+* :func:`solve_linear_fast` — the direct ``O(N)`` solver below.
+
+The direct O(N) solver
+----------------------
+``Z = w - H - Sigma`` is tridiagonal, so ``G`` is semiseparable: for
+``j < l``, ``G_jl = G_ll prod_{k=j}^{l-1} (-s^L_{k+1})`` with ``s^L`` the
+self-energy of the part of the wire left of a site (a continued fraction,
+``s^L_{l+1} = 1/(Z_ll - s^L_l)``), and likewise from the right. Hence, with
+``gamL_l = -2 Im s^L_l = sum_{j<l} Gam_j |G_jl|^2/|G_ll|^2`` (Ward identity
+B20 split into its left and right halves),
+
+    I_l = Gam_l |G_ll|^2/2pi [gamL_l (x_l - a_{l-1}) + gamR_l (x_l - b_l)],
+
+where ``a_{l-1}`` is the *weighted mean* potential of the baths left of
+``l`` (weights ``Gam_j |G_jl|^2``) and ``b_l`` that of the baths right of
+``l``. The means obey convex updates,
+``a_l = (gamL_l a_{l-1} + Gam_l x_l)/(gamL_l + Gam_l)``, and the bond current
+is ``J_l = K_l (a_l - b_l)`` with a positive conductance ``K_l`` (the total
+transmission across the cut, ``/2pi``): the wire becomes a chain of two-port
+scatterers carrying a right stream ``a`` and a left stream ``b``, exactly
+like the classical model. Current conservation gives every bond current as
+``J_l = I_1 + Q_l`` (``Q_l`` the prescribed injection up to ``l``), and
+across bath ``l`` the right stream drops by
+
+    a_l - a_{l-1} = tau_l I_l - rho_l J_{l-1},
+    tau_l = 2pi |G_ll|^{-2} / ((gamL_l + Gam_l) S_l),  rho_l = tau_l Gam_l / gamL_l,
+
+``S_l = Gam_l + gamL_l + gamR_l``. Summing the drops from ``a_1 = x_1`` to
+``a_{N-1} = x_N + J_{N-1}/K_{N-1}`` gives ``I_1`` in closed form,
+
+    I_1 = [x_1 - x_N + sum_l (tau_l I_l - rho_l Q_{l-1}) - Q_{N-1}/K_{N-1}]
+          / [sum_l rho_l + 1/K_{N-1}],
+
+a series of positive resistances, and the potentials follow by cumulative
+sums. Two ``O(N)`` sweeps for the structure (shared by both biases), one
+for each bias; no iteration, no matrix, no exponentially growing generator.
+
+Why it keeps its digits
+-----------------------
+The probe matrix is a Laplacian in disguise (``cond ~ (N/l_c)^2``) because
+its diagonal is a row sum that nearly cancels its off-diagonal part; any
+method that forms it and eliminates loses ``~2 log10(N/l_c)`` digits. Here
+nothing is ever subtracted that could cancel: the continued fractions are
+carried as ``(Re s, gam)`` with the broadenings updated as sums of positive
+numbers (``gam^L_{l+1} = (Gam_l + gam^L_l)/|Z_ll - s^L_l|^2``), ``Im`` of
+every denominator is such a positive sum, ``tau``, ``rho`` and ``K`` are
+products and quotients of positive numbers, the continued fractions
+contract their own rounding errors (``|s|^2 <= 1``), and the only long sums
+(the total resistance, the drive, the potential profile) are compensated.
+Each quantity therefore carries ``O(1)`` ulps, independent of ``N``: the
+currents come out to a few ``1e-16`` relative at ``N = 10^6`` (see the
+benchmark), the potentials to a few ulps of ``dmu``.
+
+The density deviation of Eq. B50 (factor inside the sum) is identically
+``delta n_l = -I_l / Gam_l`` (compare the sum with ``I_l``), so its fast
+value is exact; the heat current of Eq. B52 comes from running weighted
+variances (sums of non-negative terms).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...wire import DRAIN, FREE, SOURCE, Bias, ParameterError, QuantumParams, Wire
+from .greens import bath_couplings, broadening, check_in_band, green_dense, self_energy, transmission_dense
+from .state import QuantumState
+
+__all__ = [
+    "LinearStructure",
+    "linear_structure",
+    "probe_targets",
+    "bath_currents_fast",
+    "bath_currents_dense",
+    "solve_linear_fast",
+    "solve_linear_dense",
+    "solve_linear",
+    "check_potentials",
+]
+
+TWO_PI = 2.0 * math.pi
+
+
+# --------------------------------------------------------------------------
+# the problem: couplings, which baths are solved for, their targets
+# --------------------------------------------------------------------------
+def probe_targets(wire: Wire, params: QuantumParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Couplings, the mask of self-consistent baths and their target currents.
+
+    Returns
+    -------
+    gammas : ndarray, shape (N,)
+        ``gamma_l`` (:func:`~.greens.bath_couplings`).
+    unknown : ndarray of bool, shape (N,)
+        S, D and P sites that have a bath (``gamma > 0``); their potentials
+        are solved for.
+    target : ndarray, shape (N,)
+        ``+Ig`` at S, ``-Ig`` at D, 0 elsewhere.
+
+    Raises
+    ------
+    ParameterError
+        ``gamma = 0`` while the layout has S or D sites and ``Ig > 0``: a
+        bath with zero coupling cannot carry ``Ig`` (no path for current).
+    """
+    if not isinstance(wire, Wire):
+        raise ParameterError("wire", wire, "must be a nonrecip.Wire")
+    if not isinstance(params, QuantumParams):
+        raise ParameterError("params", params, "must be a nonrecip.QuantumParams")
+    gammas = bath_couplings(wire, params)
+    kinds = wire.kinds
+    sd = (kinds == SOURCE) | (kinds == DRAIN)
+    if params.gamma == 0.0 and params.Ig > 0.0 and sd.any():
+        raise ParameterError(
+            "gamma", params.gamma,
+            f"must be > 0 when the layout has S or D sites and Ig = {params.Ig:g} > 0: a bath with "
+            "zero coupling cannot inject or draw Ig (no path for current)")
+    unknown = (kinds != FREE) & (gammas > 0.0)
+    unknown[0] = unknown[-1] = False
+    target = np.where(unknown, params.Ig * wire.injection, 0.0)
+    return gammas, unknown, target
+
+
+def _check_mubar(mubar: float) -> float:
+    return float(check_in_band(mubar, "mubar"))
+
+
+def check_potentials(mu: np.ndarray, params: QuantumParams, bias: Bias | None = None) -> None:
+    """``ParameterError`` if a bath potential left the band ``(-2, 2)``.
+
+    Outside the band a bath has no states, so neither the linear response
+    nor the Landauer-Buttiker currents make sense there.
+    """
+    bad = np.flatnonzero(np.isfinite(mu) & (np.abs(mu) >= 2.0))
+    if bad.size:
+        l = int(bad[np.argmax(np.abs(mu[bad]))])
+        end = l in (0, len(mu) - 1)
+        name, value = ("dmu", params.dmu) if end or params.Ig == 0.0 else ("Ig", params.Ig)
+        raise ParameterError(
+            name, value,
+            f"pushes the bath potential mu_{l + 1} = {mu[l]:.6g} outside the band (-2, 2)"
+            f"{'' if bias is None else ' under ' + Bias(bias).value + ' bias'} "
+            f"(mubar = {params.mubar:g}, dmu = {params.dmu:g}, Ig = {params.Ig:g}); reduce Ig or dmu")
+
+
+# --------------------------------------------------------------------------
+# the O(N) structure
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LinearStructure:
+    """What the ``O(N)`` solver needs of ``G(mubar)``; every array ``(N,)`` float.
+
+    Attributes
+    ----------
+    mubar : float
+    gam : bath broadenings ``Gam_l(mubar)``.
+    gamL, gamR : broadenings of the wire left / right of ``l`` seen at ``l``
+        (``-2 Im s^L_l``, ``-2 Im s^R_l``).
+    fL, fR : ``|s^L_{l+1}|^2`` and ``|s^R_{l-1}|^2``: decay of a weight per step.
+    den2 : ``|G_ll|^{-2}``.
+    """
+
+    mubar: float
+    gam: np.ndarray
+    gamL: np.ndarray
+    gamR: np.ndarray
+    fL: np.ndarray
+    fR: np.ndarray
+    den2: np.ndarray
+
+    @property
+    def G_abs2(self) -> np.ndarray:  # noqa: N802
+        """``|G_ll(mubar)|^2``, shape ``(N,)``."""
+        return 1.0 / self.den2
+
+    @property
+    def ldos(self) -> np.ndarray:
+        """``-2 Im G_ll = |G_ll|^2 (Gam_l + gamL_l + gamR_l)`` (Ward identity B20)."""
+        return (self.gam + self.gamL + self.gamR) / self.den2
+
+    @property
+    def bond_conductance(self) -> np.ndarray:
+        """``K_l = |G_ll|^2 (gamL_l + Gam_l) gamR_l / 2pi`` for bonds ``l -> l+1``, shape ``(N-1,)``.
+
+        ``2 pi K_l`` is the total transmission from the baths at sites
+        ``<= l`` to those at sites ``> l``.
+        """
+        return ((self.gamL + self.gam) * self.gamR / (TWO_PI * self.den2))[:-1]
+
+
+def linear_structure(mubar: float, gammas: np.ndarray) -> LinearStructure:
+    """Left/right continued fractions of ``Z = mubar - H - Sigma(mubar)``, ``O(N)``.
+
+    Parameters
+    ----------
+    mubar : float
+        Energy inside the band.
+    gammas : ndarray, shape (N,)
+        Bath couplings ``gamma_l``.
+    """
+    from ._kernels import structure_kernel
+
+    mubar = _check_mubar(mubar)
+    g2 = np.asarray(gammas, dtype=float) ** 2
+    n = g2.shape[0]
+    # Z_ll = mubar - Sigma_l(mubar): Re = mubar (1 - g^2/2), Im = Gam_l / 2 (Eq. B14)
+    re_z = mubar * (1.0 - 0.5 * g2)
+    gam = g2 * math.sqrt(4.0 - mubar * mubar)
+    out = [np.empty(n) for _ in range(7)]
+    reL, gamL, fL, reR, gamR, fR, den2 = out
+    structure_kernel(np.ascontiguousarray(re_z), gam, reL, gamL, fL, reR, gamR, fR, den2)
+    return LinearStructure(mubar, gam, gamL, gamR, fL, fR, den2)
+
+
+def bath_currents_fast(mubar: float, gammas: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Linear-response bath currents ``I_l = (1/2pi) sum_l' T_ll'(mubar) (mu_l - mu_l')``, ``O(N)``.
+
+    Parameters
+    ----------
+    mubar : float
+    gammas : ndarray, shape (N,)
+    mu : ndarray, shape (N,)
+        Bath potentials (ignored where ``gamma_l = 0``).
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        Current from each bath into the wire; NaN where there is no bath.
+    """
+    from ._kernels import apply_kernel
+
+    st = linear_structure(mubar, gammas)
+    has = np.asarray(gammas) > 0
+    x = np.where(has, np.asarray(mu, dtype=float) - st.mubar, 0.0)
+    out = np.empty_like(x)
+    apply_kernel(st.gam, st.gamL, st.fL, st.gamR, st.fR, st.den2, has, x, out)
+    return out
+
+
+def bath_currents_dense(mubar: float, gammas: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """The same currents from the dense transmission matrix (``O(N^3)``, oracle)."""
+    T = transmission_dense(mubar, gammas)
+    has = np.asarray(gammas) > 0
+    x = np.where(has, np.asarray(mu, dtype=float) - mubar, 0.0)
+    I = (T * (x[:, None] - x[None, :])).sum(axis=1) / TWO_PI
+    return np.where(has, I, np.nan)
+
+
+# --------------------------------------------------------------------------
+# the fast solver
+# --------------------------------------------------------------------------
+def _reservoirs(params: QuantumParams, bias: Bias) -> tuple[float, float]:
+    s = bias.sign
+    return s * params.dmu / 2.0, -s * params.dmu / 2.0
+
+
+def solve_linear_fast(wire: Wire, params: QuantumParams) -> tuple[QuantumState, QuantumState]:
+    """Linear response at ``T = 0``, forward and reverse, by the direct ``O(N)`` solver.
+
+    See the module docstring for the algorithm and why it keeps its digits.
+
+    Parameters
+    ----------
+    wire : Wire
+        Any layout.
+    params : QuantumParams
+        ``gamma``, ``mubar``, ``dmu``, ``Ig``, ``gamma_contact``
+        (``temperature`` must be 0).
+
+    Returns
+    -------
+    forward, reverse : QuantumState
+        ``mu``, ``I`` (bath currents: the targets at S/D/P, ``I_1``, ``I_N``),
+        ``J`` (by continuity, ``J_l = I_1 + Q_l``), ``dn`` (Eq. B50) and ``h``
+        (Eq. B52) at every bath; NaN on free sites.
+    """
+    from ._kernels import finish_kernel, heat_kernel, solve_kernel
+
+    gammas, unknown, target = probe_targets(wire, params)
+    _check_temperature(params)
+    st = linear_structure(params.mubar, gammas)
+    n = wire.N
+    has = gammas > 0
+    h = params.dmu / 2.0
+    x1 = np.array([h, -h])          # forward, reverse
+    x = np.zeros((2, n))
+    J = np.empty((2, n - 1))
+    I1 = np.empty(2)
+    solve_kernel(st.gam, st.gamL, st.gamR, st.den2, unknown, target, x1, -x1, I1, x, J)
+    heat = np.empty((2, n))
+    heat_kernel(st.gam, st.gamL, st.fL, st.gamR, st.fR, st.den2, has, x, heat)
+    mu, I, dn = np.empty((2, n)), np.empty((2, n)), np.empty((2, n))
+    worst = finish_kernel(st.mubar, st.gam, has, target, I1, x, J, mu, I, dn)
+    if worst >= 0:
+        k = worst // n
+        check_potentials(mu[k], params, (Bias.FORWARD, Bias.REVERSE)[k])
+    fwd, rev = (QuantumState(I_1=float(I[k, 0]), I_N=float(I[k, -1]), J=J[k], mu=mu[k], I=I[k],
+                             dn=dn[k], h=heat[k]) for k in range(2))
+    return fwd, rev
+
+
+def _state(params, bias, has, x, I, J, dn, h) -> QuantumState:
+    mu = np.where(has, params.mubar + x, np.nan)
+    check_potentials(mu, params, bias)
+    return QuantumState(I_1=float(I[0]), I_N=float(I[-1]), J=J, mu=mu, I=I, dn=np.where(has, dn, np.nan), h=h)
+
+
+def _check_temperature(params: QuantumParams) -> None:
+    if params.temperature != 0.0:
+        raise ParameterError(
+            "temperature", params.temperature,
+            "linear response is computed at T = 0; use response='nonlinear' for T > 0")
+
+
+# --------------------------------------------------------------------------
+# the dense oracle
+# --------------------------------------------------------------------------
+def solve_linear_dense(wire: Wire, params: QuantumParams) -> tuple[QuantumState, QuantumState]:
+    """Linear response at ``T = 0`` by dense linear algebra (the test oracle, ``O(N^3)``).
+
+    Everything as the paper writes it: ``G = Z^{-1}`` by a dense inverse,
+    ``T_ll'`` (Eq. B10), the probe system solved by LU with one step of
+    iterative refinement (the residual ``sum_l' T_ll' (x_l - x_l')`` is formed
+    from differences, so the refinement recovers the digits that the
+    Laplacian-like conditioning costs the LU), ``J_l`` from Eq. B19 with
+    ``F_ll'``, ``delta n_l`` from Eq. B50 (factor inside the sum) and ``h_l``
+    from Eq. B52. Use for ``N`` up to ~2000.
+
+    Returns
+    -------
+    forward, reverse : QuantumState
+    """
+    from scipy.linalg import lu_factor, lu_solve
+
+    gammas, unknown, target = probe_targets(wire, params)
+    _check_temperature(params)
+    mubar = _check_mubar(params.mubar)
+    n = wire.N
+    G = green_dense(mubar, gammas)
+    gam = broadening(mubar, gammas)
+    A2 = G.real**2 + G.imag**2
+    T = A2 * gam[:, None] * gam[None, :]
+    T = 0.5 * (T + T.T)
+    np.fill_diagonal(T, 0.0)
+    has = gammas > 0
+    U = np.flatnonzero(unknown)
+    K = np.array([0, n - 1])
+    M = np.diag(T[U].sum(axis=1)) - T[np.ix_(U, U)]
+    lu = lu_factor(M, check_finite=False) if U.size else None
+    # F_ll' of Eq. B19 (bonds l = 1..N-1): F = -2 Im(conj(G_ll') G_l+1,l') Gam_l'
+    F = -2.0 * np.imag(np.conj(G[:-1, :]) * G[1:, :]) * gam[None, :]
+
+    def currents(x):
+        return (T * (x[:, None] - x[None, :])).sum(axis=1) / TWO_PI
+
+    states = []
+    for bias in (Bias.FORWARD, Bias.REVERSE):
+        x = np.zeros(n)
+        x[K] = _reservoirs(params, bias)
+        if U.size:
+            b = TWO_PI * target[U] + T[np.ix_(U, K)] @ x[K]
+            x[U] = lu_solve(lu, b, check_finite=False)
+            r = TWO_PI * (target[U] - currents(x)[U])
+            x[U] += lu_solve(lu, r, check_finite=False)
+        if not np.all(np.isfinite(x)):
+            raise ParameterError("layout", wire.layout, "the probe equations are singular for these parameters")
+        I = np.where(has, currents(x), np.nan)
+        J = -(F @ x) / TWO_PI
+        dn = (A2 * gam[None, :] * (x[None, :] - x[:, None])).sum(axis=1) / TWO_PI
+        h = (T * (x[None, :] - x[:, None]) ** 2).sum(axis=1) / (2.0 * TWO_PI)
+        states.append(_state(params, bias, has, x, I, J, dn, np.where(has, h, np.nan)))
+    return states[0], states[1]
+
+
+def solve_linear(wire: Wire, params: QuantumParams, method: str = "auto") -> tuple[QuantumState, QuantumState]:
+    """Linear response at ``T = 0``: ``method`` ``"fast"`` (``O(N)``, the
+    default for ``"auto"``) or ``"dense"`` (``O(N^3)`` oracle)."""
+    if method in ("auto", "fast"):
+        return solve_linear_fast(wire, params)
+    if method == "dense":
+        return solve_linear_dense(wire, params)
+    raise ParameterError("method", method, "must be 'auto', 'fast' or 'dense'")

@@ -192,3 +192,34 @@ def test_continuum_discontinuities_of_Ig_over_2():
     a, _, st = lattice(N)
     assert st.rho_minus[0] - st.rho_minus[2] == pytest.approx(IG / 2, abs=20 * a)
     assert st.rho_plus[N - 3] - st.rho_plus[N - 1] == pytest.approx(IG / 2, abs=20 * a)
+
+
+# --- the equations package itself --------------------------------------------
+def test_equations_import_nothing_from_the_solvers():
+    # ARCHITECTURE: a closed form must not leak from (or into) the solver it checks
+    import ast
+    import pathlib
+
+    import nonrecip.paper.equations as pkg
+
+    for path in (pathlib.Path(pkg.__file__).parent / name for name in ("classical.py", "circuit.py", "__init__.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert "deterministic" not in (node.module or "") and "stochastic" not in (node.module or ""), path
+            elif isinstance(node, ast.Import):
+                assert all("deterministic" not in a.name for a in node.names), path
+
+
+def test_every_closed_form_says_its_equation_and_regime():
+    import re
+
+    from nonrecip.paper.equations import circuit, classical
+
+    for mod in (classical, circuit):
+        for name in mod.__all__:
+            f = getattr(mod, name)
+            if not callable(f):
+                continue
+            doc = f.__doc__ or ""
+            assert re.search(r"(Eq\.|Eqs\.|Fig\.)\s*[A-D]?\d", doc), name
+            assert re.search(r"exact|approximat|holds only|while the forward", doc, re.I), name

@@ -115,15 +115,17 @@ def d1_current(N, V, R, Ig, bias="forward"):
 
 
 def d1_delta_I(N, Ig):
-    """Nonreciprocity from D1: ``Ig (N-2)/(N-1)`` (-> ``Ig`` for ``L >> a``),
-    while the forward current keeps its sign (``V >= d1_v_reversal``)."""
+    """Nonreciprocity from Eq. D1: ``Ig (N-2)/(N-1)`` (-> ``Ig`` for ``L >> a``).
+
+    Exact only while the forward current keeps its sign
+    (``V >= d1_v_reversal``); beyond, the definition gives ``2 V/R``."""
     N = _n_dimers(N)
     return _scalar(np.asarray(Ig, dtype=float) * (N - 2) / (N - 1))
 
 
 def d1_v_reversal(N, R, Ig):
-    """``V`` at which the forward current of D1 changes sign:
-    ``R Ig (N-2) / (2 (N-1))``."""
+    """``V`` at which the forward current of Eq. D1 changes sign:
+    ``R Ig (N-2) / (2 (N-1))``. Exact."""
     N = _n_dimers(N)
     return _scalar(np.asarray(R, dtype=float) * np.asarray(Ig, dtype=float) * (N - 2) / (2.0 * (N - 1)))
 

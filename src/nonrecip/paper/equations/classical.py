@@ -161,7 +161,8 @@ def eq6_delta_I(p, Ig):
 
 def eq6_ig_reversal(p, drho):
     """``Ig`` at which the forward current of Eq. 6 / C23 changes sign:
-    ``drho / (1 - p)`` (``inf`` at ``p = 1``). ``eq6_delta_I`` holds below it."""
+    ``drho / (1 - p)`` (``inf`` at ``p = 1``). Exact (Eq. 6 is).
+    ``eq6_delta_I`` holds below it."""
     p = np.asarray(p, dtype=float)
     with np.errstate(divide="ignore"):
         return _scalar(np.asarray(drho, dtype=float) / (1.0 - p))
@@ -269,7 +270,8 @@ def eq8_delta_I(N, p, Ig):
 
 def eq8_ig_reversal(N, p, drho):
     """``Ig`` at which the forward current of Eq. 8 changes sign:
-    ``drho / ((1-p)(N/2-1))`` (``inf`` at ``p = 1``)."""
+    ``drho / ((1-p)(N/2-1))`` (``inf`` at ``p = 1``). Exact (Eq. 8 is).
+    ``eq8_delta_I`` holds below it."""
     N = _n_dimers(N)
     p = np.asarray(p, dtype=float)
     with np.errstate(divide="ignore"):
@@ -439,7 +441,9 @@ def a36_constant_C(L, lc, Ig, drho, bias="forward"):
     """The constant ``C = (drho + Ig/2) / (1 + L/l_c)`` of Eqs. A36-A44.
 
     It is the density difference ``rho+ - rho-`` across the wire in the
-    continuum limit.
+    continuum limit (approximate, like A36-A39); on the lattice the exact
+    difference is ``(drho + Ig/2) / (1 + (N-2)(1-p))`` (Eq. 7), i.e. ``C``
+    with ``L/l_c = (N-2)(1-p)``.
     """
     drho, _ = _bias(drho, 0.0, bias)
     return _scalar((drho + 0.5 * np.asarray(Ig, dtype=float)) / (1.0 + np.asarray(L, dtype=float) / lc))
@@ -600,8 +604,10 @@ def c23_current(p, Ig, drho, bias="forward"):
 
 
 def c23_delta_I(p, Ig):
-    """Nonreciprocity of the ``single`` layout from C23, ``2 (1-p) Ig / (3-2p)``;
-    same caveat as :func:`eq6_delta_I` (holds for ``Ig <= drho/(1-p)``)."""
+    """Nonreciprocity of the ``single`` layout from Eq. C23, ``2 (1-p) Ig / (3-2p)``.
+
+    Exact for any N only while the forward current keeps its sign,
+    ``Ig <= drho/(1-p)``; same caveat as :func:`eq6_delta_I`."""
     return eq6_delta_I(p, Ig)
 
 

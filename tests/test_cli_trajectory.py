@@ -133,3 +133,16 @@ def test_sigterm_writes_checkpoint_and_resume_matches(tmp_path):
     ref.run()
     assert run.to_json() == ref.to_json()
     np.testing.assert_array_equal(run.boundary_series("forward")["I_in"], ref.boundary_series("forward")["I_in"])
+
+
+def test_physical_json_reports_unmet_drain(cli):
+    # '.SD.', p = 0.5, Ig = 0.5, rho0 = 0: the linear density at the drain is
+    # -0.15 (exact solver), so the physical drain must fall short; the
+    # deterministic (scale -> inf) shortfall is 0.2167 per step (fixed point of
+    # the clipped mean-field map, iterated by hand). Tolerance 0.01 covers the
+    # finite-population shift at scale 1000 (~5e-4) and the noise (~2e-4).
+    r = cli("trajectory", "--layout", ".SD.", "--p", "0.5", "--ig", "0.5", "--drho", "0.1", "--rho0", "0",
+            "--steps", "3000", "--mode", "physical", "--start", "linear", "--json")
+    assert r.code == 0, r.err
+    late = r.json()["forward"]["late"]
+    assert late["unmet_drain"]["mean"] == pytest.approx(0.2167, abs=0.01)

@@ -442,16 +442,12 @@ class WireSimulation:
 
     @property
     def history(self):
-        """Recorded trajectory as a tidy :class:`pandas.DataFrame` (see :func:`trajectory`).
-
-        Empty unless ``record_every`` was given.
-        """
+        """Recorded trajectory as a tidy :class:`pandas.DataFrame` (see :func:`trajectory`);
+        needs ``record_every``."""
         if not self.record_every:
-            return _tidy_frame(self.bias.value, np.zeros(0, np.int64), np.zeros((0, 2, self.wire.N)), None,
-                               np.zeros(0, np.int64), np.zeros((0, self.wire.N - 1)), None,
-                               np.zeros((0, 2)), None, None, None)
-        h = self._history_arrays()
-        d = _to_density([h], np.asarray(self._h0)[None], self.scale, self.record_every)
+            raise ParameterError("record_every", None, "give record_every=K when constructing the "
+                                 "simulation to record its history")
+        d = _to_density([self._history_arrays()], self._h0[None], self.scale, self.record_every)
         return _frame_from_density(self.bias.value, d, self.record_every, self.mode == "physical")
 
     # -- checkpoint state -----------------------------------------------------
@@ -673,7 +669,8 @@ class TrajectoryRun:
                 t0 = time.perf_counter()
                 self.advance(k, _pool=pool)
                 dt = time.perf_counter() - t0
-                chunk = int(min(max(1, chunk * 4, 1), max(1, chunk * chunk_seconds / max(dt, 1e-9))))
+                # aim at chunk_seconds per chunk, growing at most 4x at a time
+                chunk = max(1, int(min(4 * chunk, chunk * chunk_seconds / max(dt, 1e-9))))
                 if progress is not None:
                     progress(self.done, self.steps)
                 if should_stop is not None and should_stop():
@@ -723,8 +720,9 @@ class TrajectoryRun:
                 "I_out_stderr": None if se is None else se[:, 1]}
 
     def late_averages(self, bias: Bias | str, batches: int = 10) -> dict[str, Any]:
-        """Time averages of ``I_in``, ``I_out`` over the recorded windows in the
-        second half of the run so far, with standard errors.
+        """Time averages of ``I_in``, ``I_out`` (and in physical mode the total
+        ``unmet_drain`` over all drains) over the recorded windows in the second
+        half of the run so far, with standard errors.
 
         Several runs: mean and standard error over the runs (independent).
         One run: batch means over ``batches`` contiguous batches of windows
@@ -733,24 +731,25 @@ class TrajectoryRun:
         the standard error is NaN with fewer windows than batches.
         """
         d = self._density(_bias(bias))
-        io_runs = d["io_runs"]                    # (runs, R, 2)
-        R = io_runs.shape[1]
+        series = {"I_in": d["io_runs"][..., 0], "I_out": d["io_runs"][..., 1]}   # (runs, R)
+        if self.mode == "physical":
+            series["unmet_drain"] = d["unmet_runs"].sum(axis=-1)
+        R = series["I_in"].shape[1]
         steps = np.arange(1, R + 1) * self.record_every
         late = steps > self.done / 2.0
         out: dict[str, Any] = {"from_step": int(steps[late][0]) if late.any() else None}
-        x = io_runs[:, late]
-        for j, name in enumerate(("I_in", "I_out")):
+        for name, x in series.items():
+            x = x[:, late]
             if x.shape[1] == 0:
                 out[name] = Estimate(math.nan, math.nan)
             elif self.n_runs > 1:
-                per_run = x[:, :, j].mean(axis=1)
+                per_run = x.mean(axis=1)
                 out[name] = Estimate(float(per_run.mean()), float(per_run.std(ddof=1) / math.sqrt(self.n_runs)))
             else:
-                y = x[0, :, j]
+                y = x[0]
                 k = len(y) // batches
-                mean = float(y.mean())
                 if k == 0:
-                    out[name] = Estimate(mean, math.nan)
+                    out[name] = Estimate(float(y.mean()), math.nan)
                 else:
                     bm = y[len(y) - k * batches:].reshape(batches, k).mean(axis=1)
                     out[name] = Estimate(float(bm.mean()), float(bm.std(ddof=1) / math.sqrt(batches)))

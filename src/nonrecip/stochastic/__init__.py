@@ -22,9 +22,12 @@ from .simulation import (
     SteadyStateSimulation,
     WalkerTrace,
     batch_sizes,
+    budgets,
     combine,
+    convergence,
     run_batches,
     simulate,
+    stderr_slopes,
 )
 
 __all__ = [
@@ -37,6 +40,9 @@ __all__ = [
     "Injector",
     "WalkerTrace",
     "batch_sizes",
+    "budgets",
+    "convergence",
+    "stderr_slopes",
     "MODES",
     "ESTIMATORS",
 ]

@@ -1,0 +1,216 @@
+"""``nonrecip simulate`` and ``nonrecip converge``: the steady-state Monte Carlo.
+
+Parse, call :mod:`nonrecip.stochastic`, print. ``--json`` prints exactly one
+JSON object (same inputs and seed: the same bytes, whatever ``--workers``);
+timings, progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ._app import app
+from ._common import JsonOpt, LayoutOpt, NOpt, OutOpt, emit, info, make_wire
+from .solve import DrhoOpt, IgOpt, POpt, Rho0Opt
+
+#: exit code of an interrupted run (Ctrl-C / SIGTERM), as a shell reports SIGINT
+EXIT_INTERRUPTED = 130
+
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed (>= 0): same inputs and seed, same bytes.")]
+EstimatorOpt = Annotated[str, typer.Option(
+    "--estimator", help="walkers (densities and bond currents) or adjoint (currents only, much faster).")]
+BatchesOpt = Annotated[int, typer.Option(
+    "--batches", help="Independent batches for the standard errors (>= 2; fixes the result with --seed).")]
+WorkersOpt = Annotated[Optional[int], typer.Option(
+    "--workers", help="Threads (default: all cores); never changes the result.")]
+
+
+def _interrupted(checkpoint: Path | None, n_batches: int) -> None:
+    """One line on stderr about what an interrupted run kept, then exit 130."""
+    if checkpoint is not None and checkpoint.exists():
+        from ..stochastic import BatchSums
+
+        kept = len(BatchSums.load(checkpoint))
+        msg = (f"interrupted: {kept} of {n_batches} batches kept in {checkpoint}; "
+               "rerun the same command with --resume to finish")
+    else:
+        msg = "interrupted: nothing kept (no batch finished or no --checkpoint given)"
+    print(f"nonrecip: {msg}", file=sys.stderr)
+    raise typer.Exit(EXIT_INTERRUPTED)
+
+
+@app.command("simulate")
+def simulate_cmd(
+    layout: LayoutOpt = "dimers",
+    n: NOpt = None,
+    p: POpt = 0.9,
+    ig: IgOpt = 0.05,
+    drho: DrhoOpt = 0.1,
+    rho0: Rho0Opt = 1.0,
+    steps: Annotated[int, typer.Option(
+        "--steps", help="Injection time steps sampled (adjoint: walkers entering at site 1).")] = 100_000,
+    seed: SeedOpt = 0,
+    mode: Annotated[str, typer.Option(
+        "--mode", help="linear (unbiased for the linear master equation) or physical "
+                       "(drains take only walkers present; reports unmet_drain).")] = "linear",
+    estimator: EstimatorOpt = "walkers",
+    batches: BatchesOpt = 32,
+    workers: WorkersOpt = None,
+    checkpoint: Annotated[Optional[Path], typer.Option(
+        "--checkpoint", help="Save completed batches to FILE (.npz) every few seconds and on Ctrl-C/SIGTERM.")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue the run saved in --checkpoint (same inputs): the same result as uninterrupted.")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = False,
+    json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Monte Carlo steady state of the classical walkers, with standard errors (Sec. II, SPEC 2).
+
+    Every estimated quantity is printed as mean ± stderr; --json gives
+    {"mean", "stderr"} for each (lists over bonds and sites).
+    """
+    from ..stochastic import simulate
+    from ..wire import ClassicalParams
+
+    wire = make_wire(layout, n)
+    params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    try:
+        res = simulate(wire, params, steps=steps, seed=seed, mode=mode, estimator=estimator, n_batches=batches,
+                       workers=workers, checkpoint=checkpoint, resume=resume, progress=progress)
+    except KeyboardInterrupt:
+        _interrupted(checkpoint, batches)
+    info(f"simulate: {steps} steps, {batches} batches in {time.perf_counter() - t0:.3f} s "
+         f"({time.process_time() - c0:.3f} s CPU)")
+    emit(res, as_json=json, out=out)
+
+
+@app.command("converge")
+def converge_cmd(
+    layout: LayoutOpt = "dimers",
+    n: NOpt = None,
+    p: POpt = 0.9,
+    ig: IgOpt = 0.05,
+    drho: DrhoOpt = 0.1,
+    rho0: Rho0Opt = 1.0,
+    steps_min: Annotated[int, typer.Option("--steps-min", help="Smallest budget (steps).")] = 1000,
+    steps_max: Annotated[int, typer.Option("--steps-max", help="Largest budget (steps).")] = 256_000,
+    factor: Annotated[float, typer.Option("--factor", help="Ratio of successive budgets, > 1.")] = 4.0,
+    seed: SeedOpt = 0,
+    estimator: EstimatorOpt = "walkers",
+    batches: BatchesOpt = 32,
+    workers: WorkersOpt = None,
+    json: JsonOpt = False,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Also write the table to FILE (.csv, .parquet or .json).")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Log-log plot of stderr and error vs budget (PNG).")] = None,
+) -> None:
+    """Convergence study: estimate, stderr and distance to the exact answer over a geometric
+    series of budgets; the fitted stderr slope should be -1/2.
+    """
+    import json as _json
+
+    from ..results import atomic_write, to_jsonable, write_table
+    from ..stochastic import convergence, stderr_slopes
+    from ..wire import ClassicalParams, ParameterError
+
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".json"):
+        raise ParameterError("out", str(out), "the file extension must be .csv, .parquet or .json")
+    if plot is not None and plot.suffix.lower() != ".png":
+        raise ParameterError("plot", str(plot), "the file extension must be .png")
+    wire = make_wire(layout, n)
+    params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
+    t0 = time.perf_counter()
+    df = convergence(wire, params, steps_min=steps_min, steps_max=steps_max, factor=factor, seed=seed,
+                     estimator=estimator, n_batches=batches, workers=workers)
+    slopes = stderr_slopes(df)
+    info(f"converge: {df['steps'].nunique()} budgets in {time.perf_counter() - t0:.2f} s")
+
+    def rows(q: str) -> dict:
+        g = df[df["quantity"] == q].drop(columns="quantity")
+        return {"rows": g.to_dict(orient="records"), "stderr_slope": slopes[q]}
+
+    doc = {
+        "parameters": {"model": "converge", "layout": wire.layout, "N": wire.N, **params.to_dict(),
+                       "seed": seed, "n_batches": batches, "estimator": estimator, "mode": "linear",
+                       "steps_min": steps_min, "steps_max": steps_max, "factor": factor},
+        "forward": {"I_in": rows("I_in_forward")},
+        "reverse": {"I_in": rows("I_in_reverse")},
+        "delta_I": rows("delta_I"),
+    }
+    text = _json.dumps(to_jsonable(doc), indent=2, allow_nan=False)
+    if out is not None:
+        if out.suffix.lower() == ".json":
+            atomic_write(out, (text + "\n").encode())
+        else:
+            write_table(df, out)
+        info(f"wrote {out}")
+    if plot is not None:
+        _plot(df, slopes, plot, title=f"{wire.layout if wire.N <= 24 else f'N = {wire.N}'}, p = {params.p:g}, "
+                                      f"Ig = {params.Ig:g}, drho = {params.drho:g} ({estimator})")
+        info(f"wrote {plot}")
+    if json:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+        return
+    _print_table(df, slopes)
+
+
+def _print_table(df, slopes) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    tab = Table(title="Monte Carlo vs exact over budgets")
+    for c in ("steps", "quantity", "estimate", "stderr", "exact", "|estimate - exact|", "z"):
+        tab.add_column(c, justify="left" if c == "quantity" else "right")
+    for r in df.itertuples(index=False):
+        tab.add_row(str(r.steps), r.quantity, f"{r.estimate:.8g}", f"{r.stderr:.3g}", f"{r.exact:.8g}",
+                    f"{r.abs_error:.3g}", f"{r.z:+.2f}")
+    con = Console(highlight=False)
+    con.print(tab)
+    con.print("fitted slope of log(stderr) vs log(steps) (honest Monte Carlo: -0.5): "
+              + ", ".join(f"{k} {v:+.3f}" for k, v in slopes.items()))
+
+
+def _plot(df, slopes, path: Path, *, title: str) -> None:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import seaborn as sns
+
+    from ..results import atomic_write
+
+    sns.set_theme(style="whitegrid", context="paper")
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    pal = sns.color_palette("deep", 3)
+    for color, (q, g) in zip(pal, df.groupby("quantity", sort=False)):
+        s = g["steps"].to_numpy(float)
+        ax.plot(s, g["stderr"], "o-", color=color, label=f"stderr {q} (slope {slopes[q]:+.2f})")
+        err = g["abs_error"].to_numpy(float)
+        ok = err > 0
+        ax.plot(s[ok], err[ok], "x", color=color, ms=7, label=f"|estimate - exact| {q}")
+    s = np.sort(df["steps"].unique()).astype(float)
+    se0 = df[df["steps"] == s[0]]["stderr"].max()
+    if se0 > 0:
+        ax.plot(s, se0 * (s / s[0]) ** -0.5, "k--", lw=1, label="budget$^{-1/2}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("budget (injection steps)")
+    ax.set_ylabel("current (walkers per step)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=6.5, loc="lower left")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    plt.close(fig)
+    atomic_write(path, buf.getvalue())

@@ -1,0 +1,120 @@
+"""The Monte Carlo kernels' building blocks against independent references.
+
+The random-number generator is checked bit for bit against a pure-Python
+xoshiro256++ written here from the published algorithm (Blackman & Vigna
+2019), and the kernels' bookkeeping against exact identities that do not
+involve the solver.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from numba import njit
+
+from nonrecip import ClassicalParams, Wire
+from nonrecip.stochastic import SteadyStateSimulation, run_batches
+from nonrecip.stochastic._kernels import next_u64, uniform, walk_adjoint
+
+MASK = (1 << 64) - 1
+
+
+def _rotl(x, k):
+    return ((x << k) | (x >> (64 - k))) & MASK
+
+
+def xoshiro256pp(s):
+    """Reference xoshiro256++ step on a list of four Python ints."""
+    res = (_rotl((s[0] + s[3]) & MASK, 23) + s[0]) & MASK
+    t = (s[1] << 17) & MASK
+    s[2] ^= s[0]
+    s[3] ^= s[1]
+    s[1] ^= s[2]
+    s[0] ^= s[3]
+    s[2] ^= t
+    s[3] = _rotl(s[3], 45)
+    return res
+
+
+@njit
+def _draw(state, n):
+    out = np.empty(n, np.uint64)
+    for i in range(n):
+        out[i] = next_u64(state)
+    return out
+
+
+@njit
+def _uniforms(state, n):
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = uniform(state)
+    return out
+
+
+def test_xoshiro_matches_reference():
+    seed = np.random.SeedSequence(2024).generate_state(4, np.uint64)
+    ref_state = [int(x) for x in seed]
+    ref = [xoshiro256pp(ref_state) for _ in range(1000)]
+    state = seed.copy()
+    got = _draw(state, 1000)
+    assert [int(x) for x in got] == ref
+    assert [int(x) for x in state] == ref_state  # the state advanced in place
+
+
+def test_uniforms_are_uniform():
+    u = _uniforms(np.random.SeedSequence(1).generate_state(4, np.uint64), 200_000)
+    assert u.min() >= 0.0 and u.max() < 1.0
+    # mean of 2e5 uniforms: stderr 1/sqrt(12 * 2e5) = 6.5e-4; 5 of those
+    assert abs(u.mean() - 0.5) < 5 * 6.5e-4
+    # 20-bin chi-square, 19 dof: P(chi2 > 55) ~ 2e-5
+    counts = np.histogram(u, bins=20, range=(0, 1))[0]
+    chi2 = ((counts - 1e4) ** 2 / 1e4).sum()
+    assert chi2 < 55
+
+
+def test_walker_steps_equal_total_occupation():
+    """With only positive walkers the kernel's walker-step counter must equal
+    the summed occupation tallies (two independent bookkeepings)."""
+    wire, params = Wire(".SP..D.P."), ClassicalParams(p=0.3, Ig=0.0, drho=1.7)
+    bs = run_batches(wire, params, steps=3000, seed=1, n_batches=3, batch_ids=range(3))
+    total = sum(int(bs.data[f"rho_{s}_{b}"].sum()) for s in ("plus", "minus") for b in ("forward", "reverse"))
+    assert total == int(bs.counters[:, 1].sum())
+
+
+def test_bond_crossings_are_conserved_per_walker():
+    """Every walker is absorbed, so its net crossings of consecutive bonds
+    differ exactly by its injection: J(l) - J(l-1) = 2 x (walkers injected at l)
+    as integers, and with Ig = 0 every bond has the same count."""
+    wire, params = Wire(".SPD..S."), ClassicalParams(p=0.45, Ig=0.0, drho=0.6)
+    bs = run_batches(wire, params, steps=2000, seed=3, n_batches=2, batch_ids=[0, 1])
+    J = bs.data["J_forward"]
+    assert np.all(J == J[:, :1])
+
+
+@pytest.mark.parametrize("p", [0.3, 0.9])
+def test_adjoint_kernel_exit_probability(p):
+    """Walkers on M scatterers leave to the right with probability
+    G = 1/(1 + M(1-p)) (two-port composition, SPEC/classical.py); 4 sigma."""
+    m = 7
+    qcum = np.zeros(m + 1, np.int64)
+    out = np.zeros(4, np.int64)
+    n = 200_000
+    walk_adjoint(np.random.SeedSequence(5).generate_state(4, np.uint64), qcum, -math.log(2 - p), n, out)
+    G = 1 / (1 + m * (1 - p))
+    assert abs(out[0] / n - G) < 4 * math.sqrt(G * (1 - G) / n)
+
+
+def test_injector_start_positions():
+    sim = SteadyStateSimulation(Wire(".P.SD."), ClassicalParams(p=0.5, Ig=0.2, drho=0.1))
+    ext = sim._ext
+    for inj in sim.injectors:
+        e0 = sim._e0(inj)
+        if inj.name == "left reservoir":
+            assert ext[e0] == -1
+        elif inj.name == "right reservoir":
+            assert ext[e0] == 6
+        else:
+            assert ext[e0] == inj.site - 1

@@ -1,0 +1,125 @@
+"""``nonrecip sweep MODEL``: parameter sweeps on Dask. A thin layer over
+:func:`nonrecip.sweep.run_sweep`.
+
+One command per model of :data:`nonrecip.sweep.MODELS`, built from the
+model's parameter list, so every option of the matching ``solve`` /
+``simulate`` command is here too, accepting a list (``--p 0.5,0.9``) or an
+inclusive range (``--n 4:40:2``); the sweep is the Cartesian product.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json as _json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ..sweep.models import MODELS, Model
+from ._app import app
+from ._common import info
+
+sweep_app = typer.Typer(
+    no_args_is_help=True,
+    help="Parameter sweeps (Cartesian products of lists and ranges) on a local or an existing Dask cluster.",
+)
+app.add_typer(sweep_app, name="sweep")
+
+_LIST_HELP = "A value, a list a,b,c or an inclusive range start:stop:step."
+
+#: run options shared by every sweep command: (identifier, annotation, default)
+_RUN_OPTIONS: list[tuple[str, Any, Any]] = [
+    ("spec", Annotated[Optional[Path], typer.Option(
+        "--spec", help="Read the sweep from a TOML file (a \\[grid] table; options given here override it).")], None),
+    ("out", Annotated[Optional[Path], typer.Option(
+        "--out", help="Results table, .parquet or .csv, written incrementally and atomically. "
+                      "Default: sweep-MODEL.parquet.")], None),
+    ("resume", Annotated[bool, typer.Option(
+        "--resume", help="Keep the points already in --out and compute only the missing ones.")], False),
+    ("scheduler", Annotated[Optional[str], typer.Option(
+        "--scheduler", help="Run on an existing Dask cluster: its scheduler address tcp://HOST:PORT.")], None),
+    ("workers", Annotated[Optional[int], typer.Option(
+        "--workers", help="Worker processes of the local cluster (default: the cores of this machine).")], None),
+    ("chunk_batches", Annotated[Optional[int], typer.Option(
+        "--chunk-batches", help="Monte Carlo batches per Dask task (default: about four tasks per worker).")], None),
+    ("progress", Annotated[bool, typer.Option(
+        "--progress/--no-progress", help="Progress bar on stderr: points done and time left.")], True),
+    ("json", Annotated[bool, typer.Option(
+        "--json", help="Print the table as JSON records on stdout and nothing else.")], False),
+]
+
+
+def _ident(flag: str) -> str:
+    return "axis_" + flag.lstrip("-").replace("-", "_")
+
+
+def _print_table(df, model: Model, axes: list[str], max_rows: int = 40) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    outs = [c for c in ("I_in_forward", "I_in_reverse", "delta_I", "delta_I_stderr") if c in df.columns]
+    cols = axes + outs + ["status"]
+    tab = Table(title=f"sweep {model.name}: {len(df)} points")
+    for c in cols:
+        tab.add_column(c, justify="left" if c in ("layout", "status") else "right")
+    for rec in df.head(max_rows)[cols].itertuples(index=False):
+        cells = []
+        for v in rec:
+            cells.append(f"{v:.10g}" if isinstance(v, float) else str(v))
+        tab.add_row(*cells)
+    con = Console(highlight=False)
+    con.print(tab)
+    if len(df) > max_rows:
+        con.print(f"... {len(df) - max_rows} more rows in the table file")
+
+
+def _run(model: Model, kw: dict[str, Any]) -> None:
+    from ..sweep import Grid, SweepSpec, run_sweep
+    from ..sweep.table import to_records
+
+    axes = {p.name: kw[_ident(p.flag)] for p in model.params if kw[_ident(p.flag)] is not None}
+    run = {k: kw[k] for k in ("out", "workers", "scheduler", "chunk_batches")}
+    if kw["spec"] is not None:
+        spec = SweepSpec.from_toml(kw["spec"], model=model.name, overrides=axes, **run)
+    else:
+        spec = SweepSpec(Grid(model.name, axes), **run)
+    out = spec.out if spec.out is not None else Path(f"sweep-{model.name}.parquet")
+    df = run_sweep(spec.grid, out=out, scheduler=spec.scheduler, workers=spec.workers,
+                   resume=kw["resume"], progress=kw["progress"], chunk_batches=spec.chunk_batches)
+    a = df.attrs
+    info(f"{len(df)} points: {a['computed']} computed, {a['reused']} reused, {a['errors']} with errors; wrote {out}")
+    for rec in df[df["status"] != "ok"].head(10).itertuples(index=False):
+        info(f"  error at {rec.point_id}: {rec.error}")
+    if kw["json"]:
+        sys.stdout.write(_json.dumps(to_records(df), indent=2, allow_nan=False) + "\n")
+        sys.stdout.flush()
+    else:
+        swept = [n for n, v in spec.grid.axes.items() if len(v) > 1] or ["layout", "N"]
+        _print_table(df, model, [c for c in df.columns if c in swept])
+
+
+def _register(model: Model) -> None:
+    params: list[inspect.Parameter] = []
+    for p in model.params:
+        default = "" if p.default is None else f" Default: {p.default}."
+        ann = Annotated[Optional[str], typer.Option(p.flag, help=f"{p.help}{default} {_LIST_HELP}", show_default=False)]
+        params.append(inspect.Parameter(_ident(p.flag), inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann))
+    for name, ann, default in _RUN_OPTIONS:
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann))
+
+    def command(**kw: Any) -> None:
+        _run(model, kw)
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {q.name: q.annotation for q in params}
+    command.__name__ = f"sweep_{model.name}"
+    command.__doc__ = (f"Sweep `{model.name}`: {model.help} Every parameter takes a list or an inclusive "
+                       "range; the sweep runs their Cartesian product on a local Dask cluster "
+                       "(or --scheduler) and writes one row per point.")
+    sweep_app.command(model.name)(command)
+
+
+for _m in MODELS.values():
+    _register(_m)

@@ -1,0 +1,299 @@
+"""What can be swept: one :class:`Model` per ``nonrecip sweep MODEL``.
+
+A model lists its sweepable parameters (:class:`Param`: the physicist's
+name, which is also the table column, its type, its default and the CLI
+flag of the matching ``solve``/``simulate`` command) and knows how to turn
+one point into a wire and a frozen parameter object (:meth:`Model.prepare`,
+run on the client, so bad points are recorded without reaching a worker)
+and how to compute it (:func:`solve_point`, run on a Dask worker).
+
+Monte Carlo models (``stochastic=True``) are not computed in one task: the
+runner splits their ``n_batches`` into chunks, each a task running
+:func:`nonrecip.stochastic.run_batches` on its batch ids, and combines the
+chunk sums with :func:`nonrecip.stochastic.combine`, which equals the serial
+``simulate`` with the point's seed bit for bit.
+
+This module stays light (no solver imports at module level) because the
+CLI builds its options from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ..wire import NAMED_LAYOUTS, NonrecipError, ParameterError, Wire
+
+__all__ = ["Param", "Model", "Prepared", "MODELS", "get_model", "outputs_of", "solve_point",
+           "mc_chunk", "mc_combine"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One sweepable parameter.
+
+    Attributes
+    ----------
+    name : str
+        Name in the results table and the Python API (``"N"``, ``"Ig"``).
+    kind : {int, float, str}
+    default : object
+        Value used when the sweep does not set it (``None``: unset, e.g.
+        ``N`` for an explicit layout).
+    flag : str
+        Option of the matching CLI command (``"--n"``, ``"--ig"``).
+    help : str
+    """
+
+    name: str
+    kind: type
+    default: Any
+    flag: str
+    help: str = ""
+
+    @property
+    def aliases(self) -> set[str]:
+        """Spellings accepted in grids and TOML files: the name, the flag
+        without dashes, either with ``-`` or ``_``, any case."""
+        f = self.flag.lstrip("-")
+        return {s.lower() for s in (self.name, f, f.replace("-", "_"), self.name.replace("_", "-"))}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A point made ready to compute: the wire, the frozen parameters and
+    the keyword arguments of the solver (``steps``, ``seed``...)."""
+
+    wire: Wire
+    params: Any
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A sweepable model.
+
+    Attributes
+    ----------
+    name : str
+        ``classical``, ``circuit``, ``simulate``, ``quantum``.
+    params : tuple of Param
+        In table-column order.
+    build : callable
+        ``build(point: dict) -> Prepared``; raises ``ParameterError``.
+    solver : str
+        ``"module:function"`` computing a :class:`~nonrecip.results.Result`
+        from ``(wire, params, **kwargs)``, imported on the worker.
+    stochastic : bool
+        True for Monte Carlo (split into chunks of batches).
+    """
+
+    name: str
+    params: tuple[Param, ...]
+    build: Callable[[dict], Prepared]
+    solver: str
+    stochastic: bool = False
+    help: str = ""
+
+    def param(self, name: str) -> Param:
+        """The parameter called ``name`` in any accepted spelling."""
+        low = name.lower()
+        for p in self.params:
+            if low in p.aliases:
+                return p
+        known = ", ".join(p.name for p in self.params)
+        raise ParameterError("parameter", name, f"is not a parameter of '{self.name}'; known: {known}")
+
+    def normalise(self, values: Mapping[str, Any]) -> dict:
+        """Fill in defaults and normalise a point: an explicit layout fixes
+        ``N`` (= its length); a named layout keeps the ``N`` given."""
+        point = {p.name: p.default for p in self.params}
+        point.update(values)
+        layout = point.get("layout")
+        if "N" in point and isinstance(layout, str) and layout not in NAMED_LAYOUTS:
+            point["N"] = len(layout)
+        return point
+
+    def prepare(self, point: Mapping[str, Any]) -> Prepared:
+        """Build the wire and parameter objects of ``point`` (validates)."""
+        return self.build(dict(point))
+
+
+# --------------------------------------------------------------------------
+# outputs: the scalar columns of a Result
+# --------------------------------------------------------------------------
+def _scalar(v: Any) -> tuple[float, float] | None:
+    """(value, stderr) of a scalar output; stderr NaN when deterministic."""
+    if hasattr(v, "mean") and hasattr(v, "stderr") and np.ndim(v.mean) == 0:
+        return float(v.mean), float(v.stderr)
+    if isinstance(v, bool) or isinstance(v, np.bool_):
+        return None
+    if isinstance(v, numbers.Real):
+        return float(v), math.nan
+    return None
+
+
+def outputs_of(result) -> dict[str, float]:
+    """The scalar outputs of a :class:`~nonrecip.results.Result` as columns.
+
+    Every scalar field ``F`` of the forward and reverse states becomes
+    ``F_forward`` and ``F_reverse`` (``I_in_forward``, ``I_out_reverse``...),
+    plus ``delta_I``; a Monte Carlo estimate adds ``*_stderr``. Arrays over
+    sites and bonds are left out (the table has one row per point).
+    """
+    out: dict[str, float] = {}
+    stochastic = False
+    for bias in ("forward", "reverse"):
+        st = getattr(result, bias)
+        for f in dataclasses.fields(st):
+            s = _scalar(getattr(st, f.name))
+            if s is None:
+                continue
+            out[f"{f.name}_{bias}"] = s[0]
+            if hasattr(getattr(st, f.name), "stderr"):
+                stochastic = True
+                out[f"{f.name}_{bias}_stderr"] = s[1]
+    d = _scalar(result.delta_I)
+    out["delta_I"] = d[0] if d else math.nan
+    if stochastic or hasattr(result.delta_I, "stderr"):
+        out["delta_I_stderr"] = d[1] if d else math.nan
+    return out
+
+
+def _import(path: str) -> Callable:
+    import importlib
+
+    mod, fn = path.split(":")
+    return getattr(importlib.import_module(mod), fn)
+
+
+def solve_point(solver: str, prepared: Prepared) -> dict[str, float]:
+    """Compute one deterministic point (runs on a Dask worker).
+
+    Returns the output columns, or ``{"__error__": message}`` when the
+    solver refuses the point (a :class:`~nonrecip.wire.NonrecipError`, e.g.
+    non-convergence): such a failure is a result, not retried by Dask.
+    Other exceptions propagate so that Dask retries them.
+    """
+    try:
+        res = _import(solver)(prepared.wire, prepared.params, **prepared.kwargs)
+    except NonrecipError as e:
+        return {"__error__": f"{type(e).__name__}: {e}"}
+    return outputs_of(res)
+
+
+# --------------------------------------------------------------------------
+# the models
+# --------------------------------------------------------------------------
+_LAYOUT = Param("layout", str, "dimers", "--layout",
+                "Layout string of '.', 'S', 'D', 'P' (e.g. .SDSD.), or 'dimers'/'single' with --n.")
+_N = Param("N", int, None, "--n", "Number of sites N (named layouts; an explicit layout fixes N).")
+
+
+def _wire(point: dict) -> Wire:
+    return Wire.from_spec(point["layout"], point["N"])
+
+
+def _build_classical(point: dict) -> Prepared:
+    from ..wire import ClassicalParams
+
+    return Prepared(_wire(point), ClassicalParams(p=point["p"], Ig=point["Ig"], drho=point["drho"],
+                                                  rho0=point["rho0"]))
+
+
+def _build_circuit(point: dict) -> Prepared:
+    from ..wire import CircuitParams
+
+    return Prepared(_wire(point), CircuitParams(V=point["V"], R=point["R"], Ig=point["Ig"]))
+
+
+def _build_simulate(point: dict) -> Prepared:
+    from ..stochastic import run_batches
+    from ..wire import ClassicalParams
+
+    prep = Prepared(_wire(point), ClassicalParams(p=point["p"], Ig=point["Ig"], drho=point["drho"],
+                                                  rho0=point["rho0"]),
+                    {k: point[k] for k in ("steps", "seed", "n_batches", "mode", "estimator")})
+    # no batch asked: validates steps, seed, n_batches, mode and estimator, computes nothing
+    run_batches(prep.wire, prep.params, batch_ids=[], **prep.kwargs)
+    return prep
+
+
+def mc_chunk(prepared: Prepared, batch_ids: list[int]):
+    """Sums of some batches of a Monte Carlo point (runs on a Dask worker,
+    one thread): :func:`nonrecip.stochastic.run_batches`."""
+    from ..stochastic import run_batches
+
+    try:
+        return run_batches(prepared.wire, prepared.params, batch_ids=batch_ids, workers=1, **prepared.kwargs)
+    except NonrecipError as e:
+        return {"__error__": f"{type(e).__name__}: {e}"}
+
+
+def mc_combine(prepared: Prepared, parts: list) -> dict[str, float]:
+    """Output columns of a Monte Carlo point from the sums of all its chunks:
+    :func:`nonrecip.stochastic.combine`, equal bit for bit to the serial
+    :func:`~nonrecip.stochastic.simulate` with the point's seed."""
+    from ..stochastic import combine
+
+    for part in parts:
+        if isinstance(part, dict):
+            return part
+    try:
+        return outputs_of(combine(prepared.wire, prepared.params, list(parts), **prepared.kwargs))
+    except NonrecipError as e:
+        return {"__error__": f"{type(e).__name__}: {e}"}
+
+
+_CLASSICAL_PARAMS = (
+    _LAYOUT, _N,
+    Param("p", float, 0.9, "--p", "Move probability at S/D/P sites, in (0, 1]; 1-p flips."),
+    Param("Ig", float, 0.05, "--ig", "Current of each source and drain, >= 0."),
+    Param("drho", float, 0.1, "--drho", "Density bias delta_rho >= 0 (left higher when forward)."),
+    Param("rho0", float, 1.0, "--rho0", "Background reservoir density, >= 0."),
+)
+
+MODELS: dict[str, Model] = {
+    "classical": Model(
+        "classical", _CLASSICAL_PARAMS, _build_classical,
+        "nonrecip.deterministic.classical:solve_classical",
+        help="Exact steady states of the classical master equation (Sec. II, App. A).",
+    ),
+    "simulate": Model(
+        "simulate",
+        _CLASSICAL_PARAMS + (
+            Param("steps", int, 100_000, "--steps", "Injection time steps sampled (adjoint: walkers entering at site 1)."),
+            Param("seed", int, 0, "--seed", "Seed (>= 0) of the point: its batches draw from SeedSequence(seed)."),
+            Param("mode", str, "linear", "--mode", "linear (unbiased for the linear master equation) or physical."),
+            Param("estimator", str, "walkers", "--estimator", "walkers (densities and currents) or adjoint (currents only)."),
+            Param("n_batches", int, 32, "--batches", "Independent batches for the standard errors (>= 2)."),
+        ),
+        _build_simulate,
+        "nonrecip.stochastic:simulate",
+        stochastic=True,
+        help="Monte Carlo steady states of the classical walkers with standard errors (Sec. II).",
+    ),
+    "circuit": Model(
+        "circuit",
+        (_LAYOUT, _N,
+         Param("V", float, 1.0, "--v", "Bias voltage V >= 0 (site 1 at V when forward)."),
+         Param("R", float, 1.0, "--r", "Total resistance R > 0 of the wire."),
+         Param("Ig", float, 0.05, "--ig", "Current of each source and drain, >= 0.")),
+        _build_circuit,
+        "nonrecip.deterministic.circuit:solve_circuit",
+        help="Kirchhoff solves of the resistive circuit (Sec. I, App. D).",
+    ),
+}
+
+
+def get_model(name: str) -> Model:
+    """The model called ``name``; :class:`ParameterError` lists the known ones."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ParameterError("model", name, f"must be one of {', '.join(MODELS)}") from None

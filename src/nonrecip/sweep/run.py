@@ -1,0 +1,303 @@
+"""Running a sweep on Dask distributed.
+
+:func:`run_sweep` expands the grid, skips the points already stored (with
+``resume``), records bad points at once (their parameters are validated on
+the client), and sends the rest to a Dask cluster:
+
+* by default a :class:`distributed.LocalCluster` on this machine --
+  loopback only, one single-threaded worker process per core -- started
+  and stopped here with no set-up;
+* with ``scheduler="tcp://HOST:PORT"`` an existing cluster, through
+  :class:`distributed.Client` (its workers need nonrecip installed).
+
+A deterministic point is one task. A Monte Carlo point is split into
+chunks of ``chunk_batches`` batches, one task each
+(:func:`nonrecip.stochastic.run_batches`, whose batch streams come from
+``SeedSequence(seed)``), and one task combining them
+(:func:`nonrecip.stochastic.combine`): the estimate and error bar are those
+of the serial ``simulate`` with the point's seed, bit for bit.
+
+Faults. Dask reschedules the tasks of a worker that dies (a nanny restarts
+it) and ``retries`` re-runs tasks that raised unexpectedly; results are
+stored by the canonical key of their parameters, so a point is never lost
+or stored twice. A point the solver refuses (``ParameterError``,
+``ConvergenceError``) is a row with ``status = "error"`` and the message;
+the rest goes on. On Ctrl-C or any error the finished points are written
+before the exception propagates.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+from ..wire import NonrecipError, ParameterError, check_int
+from . import models as _models
+from .models import Model
+from .spec import Grid
+from .store import SweepStore
+
+__all__ = ["run_sweep", "local_cluster", "default_workers", "SweepError"]
+
+log = logging.getLogger(__name__)
+
+
+class SweepError(NonrecipError):
+    """Some points could not be computed at all (e.g. their tasks were
+    cancelled); the others are stored, ``resume`` computes the rest."""
+
+
+def default_workers() -> int:
+    """Cores available to this process (the default local cluster size)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def local_cluster(n_workers: int | None = None, **kwargs: Any):
+    """The default cluster: a :class:`distributed.LocalCluster` on loopback
+    with ``n_workers`` single-threaded worker processes (default: one per
+    core), no dashboard, quiet logs. Keyword arguments override these."""
+    from distributed import LocalCluster
+
+    opts = dict(n_workers=n_workers or default_workers(), threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+    opts.update(kwargs)
+    return LocalCluster(**opts)
+
+
+@contextmanager
+def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
+    """A connected :class:`distributed.Client`; closes what it opened
+    (client first, then the local cluster)."""
+    from distributed import Client
+
+    if scheduler is None:
+        cluster = local_cluster(workers)
+        try:
+            client = Client(cluster)
+            try:
+                yield client
+            finally:
+                client.close()
+        finally:
+            cluster.close()
+    elif isinstance(scheduler, Client):
+        yield scheduler
+    else:
+        address = getattr(scheduler, "scheduler_address", scheduler)  # a cluster object
+        try:  # gives up after dask's distributed.comm.timeouts.connect (30 s unless configured)
+            client = Client(address)
+        except (OSError, TimeoutError) as e:
+            raise ParameterError("scheduler", str(address),
+                                 f"no Dask scheduler answers there ({type(e).__name__}); "
+                                 "give tcp://HOST:PORT of a running `dask scheduler`") from None
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+def _row(model: Model, point, *, status: str, error: str | None = None,
+         outputs: Mapping[str, float] | None = None) -> dict:
+    row = {"point_id": point.key, "model": model.name, "status": status, "error": error}
+    row.update(point.params)
+    row.update(outputs or {})
+    return row
+
+
+def _n_workers(client) -> int:
+    try:
+        return max(1, len(client.scheduler_info()["workers"]))
+    except Exception:  # pragma: no cover - info unavailable
+        return 1
+
+
+def _auto_chunk(prepared: list, n_workers: int) -> int:
+    """Batches per task: about four tasks per worker over the whole sweep,
+    never fewer tasks than one per point."""
+    total = sum(p.kwargs.get("n_batches", 1) for p in prepared)
+    return max(1, math.ceil(total / (4 * n_workers)))
+
+
+def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries: int) -> dict:
+    """Submit every point; returns {point future: point}."""
+    token = uuid.uuid4().hex[:8]
+    futures: dict = {}
+    if not model.stochastic:
+        for point, prep in todo:
+            f = client.submit(_models.solve_point, model.solver, prep, key=f"nonrecip-{model.name}-{point.key}-{token}",
+                              retries=retries, pure=False)
+            futures[f] = point
+        return futures
+    size = chunk_batches or _auto_chunk([p for _, p in todo], _n_workers(client))
+    for point, prep in todo:
+        nb = prep.kwargs["n_batches"]
+        chunks = [list(range(i, min(i + size, nb))) for i in range(0, nb, size)]
+        base = f"nonrecip-{model.name}-{point.key}-{token}"
+        parts = [client.submit(_models.mc_chunk, prep, ids, key=f"{base}-c{j}", retries=retries, pure=False)
+                 for j, ids in enumerate(chunks)]
+        f = client.submit(_models.mc_combine, prep, parts, key=base, retries=retries, pure=False, priority=1)
+        futures[f] = point
+    return futures
+
+
+def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: str | os.PathLike | None = None,
+              scheduler: Any = None, workers: int | None = None, resume: bool = False,
+              progress: bool = False, chunk_batches: int | None = None, retries: int = 2,
+              callback: Callable[[dict], None] | None = None, flush_seconds: float = 5.0):
+    """Run a parameter sweep on Dask and return its table.
+
+    Parameters
+    ----------
+    model : str or Grid
+        ``"classical"``, ``"circuit"``, ``"simulate"``, ``"quantum"`` (those
+        in :data:`nonrecip.sweep.MODELS`), or a ready :class:`Grid`.
+    grid : mapping, optional
+        Parameter -> values (list, single value, or text ``"0.5,0.9"`` /
+        ``"4:40:2"``); the sweep is their Cartesian product, defaults fill
+        the rest. Names as in the table (``N``, ``Ig``) or the CLI (``n``,
+        ``ig``).
+    out : path, optional
+        Table to write, ``.parquet`` or ``.csv``: incrementally and
+        atomically while the sweep runs (see :mod:`nonrecip.sweep.store`).
+    scheduler : str, Client or cluster, optional
+        ``"tcp://HOST:PORT"`` of an existing Dask scheduler, a connected
+        :class:`distributed.Client` (left open) or a cluster object. Default:
+        a :func:`local_cluster` started and closed here.
+    workers : int, optional
+        Size of the local cluster (default: the cores of this machine); not
+        allowed together with ``scheduler``.
+    resume : bool
+        Keep the points already in ``out`` and compute only the others.
+    progress : bool
+        Show a progress bar on stderr (points done, time left).
+    chunk_batches : int, optional
+        Monte Carlo batches per task (default: about four tasks per worker).
+    retries : int
+        Times Dask re-runs a task that raised unexpectedly.
+    callback : callable, optional
+        Called on the client with each new row once it is stored.
+    flush_seconds : float
+        Rewrite the table at most this often while running (every finished
+        point is durable at once in the parts journal anyway).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point of the grid, in grid order: ``point_id, model,
+        status ("ok"/"error"), error``, the parameters, and the outputs
+        (``I_in_forward``, ``I_in_reverse``, ``I_out_*``, ``delta_I``...,
+        ``*_stderr`` for Monte Carlo). ``df.attrs`` has ``computed``,
+        ``reused`` and ``errors`` counts of this run.
+
+    Raises
+    ------
+    ParameterError
+        Bad grid, options or output file (before anything runs).
+    SweepError
+        Some points got no result at all (stored points are kept).
+    KeyboardInterrupt
+        Propagated after the finished points are written.
+    """
+    g = model if isinstance(model, Grid) else Grid(model, grid or {})
+    if isinstance(model, Grid) and grid:
+        raise ParameterError("grid", dict(grid), "give either a Grid or a model name with its grid")
+    m = g.spec
+    if workers is not None:
+        workers = check_int("workers", workers, lo=1)
+        if scheduler is not None:
+            raise ParameterError("workers", workers, "sizes the local cluster; an existing cluster (--scheduler) has its own workers")
+    if chunk_batches is not None:
+        chunk_batches = check_int("chunk_batches", chunk_batches, lo=1)
+    retries = check_int("retries", retries, lo=0)
+
+    points = g.points()
+    order = [p.key for p in points]
+    columns = [p.name for p in m.params]
+    store = SweepStore(out, m.name, resume=resume, flush_seconds=flush_seconds)
+    reused = sum(k in store for k in order)
+
+    counts = {"computed": 0, "errors": 0}
+
+    def record(rows: list[dict]) -> None:
+        store.add(rows)
+        for r in rows:
+            counts["computed"] += 1
+            counts["errors"] += r["status"] != "ok"
+            if bar is not None:
+                bar.advance(errors=counts["errors"])
+            if callback is not None:
+                callback(r)
+
+    bar = None
+    try:
+        todo, bad = [], []
+        for p in points:
+            if p.key in store:
+                continue
+            try:
+                todo.append((p, m.prepare(p.params)))
+            except NonrecipError as e:
+                bad.append(_row(m, p, status="error", error=f"{type(e).__name__}: {e}"))
+        total = len(todo) + len(bad)
+        if progress and total:
+            from ._progress import Bar
+
+            bar = Bar(m.name, total, reused)
+        record(bad)
+        if todo:
+            _compute(m, todo, scheduler, workers, chunk_batches, retries, record)
+    finally:
+        if bar is not None:
+            bar.close()
+        store.flush(order)
+
+    missing = [k for k in order if k not in store]
+    df = store.frame(order, only=True, columns=columns)
+    df.attrs.update(computed=counts["computed"], reused=reused, errors=int((df["status"] != "ok").sum()))
+    if missing:
+        raise SweepError(f"{len(missing)} of {len(order)} points got no result (cancelled); "
+                         f"the others are stored{' in ' + str(out) if out else ''}: run again with resume")
+    return df
+
+
+def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, record) -> None:
+    from distributed import as_completed
+    from distributed.client import FutureCancelledError
+
+    try:
+        from concurrent.futures import CancelledError
+    except ImportError:  # pragma: no cover
+        CancelledError = FutureCancelledError
+
+    with _client(scheduler, workers) as client:
+        futures = _submit(client, m, todo, chunk_batches, retries)
+        try:
+            for batch in as_completed(list(futures)).batches():
+                rows = []
+                for f in batch:
+                    point = futures.pop(f)
+                    try:
+                        outputs = f.result()
+                    except (CancelledError, FutureCancelledError):
+                        continue
+                    except Exception as e:  # the task failed after its retries
+                        rows.append(_row(m, point, status="error", error=f"{type(e).__name__}: {e}"))
+                        continue
+                    finally:
+                        f.release()
+                    if "__error__" in outputs:
+                        rows.append(_row(m, point, status="error", error=outputs["__error__"]))
+                    else:
+                        rows.append(_row(m, point, status="ok", outputs=outputs))
+                record(rows)
+        finally:
+            if futures:
+                client.cancel(list(futures))

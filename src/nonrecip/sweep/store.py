@@ -1,0 +1,201 @@
+"""The incremental, atomic results store of a sweep.
+
+Layout on disk, for ``--out results.parquet`` (or ``.csv``):
+
+* ``results.parquet`` -- the tidy table, one row per point, keyed by the
+  canonical ``point_id``. Always rewritten whole and atomically
+  (:func:`nonrecip.results.write_table`: temporary file + rename), so a
+  reader or a crash never sees half a table.
+* ``results.parquet.parts/`` -- a journal of small JSON part files, each
+  written atomically (:func:`nonrecip.results.atomic_write`) as soon as the
+  client learns that points have finished; a part holds the rows of the
+  points that finished together. Parts make every finished point durable at
+  once without rewriting the table each time.
+
+The table is rewritten from memory every ``flush_seconds`` and at the end
+(also on Ctrl-C and on errors), after which the parts it now contains are
+deleted; a successful sweep leaves only the table. A crash between the two
+steps leaves a part whose rows are also in the table: rows are keyed by
+``point_id``, so reading deduplicates and nothing is ever counted twice.
+
+``resume=True`` reads the table and any parts; every point already there
+(``status`` ``ok`` or ``error``) is kept and not computed again. Without
+``resume`` an existing table and its parts are replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..results import atomic_write, write_table
+from ..wire import ParameterError
+
+__all__ = ["SweepStore", "read_table", "HEAD_COLUMNS"]
+
+#: first columns of every sweep table
+HEAD_COLUMNS = ("point_id", "model", "status", "error")
+
+
+def _plain(v: Any) -> Any:
+    """numpy / pandas scalars -> plain Python; missing -> None (str) or NaN."""
+    if v is None:
+        return None
+    try:
+        import pandas as pd
+
+        if v is pd.NA or v is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    return v
+
+
+def read_table(path: str | os.PathLike):
+    """Read a sweep table written by :class:`SweepStore` (``.parquet`` or
+    ``.csv``; floats read back bit for bit)."""
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        return _tidy(pd.read_parquet(path))
+    # floats must read back bit for bit: pandas >= 3 does so by default (and
+    # deprecates the option), pandas 2 needs float_precision="round_trip"
+    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+    df = pd.read_csv(path, **exact,
+                       dtype={"point_id": str, "model": str, "status": str, "error": str, "layout": str},
+                       keep_default_na=False, na_values=[""])
+    return _tidy(df)
+
+
+def _tidy(df):
+    """The same dtypes from either format: ``error`` is text or ``None``."""
+    if "error" in df.columns:
+        df["error"] = df["error"].astype(object).where(df["error"].notna(), None)
+    return df
+
+
+class SweepStore:
+    """Rows of one sweep, kept in memory and on disk.
+
+    Parameters
+    ----------
+    path : path or None
+        The table (``.parquet`` or ``.csv``); ``None`` keeps rows in memory.
+    model : str
+        The model of the sweep; a table of another model is refused.
+    resume : bool
+        Keep the points already in ``path`` (and its parts journal).
+    flush_seconds : float
+        Rewrite the table at most this often while the sweep runs.
+    """
+
+    def __init__(self, path: str | os.PathLike | None, model: str, *, resume: bool = False,
+                 flush_seconds: float = 5.0):
+        self.model = model
+        self.path = None if path is None else Path(path)
+        self.flush_seconds = float(flush_seconds)
+        self.rows: dict[str, dict] = {}
+        self._pending_parts: list[Path] = []
+        self._dirty = False
+        self._last_flush = time.monotonic()
+        self._seq = 0
+        if self.path is None:
+            if resume:
+                raise ParameterError("resume", True, "needs an output file (--out) to resume from")
+            return
+        if self.path.suffix.lower() not in (".parquet", ".csv"):
+            raise ParameterError("out", str(self.path), "the file extension must be .parquet or .csv")
+        self.parts_dir = self.path.with_name(self.path.name + ".parts")
+        if resume:
+            self._load()
+        else:
+            self._clear_parts()
+
+    # -- reading -----------------------------------------------------------
+    def _check_model(self, row: dict, where: Path) -> None:
+        m = row.get("model")
+        if m is not None and m != self.model:
+            raise ParameterError("out", str(where),
+                                 f"holds a '{m}' sweep, not '{self.model}'; resume it with its own model or use another --out")
+
+    def _load(self) -> None:
+        if self.path.exists():
+            df = read_table(self.path)
+            for rec in df.to_dict("records"):
+                row = {k: _plain(v) for k, v in rec.items()}
+                if isinstance(row.get("error"), float) and math.isnan(row["error"]):
+                    row["error"] = None
+                self._check_model(row, self.path)
+                self.rows[str(row["point_id"])] = row
+        if self.parts_dir.is_dir():
+            for part in sorted(self.parts_dir.glob("part-*.json")):
+                try:
+                    rows = json.loads(part.read_text())
+                except (OSError, ValueError):  # pragma: no cover - atomic writes make this unlikely
+                    continue
+                for row in rows:
+                    self._check_model(row, part)
+                    self.rows[row["point_id"]] = row
+                self._pending_parts.append(part)
+                self._dirty = True
+
+    def _clear_parts(self) -> None:
+        if self.parts_dir.is_dir():
+            for part in self.parts_dir.glob("part-*.json"):
+                part.unlink(missing_ok=True)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.rows
+
+    # -- writing -----------------------------------------------------------
+    def add(self, rows: Iterable[dict]) -> None:
+        """Record finished points: durable at once (one atomic part file),
+        the table itself rewritten at most every ``flush_seconds``."""
+        rows = list(rows)
+        if not rows:
+            return
+        for row in rows:
+            self.rows[row["point_id"]] = row
+        self._dirty = True
+        if self.path is None:
+            return
+        self._seq += 1
+        part = self.parts_dir / f"part-{time.time_ns():020d}-{os.getpid()}-{self._seq:06d}.json"
+        atomic_write(part, json.dumps(rows, allow_nan=True).encode())
+        self._pending_parts.append(part)
+        if time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self, order: list[str] | None = None) -> None:
+        """Rewrite the table atomically from memory, then drop the parts it
+        now contains. ``order``: point ids to put first, in this order."""
+        self._last_flush = time.monotonic()
+        if self.path is None or not (self._dirty or self._pending_parts):
+            return
+        write_table(self.frame(order), self.path)
+        for part in self._pending_parts:
+            part.unlink(missing_ok=True)
+        self._pending_parts.clear()
+        self._dirty = False
+        try:
+            self.parts_dir.rmdir()
+        except OSError:
+            pass
+
+    def frame(self, order: list[str] | None = None, *, only: bool = False, columns: list[str] | None = None):
+        """The rows as a DataFrame: ``order`` first (only those if ``only``),
+        then the others in the order they were stored."""
+        from .table import make_frame
+
+        keys = list(order or [])
+        if not only:
+            seen = set(keys)
+            keys += [k for k in self.rows if k not in seen]
+        return make_frame([self.rows[k] for k in keys if k in self.rows], columns=columns)

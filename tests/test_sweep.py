@@ -1,0 +1,312 @@
+"""Sweeps on a real Dask LocalCluster (loopback, worker processes with nannies).
+
+One module-scoped cluster of two single-threaded worker processes serves
+every test; the sweeps reach it through its scheduler address exactly as
+``--scheduler tcp://HOST:PORT`` does. Reference values are the same points
+computed serially in this process by the library solvers; deterministic
+models must agree bit for bit (same code, same inputs: tolerance 0).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import dask
+import numpy as np
+import pandas as pd
+import pytest
+
+from nonrecip.deterministic import solve_circuit, solve_classical
+from nonrecip.stochastic import simulate
+from nonrecip.sweep import Grid, SweepError, local_cluster, read_table, run_sweep
+from nonrecip.sweep.store import SweepStore
+from nonrecip.wire import CircuitParams, ClassicalParams, ParameterError, Wire
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with local_cluster(2) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def address(cluster) -> str:
+    return cluster.scheduler_address
+
+
+def _serial_classical(layout, n, p, ig, drho=0.1, rho0=1.0):
+    return solve_classical(Wire.from_spec(layout, n), ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0))
+
+
+def _assert_matches_serial_classical(df: pd.DataFrame) -> None:
+    ok = df[df["status"] == "ok"]
+    assert len(ok) > 0
+    for r in ok.itertuples(index=False):
+        res = _serial_classical(r.layout, int(r.N), r.p, r.Ig, r.drho, r.rho0)
+        # tolerance 0: the worker runs the same solver on the same inputs
+        assert (r.I_in_forward, r.I_in_reverse) == (res.forward.I_in, res.reverse.I_in)
+        assert (r.I_out_forward, r.I_out_reverse) == (res.forward.I_out, res.reverse.I_out)
+        assert r.delta_I == res.delta_I
+
+
+# --------------------------------------------------------------------------
+# a sweep equals the same points computed serially
+# --------------------------------------------------------------------------
+def test_classical_sweep_equals_serial_solves(address, tmp_path):
+    grid = {"layout": "dimers,.SDSD.,.S..D.", "n": "4:12:2", "p": "0.1:0.9:0.4", "ig": "0,0.05"}
+    df = run_sweep("classical", grid, scheduler=address, out=tmp_path / "c.parquet")
+    # 5 N x 3 p x 2 Ig for dimers; each explicit layout fixes N: 3 x 2 each
+    assert len(df) == 30 + 6 + 6 and (df["status"] == "ok").all()
+    assert df["point_id"].is_unique
+    assert list(df["point_id"]) == [p.key for p in Grid("classical", grid).points()]  # grid order
+    _assert_matches_serial_classical(df)
+    # the file holds the same table, floats bit for bit
+    pd.testing.assert_frame_equal(read_table(tmp_path / "c.parquet"), df, check_dtype=False)
+    assert not (tmp_path / "c.parquet.parts").exists()  # merged and cleaned up
+    assert df.attrs["computed"] == 42 and df.attrs["reused"] == 0
+
+
+def test_circuit_sweep_equals_serial_and_paper_fig1(address, tmp_path):
+    df = run_sweep("circuit", {"layout": ".SD.,.SDDS.,.SDSD.", "v": "1,2", "ig": "0.3"},
+                   scheduler=address, out=tmp_path / "k.csv")
+    for r in df.itertuples(index=False):
+        res = solve_circuit(Wire(r.layout), CircuitParams(V=r.V, R=r.R, Ig=r.Ig))
+        assert (r.I_in_forward, r.I_in_reverse, r.delta_I) == (res.forward.I_in, res.reverse.I_in, res.delta_I)
+    # SPEC section 3 (Fig. 1): I_in = V/R - Ig/3, V/R, V/R - 2 Ig/5 (forward);
+    # 1e-12: a Kirchhoff solve of 4-6 nodes, rounding only
+    want = {".SD.": 1 / 3, ".SDDS.": 0.0, ".SDSD.": 2 / 5}
+    for r in df.itertuples(index=False):
+        assert abs(r.I_in_forward - (r.V / r.R - want[r.layout] * r.Ig)) < 1e-12
+    # CSV round trip keeps every float bit for bit
+    back = read_table(tmp_path / "k.csv")
+    assert np.array_equal(back["delta_I"].to_numpy(), df["delta_I"].to_numpy())
+
+
+# --------------------------------------------------------------------------
+# bad points are recorded, not fatal
+# --------------------------------------------------------------------------
+def test_bad_points_are_rows_with_their_error_and_the_rest_goes_on(address, tmp_path):
+    grid = {"layout": "dimers", "n": "4:7", "p": "0.5,1.5"}
+    df = run_sweep("classical", grid, scheduler=address, out=tmp_path / "b.parquet")
+    assert len(df) == 8
+    good = df[(df["N"] % 2 == 0) & (df["p"] == 0.5)]
+    assert (good["status"] == "ok").all() and len(good) == 2
+    bad = df[df["status"] == "error"]
+    assert len(bad) == 6 and df.attrs["errors"] == 6
+    assert bad["I_in_forward"].isna().all()
+    odd = bad[(bad["N"] % 2 == 1) & (bad["p"] == 0.5)]
+    assert odd["error"].str.contains("even N").all()
+    assert bad[(bad["p"] == 1.5) & (bad["N"] % 2 == 0)]["error"].str.contains(r"p=1.5: must be in \(0, 1\]").all()
+    _assert_matches_serial_classical(df)
+    # a named layout without N is an error row too, not an exception
+    df2 = run_sweep("classical", {"layout": "single,.SD."}, scheduler=address)
+    assert list(df2["status"]) == ["error", "ok"]
+    assert "needs the number of sites N" in df2["error"].iloc[0]
+
+
+def test_run_options_are_validated_before_anything_runs(address, tmp_path):
+    with pytest.raises(ParameterError, match="sizes the local cluster"):
+        run_sweep("classical", {"n": 4}, scheduler=address, workers=2)
+    with pytest.raises(ParameterError, match=".parquet or .csv"):
+        run_sweep("classical", {"n": 4}, scheduler=address, out=tmp_path / "x.txt")
+    with pytest.raises(ParameterError, match="needs an output file"):
+        run_sweep("classical", {"n": 4}, scheduler=address, resume=True)
+    # nothing listens on the discard port; 1 s instead of dask's 30 s connect timeout
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(ParameterError, match="no Dask scheduler answers"):
+            run_sweep("classical", {"n": 4}, scheduler="tcp://127.0.0.1:9")
+
+
+# --------------------------------------------------------------------------
+# interruption and resume
+# --------------------------------------------------------------------------
+# 12 points of ~0.02-0.15 s each: long enough that an interrupt after the
+# third stored point finds others unfinished
+GRID12 = {"layout": "dimers", "n": "100000:650000:50000", "p": 0.9}
+
+
+def test_ctrl_c_keeps_finished_points_and_resume_computes_only_the_missing(address, tmp_path):
+    out = tmp_path / "r.parquet"
+    seen: list[str] = []
+
+    def interrupt_after_three(row):
+        seen.append(row["point_id"])
+        if len(seen) == 3:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the client
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep("classical", GRID12, scheduler=address, out=out, callback=interrupt_after_three)
+    kept = read_table(out)
+    assert 3 <= len(kept) < 12 and kept["point_id"].is_unique
+    assert set(seen) <= set(kept["point_id"])
+    assert not (tmp_path / "r.parquet.parts").exists()  # flushed into the table on the way out
+
+    computed: list[str] = []
+    df = run_sweep("classical", GRID12, scheduler=address, out=out, resume=True, callback=lambda r: computed.append(r["point_id"]))
+    assert len(df) == 12 and df["point_id"].is_unique
+    assert len(computed) == 12 - len(kept) == df.attrs["computed"]
+    assert set(computed).isdisjoint(kept["point_id"]) and df.attrs["reused"] == len(kept)
+    _assert_matches_serial_classical(df)
+    # resuming a complete sweep computes nothing and starts no work
+    again = run_sweep("classical", GRID12, scheduler=address, out=out, resume=True)
+    assert again.attrs["computed"] == 0
+    pd.testing.assert_frame_equal(again, df)
+
+
+def test_parts_journal_survives_a_crash_before_the_table_is_rewritten(tmp_path):
+    # a client killed with SIGKILL never reaches the final flush: every
+    # finished point must already be durable in the parts journal
+    out = tmp_path / "j.csv"
+    store = SweepStore(out, "classical", flush_seconds=1e9)
+    store.add([{"point_id": "a", "model": "classical", "status": "ok", "error": None, "N": 4, "p": 0.5, "delta_I": 0.1}])
+    store.add([{"point_id": "b", "model": "classical", "status": "error", "error": "E", "N": 5, "p": 0.5}])
+    assert not out.exists() and len(list((tmp_path / "j.csv.parts").iterdir())) == 2
+    again = SweepStore(out, "classical", resume=True)  # the next run, after the "crash"
+    assert set(again.rows) == {"a", "b"} and again.rows["a"]["delta_I"] == 0.1
+    again.flush(["b", "a"])
+    df = read_table(out)
+    assert list(df["point_id"]) == ["b", "a"] and not (tmp_path / "j.csv.parts").exists()
+    # a table and a stale part holding the same point: read once, never twice
+    SweepStore(out, "classical", flush_seconds=1e9).rows  # noqa: B018 (fresh run clears parts)
+    s3 = SweepStore(out, "classical", resume=True, flush_seconds=1e9)
+    s3.add([dict(s3.rows["a"])])
+    s4 = SweepStore(out, "classical", resume=True)
+    assert sorted(s4.rows) == ["a", "b"]
+    with pytest.raises(ParameterError, match="holds a 'classical' sweep"):
+        SweepStore(out, "circuit", resume=True)
+
+
+# --------------------------------------------------------------------------
+# Monte Carlo: chunks of batches combine into the serial run, bit for bit
+# --------------------------------------------------------------------------
+def _assert_matches_serial_simulate(df: pd.DataFrame) -> None:
+    assert (df["status"] == "ok").all()
+    for r in df.itertuples(index=False):
+        res = simulate(Wire.from_spec(r.layout, int(r.N)), ClassicalParams(p=r.p, Ig=r.Ig, drho=r.drho, rho0=r.rho0),
+                       steps=int(r.steps), seed=int(r.seed), n_batches=int(r.n_batches), mode=r.mode,
+                       estimator=r.estimator, workers=1)
+        # tolerance 0: combine() of any split of the batches is the serial run bit for bit
+        for col, est in (("I_in_forward", res.forward.I_in), ("I_in_reverse", res.reverse.I_in),
+                         ("I_out_forward", res.forward.I_out), ("I_out_reverse", res.reverse.I_out),
+                         ("delta_I", res.delta_I)):
+            assert (getattr(r, col), getattr(r, col + "_stderr")) == (est.mean, est.stderr), col
+
+
+def test_simulate_sweep_is_bit_identical_to_serial_simulate(address, tmp_path):
+    # 8 batches in chunks of 3: uneven chunks (3, 3, 2) on two workers
+    grid = {"layout": "dimers,.SPPD.", "n": 8, "p": "0.5,0.9", "steps": 4000, "seed": "0,7",
+            "batches": 8, "estimator": "walkers,adjoint"}
+    df = run_sweep("simulate", grid, scheduler=address, out=tmp_path / "mc.parquet", chunk_batches=3)
+    assert len(df) == 16 and df["point_id"].is_unique
+    _assert_matches_serial_simulate(df)
+    assert (df["delta_I_stderr"] > 0).all()
+    # the seed is part of the point: two seeds, two different estimates
+    a = df[(df["layout"] == "dimers") & (df["p"] == 0.5) & (df["estimator"] == "walkers")]
+    assert len(a) == 2 and a["I_in_forward"].iloc[0] != a["I_in_forward"].iloc[1]
+    # bad Monte Carlo options are rows, not exceptions
+    bad = run_sweep("simulate", {"n": 6, "steps": "1000", "batches": "1,4", "mode": "linear,sideways"},
+                    scheduler=address)
+    assert list(bad["status"]) == ["error", "error", "ok", "error"]  # (batches, mode), mode fastest
+    assert "n_batches" in bad["error"].iloc[0] and "mode" in bad["error"].iloc[3]
+
+
+# --------------------------------------------------------------------------
+# faults: a worker killed mid-sweep
+# --------------------------------------------------------------------------
+def test_worker_killed_mid_sweep_loses_and_duplicates_nothing(cluster, address, tmp_path):
+    from distributed import Client
+
+    # 4 Monte Carlo points of 8 batches in chunks of 2: 16 chunk tasks of
+    # ~0.1 s and 4 combine tasks; a worker is killed while it runs one
+    grid = {"layout": "dimers", "n": 16, "p": 0.5, "steps": 200_000, "seed": "0:3", "batches": 8}
+    with Client(address) as monitor:
+        pids = monitor.run(os.getpid)
+        killed: dict = {}
+        stop = threading.Event()
+
+        def kill_a_busy_worker():
+            while not stop.is_set():
+                busy = {w: ks for w, ks in monitor.processing().items()
+                        if any(str(k).startswith("nonrecip-simulate-") for k in ks)}
+                if busy:
+                    addr = next(iter(busy))
+                    killed.update(addr=addr, pid=pids[addr], keys=list(busy[addr]))
+                    os.kill(pids[addr], signal.SIGKILL)  # dies mid-task; its nanny restarts it
+                    return
+                time.sleep(0.005)
+
+        killer = threading.Thread(target=kill_a_busy_worker)
+        killer.start()
+        try:
+            df = run_sweep("simulate", grid, scheduler=address, out=tmp_path / "k.parquet", chunk_batches=2)
+        finally:
+            stop.set()
+            killer.join()
+        assert killed, "the sweep ended before a worker could be killed"
+        # the worker process really died and was replaced
+        monitor.wait_for_workers(2, timeout=60)
+        deadline = time.monotonic() + 30
+        while killed["pid"] in monitor.run(os.getpid).values() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert killed["pid"] not in monitor.run(os.getpid).values()
+    assert len(df) == 4 and df["point_id"].is_unique and (df["status"] == "ok").all()
+    _assert_matches_serial_simulate(df)
+    table = read_table(tmp_path / "k.parquet")
+    assert len(table) == 4 and table["point_id"].is_unique
+
+
+# --------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------
+def test_cli_writes_parquet_and_csv_and_json_records(cli, address, tmp_path):
+    args = ["sweep", "classical", "--layout", "dimers", "--n", "4:8:2", "--p", "0.5,0.9", "--scheduler", address]
+    r = cli(*args, "--out", str(tmp_path / "a.parquet"), "--json", "--no-progress")
+    assert r.code == 0, r.err
+    recs = r.json()
+    assert [(x["N"], x["p"]) for x in recs] == [(4, 0.5), (4, 0.9), (6, 0.5), (6, 0.9), (8, 0.5), (8, 0.9)]
+    pq = read_table(tmp_path / "a.parquet")
+    assert list(pq["delta_I"]) == [x["delta_I"] for x in recs]
+    r2 = cli(*args, "--out", str(tmp_path / "a.csv"), "--json")
+    assert r2.code == 0 and r2.out == r.out  # same inputs, same bytes on stdout
+    csv = read_table(tmp_path / "a.csv")
+    pd.testing.assert_frame_equal(csv, pq, check_dtype=False)
+    _assert_matches_serial_classical(pq)
+    # the human table goes to stdout, the summary to stderr
+    r3 = cli(*args, "--out", str(tmp_path / "a.csv"), "--resume")
+    assert r3.code == 0 and "delta_I" in r3.out and "0 computed, 6 reused" in r3.err
+
+
+def test_cli_spec_file_and_overrides(cli, address, tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'model = "circuit"\nout = "{tmp_path / "s.parquet"}"\n[grid]\nlayout = [".SD.", ".SDSD."]\nv = "1:3:1"\n')
+    r = cli("sweep", "circuit", "--spec", str(spec), "--ig", "0.1,0.2", "--scheduler", address, "--json")
+    assert r.code == 0, r.err
+    recs = r.json()
+    assert len(recs) == 2 * 3 * 2 and {x["Ig"] for x in recs} == {0.1, 0.2}
+    assert len(read_table(tmp_path / "s.parquet")) == 12
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--n", "4:40:0"], "invalid N='4:40:0': the step of a range must not be 0"),
+    (["--p", "0.5,abc"], "invalid p='abc'"),
+    (["--n", "4.5"], "invalid N='4.5'"),
+    (["--bogus", "1"], "No such option"),
+    (["--out", "x.txt"], ".parquet or .csv"),
+])
+def test_cli_bad_options_exit_2_with_one_line(cli, tmp_path, args, fragment):
+    r = cli("sweep", "classical", *args)
+    assert r.code == 2 and r.out == ""
+    assert len(r.err.strip().splitlines()) == 1 and fragment in r.err
+
+
+def test_cli_default_local_cluster_starts_and_stops(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = cli("sweep", "circuit", "--layout", ".SDSD.", "--ig", "0:0.4:0.2", "--workers", "1", "--json", "--no-progress")
+    assert r.code == 0, r.err
+    assert [x["Ig"] for x in r.json()] == [0.0, 0.2, 0.4]
+    assert (tmp_path / "sweep-circuit.parquet").exists()  # the default --out

@@ -169,7 +169,7 @@ def check(id: str, *, model: str, equation: str, levels: Iterable[str] = LEVELS)
 
 def _load_all() -> None:
     """Import the modules that register checks (idempotent)."""
-    from . import checks_classical, checks_stochastic  # noqa: F401
+    from . import checks_classical, checks_quantum, checks_stochastic  # noqa: F401
 
 
 def all_checks(level: str | None = None) -> dict[str, Check]:

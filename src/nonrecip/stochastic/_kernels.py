@@ -37,13 +37,14 @@ call. Inlined it costs ~1.7 ns per number, against ~7 ns for a
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, uint64
+from numba import int64, njit, uint64
 
 from .._jit import JIT
 
 __all__ = [
     "next_u64",
     "uniform",
+    "exponential",
     "walk_walkers",
     "walk_adjoint",
 ]
@@ -93,6 +94,56 @@ def _uniform_pos(s):
     return float((next_u64(s) >> uint64(11)) + uint64(1)) * _TWO_M53
 
 
+def _ziggurat_tables():
+    """Marsaglia & Tsang's (2000) 256-layer ziggurat for Exp(1), on 53-bit integers.
+
+    Layer ``i`` accepts ``x = u * we[i]`` at once when ``u < ke[i]`` (``u``
+    uniform on ``[0, 2**53)``); ``fe[i] = exp(-x_i)`` at the layer edges. The
+    same construction (and acceptance rule) as NumPy's
+    ``random_standard_exponential``.
+    """
+    m2 = float(2**53)
+    de = 7.697117470131487
+    te = de
+    ve = 3.949659822581572e-3
+    ke = np.zeros(256, np.int64)
+    we = np.zeros(256)
+    fe = np.zeros(256)
+    q = ve / np.exp(-de)
+    ke[0] = int((de / q) * m2)
+    ke[1] = 0
+    we[0] = q / m2
+    we[255] = de / m2
+    fe[0] = 1.0
+    fe[255] = np.exp(-de)
+    for i in range(254, 0, -1):
+        de = -np.log(ve / de + np.exp(-de))
+        ke[i + 1] = int((de / te) * m2)
+        te = de
+        fe[i] = np.exp(-de)
+        we[i] = de / m2
+    return ke, we, fe, 7.697117470131487
+
+
+_ZKE, _ZWE, _ZFE, _ZR = _ziggurat_tables()
+
+
+@njit(inline="always")
+def exponential(s):
+    """Standard exponential ``Exp(1)`` by the ziggurat (one 64-bit number 98.9 % of the time)."""
+    while True:
+        ri = int64(next_u64(s) >> uint64(3))   # 61 bits: 8 for the layer, 53 for the abscissa
+        idx = ri & 0xFF
+        ri = ri >> 8
+        x = float(ri) * _ZWE[idx]
+        if ri < _ZKE[idx]:
+            return x
+        if idx == 0:                      # the tail beyond r: memoryless
+            return _ZR - np.log(_uniform_pos(s))
+        if (_ZFE[idx - 1] - _ZFE[idx]) * uniform(s) + _ZFE[idx] < np.exp(-x):
+            return x
+
+
 # --------------------------------------------------------------------------
 # the faithful walker estimator: densities and bond currents
 # --------------------------------------------------------------------------
@@ -104,11 +155,12 @@ def _geom(s, log_f):
     """Failures before the first success, ``P(n) = f^n (1 - f)``, given ``log(f)``.
 
     ``log_f = 0`` (``f = 1``): never a success, returns a huge number;
-    ``log_f = -inf`` (``f = 0``): always 0. Inverse CDF of one uniform.
+    ``log_f = -inf`` (``f = 0``): always 0. ``floor(E / -log f)`` with ``E``
+    standard exponential: ``P(n >= k) = P(E >= -k log f) = f^k``.
     """
     if log_f == 0.0:
         return _BIG
-    nf = np.log(_uniform_pos(s)) / log_f
+    nf = exponential(s) / -log_f
     if nf >= 4.0e18:
         return _BIG
     return int(nf)
@@ -323,7 +375,7 @@ def walk_adjoint(state, qcum, log_t, count, out):
                 n = big
             else:
                 draws += 1
-                nf = np.log(_uniform_pos(state)) / log_t
+                nf = exponential(state) / -log_t
                 n = big if nf >= big else int(nf)
             if d > 0:
                 j = k + n                # the scatterer where it reflects

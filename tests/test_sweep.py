@@ -22,10 +22,11 @@ import pandas as pd
 import pytest
 
 from nonrecip.deterministic import solve_circuit, solve_classical
+from nonrecip.deterministic.quantum import solve_quantum
 from nonrecip.stochastic import simulate
 from nonrecip.sweep import Grid, SweepError, local_cluster, read_table, run_sweep
 from nonrecip.sweep.store import SweepStore
-from nonrecip.wire import CircuitParams, ClassicalParams, ParameterError, Wire
+from nonrecip.wire import CircuitParams, ClassicalParams, ParameterError, QuantumParams, Wire
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,32 @@ def test_circuit_sweep_equals_serial_and_paper_fig1(address, tmp_path):
     # CSV round trip keeps every float bit for bit
     back = read_table(tmp_path / "k.csv")
     assert np.array_equal(back["delta_I"].to_numpy(), df["delta_I"].to_numpy())
+
+
+def test_quantum_sweep_equals_serial_and_eq_b33(address):
+    grid = {"layout": ".SD.,dimers", "n": 8, "ig-ratio": "0,0.3", "gamma": "0.3,0.5", "response": "linear,cubic"}
+    df = run_sweep("quantum", grid, scheduler=address)
+    assert len(df) == 16
+    # the solver itself (on the worker) refuses the cubic expansion B35
+    # beyond one dimer: recorded as error rows, the rest computed
+    cubic_dimers = (df["layout"] == "dimers") & (df["response"] == "cubic")
+    assert (df[cubic_dimers]["status"] == "error").all() and cubic_dimers.sum() == 4
+    assert df[cubic_dimers]["error"].str.contains("cubic expansion").all()
+    assert (df[~cubic_dimers]["status"] == "ok").all()
+    for r in df[~cubic_dimers].itertuples(index=False):
+        qp = QuantumParams.from_ig_ratio(r.ig_ratio, gamma=r.gamma, mubar=r.mubar, dmu=r.dmu,
+                                         gamma_contact=r.gamma_contact, temperature=r.temperature)
+        res = solve_quantum(Wire.from_spec(r.layout, int(r.N)), qp, response=r.response, method=r.method)
+        # tolerance 0: the same solver on the same inputs
+        assert (r.I_in_forward, r.I_in_reverse, r.delta_I) == (res.forward.I_in, res.reverse.I_in, res.delta_I)
+    # SPEC section 4, Eq. B33: N = 4, mubar = 1, gamma = 0.5, Ig/Io = 0.3,
+    # dmu = 0.1 gives delta_I = 0.00106103...; 1e-12 relative: a 4-site
+    # linear solve, rounding only
+    b33 = df[(df["layout"] == ".SD.") & (df["gamma"] == 0.5) & (df["ig_ratio"] == 0.3) & (df["response"] == "linear")]
+    assert len(b33) == 1 and abs(b33["delta_I"].iloc[0] / 0.0010610329539459689 - 1) < 1e-12
+    # Ig and Ig/Io together are an error row, like `solve quantum --ig --ig-ratio`
+    both = run_sweep("quantum", {"layout": ".SD.", "ig": 0.001, "ig_ratio": 0.3}, scheduler=address)
+    assert both["status"].iloc[0] == "error" and "not both" in both["error"].iloc[0]
 
 
 # --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nonrecip.sweep import Grid, SweepSpec, parse_values, point_key
+from nonrecip.sweep import MODELS, Grid, SweepSpec, parse_values, point_key
 from nonrecip.wire import ParameterError
 
 
@@ -147,3 +147,37 @@ def test_toml_spec_reads_grid_and_run_options_and_cli_overrides(tmp_path: Path):
     unknown.write_text("wrokers = 2\n[grid]\n")
     with pytest.raises(ParameterError, match="unknown key"):
         SweepSpec.from_toml(unknown, model="classical")
+
+
+# --------------------------------------------------------------------------
+# every option of the matching solve/simulate command is a sweep axis
+# --------------------------------------------------------------------------
+#: options of solve/simulate that steer a run rather than define a point
+RUN_CONTROL = {"--json", "--out", "--workers", "--checkpoint", "--resume", "--progress", "--help"}
+SOURCE_COMMAND = {"classical": ("solve", "classical"), "circuit": ("solve", "circuit"),
+                  "quantum": ("solve", "quantum"), "simulate": ("simulate",)}
+
+
+def _command(path):
+    import typer
+
+    from nonrecip.cli import app
+
+    cmd = typer.main.get_command(app)
+    for name in path:
+        cmd = cmd.commands[name]
+    return cmd
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_sweep_command_offers_every_option_of_the_solve_command_with_its_default(model):
+    source = {p.opts[0]: p.default for p in _command(SOURCE_COMMAND[model]).params if p.opts[0] not in RUN_CONTROL}
+    axes = {p.flag: p.default for p in MODELS[model].params}
+    assert axes == source  # same flags, same defaults (None: unset, as in the solve command)
+    sweep_flags = {p.opts[0] for p in _command(("sweep", model)).params}
+    assert set(source) <= sweep_flags
+    assert {"--spec", "--out", "--resume", "--scheduler", "--workers", "--json"} <= sweep_flags
+
+
+def test_all_four_models_are_offered():
+    assert set(MODELS) == {"classical", "circuit", "simulate", "quantum"}

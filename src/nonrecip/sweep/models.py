@@ -91,6 +91,9 @@ class Model:
         from ``(wire, params, **kwargs)``, imported on the worker.
     stochastic : bool
         True for Monte Carlo (split into chunks of batches).
+    fill : callable, optional
+        ``fill(point)`` completes defaults that depend on other parameters
+        (in place), before the point is keyed.
     """
 
     name: str
@@ -99,6 +102,7 @@ class Model:
     solver: str
     stochastic: bool = False
     help: str = ""
+    fill: Callable[[dict], None] | None = None
 
     def param(self, name: str) -> Param:
         """The parameter called ``name`` in any accepted spelling."""
@@ -117,6 +121,8 @@ class Model:
         layout = point.get("layout")
         if "N" in point and isinstance(layout, str) and layout not in NAMED_LAYOUTS:
             point["N"] = len(layout)
+        if self.fill is not None:
+            self.fill(point)
         return point
 
     def prepare(self, point: Mapping[str, Any]) -> Prepared:
@@ -138,6 +144,11 @@ def _scalar(v: Any) -> tuple[float, float] | None:
     return None
 
 
+#: state fields not repeated as columns: I_in and I_out come first; the
+#: quantum state's I_1 and I_N are I_in and -I_out under other names
+_SKIP = ("I_in", "I_out", "I_1", "I_N")
+
+
 def outputs_of(result) -> dict[str, float]:
     """The scalar outputs of a :class:`~nonrecip.results.Result` as columns.
 
@@ -150,14 +161,16 @@ def outputs_of(result) -> dict[str, float]:
     stochastic = False
     for bias in ("forward", "reverse"):
         st = getattr(result, bias)
-        for f in dataclasses.fields(st):
-            s = _scalar(getattr(st, f.name))
+        names = ["I_in", "I_out"] + [f.name for f in dataclasses.fields(st) if f.name not in _SKIP]
+        for name in names:
+            v = getattr(st, name)
+            s = _scalar(v)
             if s is None:
                 continue
-            out[f"{f.name}_{bias}"] = s[0]
-            if hasattr(getattr(st, f.name), "stderr"):
+            out[f"{name}_{bias}"] = s[0]
+            if hasattr(v, "stderr"):
                 stochastic = True
-                out[f"{f.name}_{bias}_stderr"] = s[1]
+                out[f"{name}_{bias}_stderr"] = s[1]
     d = _scalar(result.delta_I)
     out["delta_I"] = d[0] if d else math.nan
     if stochastic or hasattr(result.delta_I, "stderr"):
@@ -250,6 +263,32 @@ def mc_combine(prepared: Prepared, parts: list) -> dict[str, float]:
         return {"__error__": f"{type(e).__name__}: {e}"}
 
 
+#: Ig/Io of `nonrecip solve quantum` when neither --ig nor --ig-ratio is given
+QUANTUM_IG_RATIO = 0.3
+
+
+def _fill_quantum(point: dict) -> None:
+    if point.get("Ig") is None and point.get("ig_ratio") is None:
+        point["ig_ratio"] = QUANTUM_IG_RATIO
+
+
+def _build_quantum(point: dict) -> Prepared:
+    from ..wire import QuantumParams
+
+    wire = _wire(point)
+    common = {k: point[k] for k in ("gamma", "mubar", "dmu", "gamma_contact", "temperature")}
+    if point["Ig"] is not None and point["ig_ratio"] is not None:
+        raise ParameterError("Ig", point["Ig"], "give either Ig (--ig) or ig_ratio (--ig-ratio), not both")
+    if point["Ig"] is not None:
+        params = QuantumParams(Ig=point["Ig"], **common)
+    else:
+        params = QuantumParams.from_ig_ratio(point["ig_ratio"], **common)
+    for name, allowed in (("response", ("linear", "nonlinear", "cubic")), ("method", ("auto", "fast", "dense"))):
+        if point[name] not in allowed:
+            raise ParameterError(name, point[name], f"must be one of {', '.join(allowed)}")
+    return Prepared(wire, params, {"response": point["response"], "method": point["method"]})
+
+
 _CLASSICAL_PARAMS = (
     _LAYOUT, _N,
     Param("p", float, 0.9, "--p", "Move probability at S/D/P sites, in (0, 1]; 1-p flips."),
@@ -287,6 +326,24 @@ MODELS: dict[str, Model] = {
         _build_circuit,
         "nonrecip.deterministic.circuit:solve_circuit",
         help="Kirchhoff solves of the resistive circuit (Sec. I, App. D).",
+    ),
+    "quantum": Model(
+        "quantum",
+        (_LAYOUT, _N,
+         Param("gamma", float, 0.5, "--gamma", "Coupling of the S, D and P baths, >= 0 (units of the hopping)."),
+         Param("mubar", float, 1.0, "--mu", "Mean chemical potential mubar, inside the band (-2, 2)."),
+         Param("dmu", float, 0.1, "--dmu", "Forward bias mu_L - mu_R > 0."),
+         Param("Ig", float, None, "--ig", "Current of each source and drain, >= 0. Not with --ig-ratio."),
+         Param("ig_ratio", float, None, "--ig-ratio",
+               f"Ig in units of Io = dmu/(2 pi) (the paper's Ig/Io); {QUANTUM_IG_RATIO} when --ig is not given."),
+         Param("gamma_contact", float, 1.0, "--gamma-contact", "Coupling of the reservoirs at sites 1 and N, > 0."),
+         Param("temperature", float, 0.0, "--temperature", "Temperature of every bath, >= 0 (linear response needs 0)."),
+         Param("response", str, "linear", "--response", "linear (T = 0), nonlinear (Landauer-Buttiker) or cubic (Eq. B35)."),
+         Param("method", str, "auto", "--method", "Linear response: fast (= auto) or dense (O(N^3) oracle).")),
+        _build_quantum,
+        "nonrecip.deterministic.quantum:solve_quantum",
+        help="NEGF quantum wire with self-consistent S/D/P baths (Sec. III, App. B, C1).",
+        fill=_fill_quantum,
     ),
 }
 

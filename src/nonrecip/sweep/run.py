@@ -220,8 +220,9 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
 
     points = g.points()
     order = [p.key for p in points]
-    columns = [p.name for p in m.params]
+    columns = {p.name: p.kind for p in m.params}
     store = SweepStore(out, m.name, resume=resume, flush_seconds=flush_seconds)
+    store.columns = columns
     reused = sum(k in store for k in order)
 
     counts = {"computed": 0, "errors": 0}

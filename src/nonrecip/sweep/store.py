@@ -102,6 +102,8 @@ class SweepStore:
         self.path = None if path is None else Path(path)
         self.flush_seconds = float(flush_seconds)
         self.rows: dict[str, dict] = {}
+        #: parameter columns and their types (set by the runner), for stable dtypes
+        self.columns: dict[str, type] = {}
         self._pending_parts: list[Path] = []
         self._dirty = False
         self._last_flush = time.monotonic()
@@ -173,13 +175,13 @@ class SweepStore:
         if time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
 
-    def flush(self, order: list[str] | None = None) -> None:
+    def flush(self, order: list[str] | None = None, columns: dict[str, type] | None = None) -> None:
         """Rewrite the table atomically from memory, then drop the parts it
         now contains. ``order``: point ids to put first, in this order."""
         self._last_flush = time.monotonic()
         if self.path is None or not (self._dirty or self._pending_parts):
             return
-        write_table(self.frame(order), self.path)
+        write_table(self.frame(order, columns=columns or self.columns), self.path)
         for part in self._pending_parts:
             part.unlink(missing_ok=True)
         self._pending_parts.clear()
@@ -189,7 +191,7 @@ class SweepStore:
         except OSError:
             pass
 
-    def frame(self, order: list[str] | None = None, *, only: bool = False, columns: list[str] | None = None):
+    def frame(self, order: list[str] | None = None, *, only: bool = False, columns: dict[str, type] | None = None):
         """The rows as a DataFrame: ``order`` first (only those if ``only``),
         then the others in the order they were stored."""
         from .table import make_frame

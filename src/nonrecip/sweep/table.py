@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 __all__ = ["make_frame", "to_records"]
 
@@ -22,19 +22,21 @@ def _kind(values: list) -> str:
     return "object"
 
 
-def make_frame(rows: Iterable[dict], columns: Iterable[str] | None = None):
+def make_frame(rows: Iterable[dict], columns: Mapping[str, type] | None = None):
     """DataFrame of sweep rows.
 
     Column order: ``point_id, model, status, error``, then ``columns`` (the
-    model's parameters), then the outputs in first-seen order. Integer
-    columns are nullable ``Int64`` (a bad point may lack ``N``), real ones
-    ``float64`` (missing outputs are NaN), text stays text.
+    model's parameters and their types), then the outputs in first-seen
+    order. Integer columns are nullable ``Int64`` (a bad point may lack
+    ``N``), real ones ``float64`` (missing values are NaN), text stays text.
     """
     import pandas as pd
 
     rows = list(rows)
+    kinds = {int: "int", float: "float", str: "object"}
+    declared = {c: kinds.get(t, "object") for c, t in (columns or {}).items()}
     order: dict[str, None] = dict.fromkeys(HEAD)
-    order.update(dict.fromkeys(columns or ()))
+    order.update(dict.fromkeys(declared))
     for r in rows:
         order.update(dict.fromkeys(r))
     cols = list(order)
@@ -42,6 +44,8 @@ def make_frame(rows: Iterable[dict], columns: Iterable[str] | None = None):
     for c in cols:
         vals = [r.get(c) for r in rows]
         k = _kind(vals)
+        if c in declared and (k != "object" or all(v is None for v in vals)):
+            k = declared[c]  # the model's type, also for an all-missing column
         if k == "int":
             data[c] = pd.array(vals, dtype="Int64")
         elif k == "float":

@@ -1,0 +1,693 @@
+r"""Beyond linear response: the full Landauer-Buttiker currents, solved
+self-consistently for the bath potentials (Eq. B22; SPEC section 4).
+
+The problem
+-----------
+The current from bath ``l`` into the wire is (Eq. B22, ``e = hbar = 1``)
+
+    I_l = (1/2pi) sum_l' integral dw T_ll'(w) [f_l(w) - f_l'(w)],
+
+``f_l`` the Fermi function of bath ``l`` at potential ``mu_l`` and
+temperature ``T`` (``T = 0``: a step, so each term is the integral of
+``T_ll'(w)`` between ``mu_l'`` and ``mu_l``). The reservoirs fix
+``mu_1 = mubar +- dmu/2`` and ``mu_N = mubar -+ dmu/2``; every S, D and P
+bath has its potential set so that ``I_l = +Ig, -Ig, 0``. This module solves
+these equations without expanding in the drive, by Newton's method started
+from the linear-response solution (:mod:`.linear`).
+
+Quadrature: one polynomial in energy for all pairs
+--------------------------------------------------
+Every potential lies in a narrow window ``[a, b]`` around ``mubar`` on which
+``T_ll'(w)`` is analytic (the band edges ``+-2`` and the complex poles of
+``G`` lie outside). Interpolating ``T(w)`` at the ``n`` Chebyshev-Lobatto
+points ``w_j`` of the window, ``T(w) ~ sum_j T(w_j) ell_j(w)`` (``ell_j`` the
+Lagrange basis), turns every integral into a weighted sum over the same
+``n`` energies:
+
+    I_l = sum_j (1/2pi) sum_l' T_ll'(w_j) [A_j(mu_l) - A_j(mu_l')],
+    A_j(mu) = integral dw ell_j(w) f(w; mu)      (up to a mu-independent constant).
+
+At ``T = 0``, ``A_j(mu) = integral_{mubar}^{mu} ell_j`` is integrated exactly
+(the step functions are exact: the integral runs between the two
+potentials). At ``T > 0`` the Fermi smearing adds
+``T integral_0^inf [ell_j(mu + T z) - ell_j(mu - T z)] / (e^z + 1) dz``,
+done exactly for polynomials by a Gauss rule for the weight ``1/(e^z + 1)``
+(the window then extends ``40 T`` beyond the potentials, where
+``f_l - f_l'`` < 1e-17). Each inner sum is a *linear-response* current at
+the single energy ``w_j`` with "potentials" ``A_j(mu)``, which the ``O(N)``
+kernel of :mod:`.linear` evaluates from differences (weighted means, no
+cancelling row sums). So one evaluation of all ``N`` currents costs
+``O(n N)``; ``n = 9`` to ``17`` points suffice for the paper's windows.
+
+The interpolation error is controlled: ``n`` is first chosen at the
+linear-response potentials (``n = 9, 13, 17, 25, 33, ...`` until the next
+grid changes no current by more than half the tolerance); after Newton
+converges the currents are recomputed on the next finer grid at the same
+potentials, and if they differ by more than ``tol * max(Ig, Io)`` Newton
+continues on the finer grid. The error of ``T_ll'`` interpolation decays
+geometrically (dimers, mubar = 1, window 0.29: 1e-5, 1e-8, 2e-11, 5e-14
+relative for n = 5, 9, 13, 17). The reported currents are those of the
+grid Newton converged on: the bath currents hit their targets within
+``tol * max(Ig, Io)`` and differ from the next grid by no more than that.
+
+Newton
+------
+With ``dA_j = dA_j/dmu`` (at ``T = 0`` simply ``ell_j(mu)``, so the
+Jacobian is the exact ``dI_l/dmu_k = (1/2pi)[delta_lk sum_l' T_ll'(mu_l) -
+T_lk(mu_k)]`` of the interpolated ``T``), the Jacobian-vector product is
+
+    (J v)_l = sum_j (1/2pi) sum_l' T_ll'(w_j) [y_jl - y_jl'],   y_j = dA_j * v,
+
+again ``n`` linear-response evaluations. ``method="dense"`` forms ``J``
+from the dense ``T(w_j)`` and solves by LU (the oracle, ``O(n N^3)``);
+``method="fast"`` (and ``"auto"``) solves ``J dx = -R`` by GMRES
+preconditioned with the linear-response probe matrix at ``mubar``, applied
+in ``O(N)`` by the direct solver of :mod:`.linear` (``J = P + O(drive)``, so
+GMRES needs a handful of iterations). Each step is damped by backtracking
+on ``|R|^2`` (Armijo) and kept inside the band. Stopping rule:
+``max_l |I_l - target_l| <= tol * max(Ig, Io)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from numpy.polynomial import chebyshev as npc
+
+from ...wire import Bias, ConvergenceError, ParameterError, QuantumParams, Wire
+from .greens import transmission_dense
+from .linear import check_potentials, linear_structure, probe_targets, solve_linear
+from .state import QuantumState
+
+__all__ = ["solve_nonlinear", "landauer_currents", "EnergyGrid", "fermi_gauss_rule"]
+
+TWO_PI = 2.0 * math.pi
+#: Fermi tails beyond this many k_B T are below e^-40 ~ 4e-18 and dropped.
+FERMI_CUTOFF = 40.0
+#: Keep every energy this far inside the band (-2, 2).
+_BAND_EDGE = 2.0 - 1e-9
+_METHODS = ("auto", "fast", "dense")
+
+
+def _next_n(n: int) -> int:
+    """The refinement sequence 9, 13, 17, 25, 33, 49, 65, ... (odd, ratio ~ 1.4)."""
+    m = n - 1
+    p = 1 << (m.bit_length() - 1)  # largest power of two <= m
+    return (3 * p // 2 if m < 3 * p // 2 else 2 * p) + 1
+
+
+# --------------------------------------------------------------------------
+# Gauss rules for the Fermi weights
+# --------------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def fermi_gauss_rule(kind: str, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss rule on ``[0, inf)`` for a Fermi weight, exact for polynomials of degree ``2K - 1``.
+
+    Parameters
+    ----------
+    kind : {"f", "df"}
+        ``"f"``: weight ``1/(e^z + 1)``; ``"df"``: weight
+        ``f(1 - f) = 1/(4 cosh^2(z/2))`` (``-df/dz``).
+    K : int
+        Number of nodes.
+
+    Returns
+    -------
+    z, w : ndarray, shape (K,)
+        Nodes and weights.
+
+    Notes
+    -----
+    Built by the discretised Stieltjes (Lanczos) procedure on a composite
+    Gauss-Legendre discretisation of the weight on ``[0, 120]`` (the weight
+    is below ``1e-52`` beyond), then Golub-Welsch. Checked against the
+    moments ``(1 - 2^-m) m! zeta(m+1)`` in the tests.
+    """
+    x, wx = np.polynomial.legendre.leggauss(20)
+    edges = np.linspace(0.0, 120.0, 481)
+    h = np.diff(edges)[:, None] / 2
+    z = (edges[:-1, None] + h * (x[None, :] + 1)).ravel()
+    if kind == "f":
+        wt = 1.0 / (np.exp(z) + 1.0)
+    elif kind == "df":
+        wt = 0.25 / np.cosh(0.5 * z) ** 2
+    else:  # pragma: no cover - internal
+        raise ValueError(kind)
+    wq = (h * wx[None, :]).ravel() * wt
+    # Lanczos with full reorthogonalisation on the discrete measure
+    Q = np.zeros((K + 1, z.size))
+    alpha = np.zeros(K)
+    beta = np.zeros(K)
+    sw = np.sqrt(wq)
+    q = sw / np.linalg.norm(sw)
+    Q[0] = q
+    for k in range(K):
+        v = z * Q[k]
+        alpha[k] = Q[k] @ v
+        v -= alpha[k] * Q[k]
+        if k:
+            v -= beta[k - 1] * Q[k - 1]
+        v -= Q[: k + 1].T @ (Q[: k + 1] @ v)
+        beta[k] = np.linalg.norm(v)
+        Q[k + 1] = v / beta[k]
+    Jm = np.diag(alpha) + np.diag(beta[:-1], 1) + np.diag(beta[:-1], -1)
+    nodes, vec = np.linalg.eigh(Jm)
+    weights = wq.sum() * vec[0] ** 2
+    return nodes, weights
+
+
+# --------------------------------------------------------------------------
+# the energy grid: Chebyshev-Lobatto interpolation of T(w) on [a, b]
+# --------------------------------------------------------------------------
+def _mulx(c: np.ndarray) -> np.ndarray:
+    """Chebyshev coefficients (axis 0) of ``u * p(u)``."""
+    out = np.zeros((c.shape[0] + 1,) + c.shape[1:])
+    out[1] += c[0]
+    for k in range(1, c.shape[0]):
+        out[k + 1] += 0.5 * c[k]
+        out[k - 1] += 0.5 * c[k]
+    return out
+
+
+@dataclass(frozen=True)
+class EnergyGrid:
+    """``n`` Chebyshev-Lobatto energies on ``[a, b]`` and the integration weights.
+
+    Parameters
+    ----------
+    a, b : float
+        The energy window, inside the band.
+    n : int
+        Number of interpolation points (``>= 3``).
+    temperature : float
+        ``T >= 0``.
+    ref : float
+        Reference energy of the antiderivatives (``mubar``); constants
+        cancel in every current.
+    """
+
+    a: float
+    b: float
+    n: int
+    temperature: float
+    ref: float
+    w: np.ndarray = field(init=False, repr=False)
+    _C: np.ndarray = field(init=False, repr=False)
+    _Cint: np.ndarray = field(init=False, repr=False)
+    _Bint: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        n = self.n
+        k = np.arange(n)
+        theta = np.pi * k / (n - 1)
+        c, h = self.center, self.half
+        object.__setattr__(self, "w", c + h * np.cos(theta))
+        # ell_j(u) = sum_k C[k, j] T_k(u): discrete cosine transform of the
+        # Lobatto data (exact interpolation)
+        C = (2.0 / (n - 1)) * np.cos(np.outer(k, theta))
+        C[:, 0] *= 0.5
+        C[:, -1] *= 0.5
+        C[0] *= 0.5
+        C[-1] *= 0.5
+        object.__setattr__(self, "_C", C)
+        object.__setattr__(self, "_Cint", h * npc.chebint(C, axis=0))
+        # (w - ref) ell_j(w) = ((c - ref) + h u) ell_j(u)
+        mom = _mulx(C) * h
+        mom[:-1] += (c - self.ref) * C
+        object.__setattr__(self, "_Bint", h * npc.chebint(mom, axis=0))
+
+    @property
+    def center(self) -> float:
+        return 0.5 * (self.a + self.b)
+
+    @property
+    def half(self) -> float:
+        return 0.5 * (self.b - self.a)
+
+    def refined(self) -> "EnergyGrid":
+        """The next finer grid (about 1.4 times the points) on the same window."""
+        return EnergyGrid(self.a, self.b, _next_n(self.n), self.temperature, self.ref)
+
+    def covers(self, mu: np.ndarray) -> bool:
+        """True when every potential (and its Fermi tail) lies in the window."""
+        m = FERMI_CUTOFF * self.temperature
+        return bool(mu.min() - m >= self.a - 1e-14 and mu.max() + m <= self.b + 1e-14)
+
+    def _val(self, coef: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Values of the polynomials ``coef`` (Chebyshev, axis 0) at ``mu``, shape ``(n, len(mu))``."""
+        u = (mu - self.center) / self.half
+        Tv = np.empty((coef.shape[0], u.size))
+        Tv[0] = 1.0
+        if coef.shape[0] > 1:
+            Tv[1] = u
+        for k in range(2, coef.shape[0]):
+            np.multiply(2.0 * u, Tv[k - 1], out=Tv[k])
+            Tv[k] -= Tv[k - 2]
+        return coef.T @ Tv
+
+    @property
+    def _K(self) -> int:
+        # Gauss nodes for the Fermi smearing: exact for degree 2K - 1 >= n,
+        # the degree of (w - ref) ell_j(w)
+        return self.n // 2 + 1
+
+    def _smear(self, coef: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """``T int_0^inf [p(mu + Tz) - p(mu - Tz)] f(z) dz`` for the polynomials ``coef`` (exact)."""
+        T = self.temperature
+        z, wz = fermi_gauss_rule("f", self._K)
+        out = np.zeros((coef.shape[1], mu.size))
+        for zq, wq in zip(z, wz):
+            out += (T * wq) * (self._val(coef, mu + T * zq) - self._val(coef, mu - T * zq))
+        return out
+
+    def weights(self, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``A_j(mu)`` and ``dA_j/dmu`` for every energy, shape ``(n, len(mu))``.
+
+        ``A_j(mu) = int ell_j(w) f(w; mu) dw`` up to a constant in ``mu``
+        (``T = 0``: ``int_{ref}^{mu} ell_j``); ``dA_j = int ell_j (-df/dw) dw``
+        (``T = 0``: ``ell_j(mu)``).
+        """
+        mu = np.asarray(mu, dtype=float)
+        A = self._val(self._Cint, mu) - self._val(self._Cint, np.array([self.ref]))
+        if self.temperature > 0.0:
+            A += self._smear(self._C, mu)
+            T = self.temperature
+            z, wz = fermi_gauss_rule("df", self._K)
+            dA = np.zeros_like(A)
+            for zq, wq in zip(z, wz):
+                dA += wq * (self._val(self._C, mu + T * zq) + self._val(self._C, mu - T * zq))
+        else:
+            dA = self._val(self._C, mu)
+        return A, dA
+
+    def moments(self, mu: np.ndarray) -> np.ndarray:
+        """``B_j(mu) = int (w - ref) ell_j(w) f(w; mu) dw`` (up to a constant), ``(n, len(mu))``."""
+        mu = np.asarray(mu, dtype=float)
+        B = self._val(self._Bint, mu) - self._val(self._Bint, np.array([self.ref]))
+        if self.temperature > 0.0:
+            mom = _mulx(self._C) * self.half
+            mom[:-1] += (self.center - self.ref) * self._C
+            B += self._smear(mom, mu)
+        return B
+
+
+# --------------------------------------------------------------------------
+# transmissions at the grid energies: O(N) structure or dense oracle
+# --------------------------------------------------------------------------
+class _FastOps:
+    """Linear-response currents at each grid energy via the ``O(N)`` kernel of :mod:`.linear`."""
+
+    def __init__(self, grid: EnergyGrid, gammas: np.ndarray):
+        self.st = [linear_structure(float(w), gammas) for w in grid.w]
+        self.has = gammas > 0
+        self.gam = np.array([s.gam for s in self.st])
+
+    def apply(self, X: np.ndarray) -> np.ndarray:
+        """``out[j, l] = (1/2pi) sum_l' T_ll'(w_j) (X[j, l] - X[j, l'])``; NaN off the baths."""
+        from ._kernels import apply_kernel
+
+        out = np.empty_like(X)
+        for j, s in enumerate(self.st):
+            apply_kernel(s.gam, s.gamL, s.fL, s.gamR, s.fR, s.den2, self.has,
+                         np.ascontiguousarray(X[j]), out[j])
+        return out
+
+
+class _DenseOps:
+    """The same from dense ``T(w_j)`` matrices (``O(n N^3)``; the oracle)."""
+
+    def __init__(self, grid: EnergyGrid, gammas: np.ndarray):
+        from .greens import broadening
+
+        self.T = np.array([transmission_dense(float(w), gammas) for w in grid.w])
+        self.has = gammas > 0
+        self.gam = np.array([broadening(float(w), gammas) for w in grid.w])
+
+    def apply(self, X: np.ndarray) -> np.ndarray:
+        out = np.empty_like(X)
+        for j in range(X.shape[0]):
+            x = X[j]
+            out[j] = (self.T[j] * (x[:, None] - x[None, :])).sum(axis=1) / TWO_PI
+        out[:, ~self.has] = np.nan
+        return out
+
+    def jacobian(self, dA: np.ndarray, U: np.ndarray) -> np.ndarray:
+        """Dense ``dI_U/dmu_U``, shape ``(M, M)``."""
+        Jm = np.zeros((U.size, U.size))
+        for j in range(dA.shape[0]):
+            TU = self.T[j][np.ix_(U, U)]
+            Jm += np.diag(self.T[j][U].sum(axis=1) * dA[j, U]) - TU * dA[j, U][None, :]
+        return Jm / TWO_PI
+
+
+# --------------------------------------------------------------------------
+# the solver
+# --------------------------------------------------------------------------
+class _Problem:
+    """Couplings, unknowns, targets, the grid and its operators (shared by both biases)."""
+
+    def __init__(self, wire: Wire, params: QuantumParams, method: str, n_nodes: int):
+        if method not in _METHODS:
+            raise ParameterError("method", method, "must be 'auto', 'fast' or 'dense'")
+        self.wire, self.params = wire, params
+        self.gammas, self.unknown, self.target = probe_targets(wire, params)
+        self.U = np.flatnonzero(self.unknown)
+        self.has = self.gammas > 0
+        self.dense = method == "dense"
+        self.n_nodes = n_nodes
+        self.scale = max(params.Ig, params.Io)
+        self._ops: dict = {}
+        self._pre = None
+        self.grid: EnergyGrid | None = None
+
+    # -- grid and operators ------------------------------------------------
+    def ops(self, grid: EnergyGrid):
+        key = (grid.a, grid.b, grid.n)
+        if key not in self._ops:
+            self._ops[key] = (_DenseOps if self.dense else _FastOps)(grid, self.gammas)
+        return self._ops[key]
+
+    def make_grid(self, lo: float, hi: float, n: int) -> EnergyGrid:
+        """A window around ``[lo, hi]`` with room for Newton steps and Fermi tails."""
+        p = self.params
+        tail = FERMI_CUTOFF * p.temperature
+        pad = 0.1 * (hi - lo) + 1e-3
+        a, b = lo - pad - tail, hi + pad + tail
+        if p.temperature > 0.0 and (lo - tail <= -_BAND_EDGE or hi + tail >= _BAND_EDGE):
+            raise ParameterError(
+                "temperature", p.temperature,
+                f"the Fermi tails (potentials {lo:.4g}..{hi:.4g} +- {FERMI_CUTOFF:g} T) must stay inside "
+                "the band (-2, 2); lower the temperature")
+        a, b = max(a, -_BAND_EDGE), min(b, _BAND_EDGE)
+        if self.grid is not None:  # windows only grow: earlier points stay covered
+            a, b = min(a, self.grid.a), max(b, self.grid.b)
+        return EnergyGrid(a, b, n, p.temperature, p.mubar)
+
+    def ensure(self, mu: np.ndarray) -> bool:
+        """Widen the window if ``mu`` is not covered; True if it changed."""
+        if self.grid.covers(mu[self.has]):
+            return False
+        m = mu[self.has]
+        self.grid = self.make_grid(float(m.min()), float(m.max()), self.grid.n)
+        return True
+
+    # -- currents ----------------------------------------------------------
+    def node_currents(self, mu: np.ndarray, grid: EnergyGrid | None = None):
+        """Per-energy current contributions ``(n, N)`` and ``dA`` at ``mu``."""
+        grid = grid or self.grid
+        x = np.where(self.has, mu, self.params.mubar)
+        A, dA = grid.weights(x)
+        return self.ops(grid).apply(A), dA
+
+    def currents(self, mu: np.ndarray, grid: EnergyGrid | None = None) -> np.ndarray:
+        return self.node_currents(mu, grid)[0].sum(axis=0)
+
+    # -- Newton step ---------------------------------------------------------
+    def preconditioner(self):
+        """``O(N)`` solve with the linear-response probe matrix at ``mubar``."""
+        if self._pre is None:
+            from ._kernels import solve_kernel
+
+            st = linear_structure(self.params.mubar, self.gammas)
+            n, U, unknown = self.wire.N, self.U, self.unknown
+
+            zero = np.zeros(1)
+
+            def solve(r):
+                tgt = np.zeros(n)
+                tgt[U] = r
+                x = np.zeros((1, n))
+                solve_kernel(st.gam, st.gamL, st.gamR, st.den2, unknown, tgt, zero, zero,
+                             np.empty(1), x, np.empty((1, n - 1)))
+                return x[0, U]
+
+            self._pre = solve
+        return self._pre
+
+    def step(self, mu: np.ndarray, dA: np.ndarray, R: np.ndarray) -> np.ndarray:
+        """Newton direction ``dx`` over the unknowns, ``J dx = -R``."""
+        U = self.U
+        ops = self.ops(self.grid)
+        if self.dense:
+            return np.linalg.solve(ops.jacobian(dA, U), -R)
+        from scipy.sparse.linalg import LinearOperator, gmres
+
+        n = self.wire.N
+        M = U.size
+
+        def jv(v):
+            y = np.zeros((dA.shape[0], n))
+            y[:, U] = dA[:, U] * np.asarray(v).ravel()[None, :]
+            return ops.apply(y).sum(axis=0)[U]
+
+        pre = self.preconditioner()
+        A = LinearOperator((M, M), matvec=jv, dtype=float)
+        P = LinearOperator((M, M), matvec=lambda r: pre(np.asarray(r).ravel()), dtype=float)
+        dx, info = gmres(A, -R, rtol=1e-7, atol=0.0, restart=min(M, 60), maxiter=20, M=P)
+        return dx
+
+    def band_check(self, mu: np.ndarray, dx: np.ndarray | None) -> None:
+        """``ParameterError`` if a failed solve is pushing a bath potential out of the band."""
+        U, p = self.U, self.params
+        if not U.size:
+            return
+        x = mu[U] + (dx if dx is not None else 0.0)
+        k = int(np.argmax(np.abs(x)))
+        if abs(x[k]) >= 2.0 or abs(mu[U][k]) > 2.0 - 1e-3:
+            name, value = ("Ig", p.Ig) if p.Ig > 0 else ("dmu", p.dmu)
+            raise ParameterError(
+                name, value,
+                f"has no self-consistent solution inside the band (-2, 2): the Newton iteration drives "
+                f"the bath potential mu_{U[k] + 1} (now {mu[U][k]:.6g}) beyond the band edge "
+                f"(mubar = {p.mubar:g}, dmu = {p.dmu:g}, Ig = {p.Ig:g}); reduce Ig or dmu")
+
+    # -- one bias ------------------------------------------------------------
+    def newton(self, mu0: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, int, float]:
+        """Solve ``I_U(mu) = target_U`` on the current grid; return ``mu``, iterations, residual."""
+        U, tgt = self.U, self.target[self.U]
+        mu = mu0.copy()
+        self.ensure(mu)
+        goal = tol * self.scale
+        it = 0
+        while True:
+            C, dA = self.node_currents(mu)
+            R = C.sum(axis=0)[U] - tgt
+            res = float(np.max(np.abs(R))) if U.size else 0.0
+            if res <= goal:
+                return mu, it, res
+            if it >= max_iter:
+                self.band_check(mu, None)
+                raise ConvergenceError(
+                    f"nonlinear solve did not converge in {it} Newton iterations: residual "
+                    f"max|I_l - target_l| = {res:.3e} > tol * max(Ig, Io) = {goal:.3e}")
+            dx = self.step(mu, dA, R)
+            phi0 = float(R @ R)
+            t, accepted = 1.0, False
+            for _ in range(40):
+                trial = mu.copy()
+                trial[U] += t * dx
+                if np.any(np.abs(trial[U]) >= _BAND_EDGE):
+                    t *= 0.5
+                    continue
+                if self.ensure(trial):  # new window: re-evaluate the start point
+                    C0, _ = self.node_currents(mu)
+                    R0 = C0.sum(axis=0)[U] - tgt
+                    phi0 = float(R0 @ R0)
+                Rt = self.currents(trial)[U] - tgt
+                if float(Rt @ Rt) <= (1.0 - 1e-4 * t) * phi0:
+                    accepted = True
+                    break
+                t *= 0.5
+            it += 1
+            if not accepted:
+                self.band_check(mu, dx)
+                raise ConvergenceError(
+                    f"nonlinear solve stalled after {it} Newton iterations (no descent along the "
+                    f"Newton direction): residual max|I_l - target_l| = {res:.3e} > {goal:.3e}")
+            mu = trial
+
+
+def _state(prob: _Problem, grid: EnergyGrid, mu: np.ndarray) -> QuantumState:
+    """Currents, bond currents, density deviation and heat current at ``mu`` on ``grid``."""
+    has = prob.has
+    x = np.where(has, mu, prob.params.mubar)
+    C, _ = prob.node_currents(mu, grid)
+    ops = prob.ops(grid)
+    I = C.sum(axis=0)
+    # delta n_l (Eq. B50, factor inside the sum): (1/2pi) sum_l' int |G_ll'|^2 Gam_l' (f_l' - f_l)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dn = -(C / np.where(has[None, :], ops.gam, np.nan)).sum(axis=0)
+    # heat current into bath l (Eq. B52): (1/2pi) sum_l' int (w - mu_l) T_ll' (f_l' - f_l)
+    Bc = ops.apply(grid.moments(x))
+    h = ((x - prob.params.mubar)[None, :] * C - Bc).sum(axis=0)
+    I = np.where(has, I, np.nan)
+    # continuity: J_l = sum_{k <= l} I_k (free sites inject nothing)
+    J = np.cumsum(np.where(has, I, 0.0))[:-1]
+    return QuantumState(I_1=float(I[0]), I_N=float(I[-1]), J=J, mu=np.where(has, mu, np.nan), I=I,
+                        dn=np.where(has, dn, np.nan), h=np.where(has, h, np.nan))
+
+
+def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, max_iter: int = 50,
+                    method: str = "auto", n_nodes: int = 9, max_nodes: int = 129,
+                    info: dict | None = None) -> tuple[QuantumState, QuantumState]:
+    """Full Landauer-Buttiker steady state (Eq. B22), forward and reverse.
+
+    The S, D and P bath potentials are solved so that every S injects
+    ``+Ig``, every D draws ``-Ig`` and every P carries no current, with the
+    exact currents at temperature ``params.temperature`` (``T = 0``: the
+    integrals of ``T_ll'(w)`` run exactly between the potentials). See the
+    module docstring for the algorithm.
+
+    Parameters
+    ----------
+    wire : Wire
+        Any layout.
+    params : QuantumParams
+        ``gamma``, ``mubar``, ``dmu``, ``Ig``, ``gamma_contact``,
+        ``temperature`` (``>= 0``; the Fermi tails, 40 T beyond the
+        potentials, must stay inside the band).
+    tol : float
+        Relative tolerance: Newton stops when ``max_l |I_l - target_l| <=
+        tol * max(Ig, Io)`` (``Io = dmu/2pi``), and the energy quadrature is
+        refined until two nested grids agree to the same bound.
+    max_iter : int
+        Newton iterations allowed per bias and grid.
+    method : {"auto", "fast", "dense"}
+        ``"fast"`` (the ``"auto"`` choice): ``O(N)`` per energy, GMRES for
+        the Newton step. ``"dense"``: dense ``T(w)`` and Jacobian, the
+        ``O(N^3)`` oracle.
+    n_nodes, max_nodes : int
+        First and largest number of Chebyshev energies.
+    info : dict, optional
+        If given, filled with ``iterations`` (forward, reverse), ``nodes``,
+        ``window``, ``residual`` and ``quadrature_error`` (absolute, units of
+        current).
+
+    Returns
+    -------
+    forward, reverse : QuantumState
+        ``mu`` (sites 1..N, NaN on free sites), ``I`` (current from every
+        bath into the wire), ``J`` (bond currents by continuity,
+        ``J_l = sum_{k <= l} I_k``, equal to Eq. B19), ``I_1``, ``I_N``, the
+        density deviation ``dn`` (Eq. B50 with the full integrals) and the
+        heat current ``h`` into each bath (Eq. B52, ``u_l - mu_l (-I_l)``
+        with the full integrals).
+
+    Raises
+    ------
+    ParameterError
+        Bad input, or a bath potential pushed outside the band (names ``Ig``
+        or ``dmu``).
+    ConvergenceError
+        Newton does not converge (the message gives the residual and the
+        iteration count) or the quadrature cannot reach ``tol`` with
+        ``max_nodes`` energies.
+    """
+    from ...wire import check_int, check_real
+
+    tol = check_real("tol", tol, lo=0.0, lo_open=True)
+    max_iter = check_int("max_iter", max_iter, lo=0)
+    n_nodes = check_int("n_nodes", n_nodes, lo=3)
+    max_nodes = check_int("max_nodes", max_nodes, lo=n_nodes)
+    prob = _Problem(wire, params, method, n_nodes)
+    # start: linear response (T = 0) of both biases
+    try:
+        starts = solve_linear(wire, params.replace(temperature=0.0),
+                              method="dense" if prob.dense else "auto")
+        mu_starts = [np.where(prob.has, s.mu, params.mubar) for s in starts]
+    except ParameterError:  # linear response outside the band: start from mubar
+        mu_starts = []
+        for bias in (Bias.FORWARD, Bias.REVERSE):
+            m = np.full(wire.N, params.mubar)
+            m[0], m[-1] = params.potentials(bias)
+            mu_starts.append(m)
+    lo = min(float(m[prob.has].min()) for m in mu_starts)
+    hi = max(float(m[prob.has].max()) for m in mu_starts)
+    prob.grid = prob.make_grid(lo, hi, n_nodes)
+    for m, bias in zip(mu_starts, (Bias.FORWARD, Bias.REVERSE)):
+        m[0], m[-1] = params.potentials(bias)
+
+    goal = tol * prob.scale
+
+    def qdiff(grid, mus):
+        fine = grid.refined()
+        return max(float(np.max(np.abs(prob.currents(m, grid)[prob.has] - prob.currents(m, fine)[prob.has])))
+                   for m in mus)
+
+    # choose the number of energies at the start (cheap: no Newton on a grid too coarse)
+    n = n_nodes
+    while _next_n(n) <= max_nodes and qdiff(prob.make_grid(lo, hi, n), mu_starts) > 0.5 * goal:
+        n = _next_n(n)
+    sols = list(mu_starts)
+    iters = [0, 0]
+    while True:
+        prob.grid = EnergyGrid(prob.grid.a, prob.grid.b, n, params.temperature, params.mubar)
+        while True:  # both biases converged on one and the same window
+            window = (prob.grid.a, prob.grid.b)
+            res = []
+            for i in range(2):
+                sols[i], k, r = prob.newton(sols[i], tol, max_iter)
+                iters[i] += k
+                res.append(r)
+            if window == (prob.grid.a, prob.grid.b):
+                break
+        qerr = qdiff(prob.grid, sols)
+        if qerr <= goal:
+            break
+        n = _next_n(n)
+        if n > max_nodes:
+            raise ConvergenceError(
+                f"the energy quadrature did not reach tol = {tol:g}: currents on {prob.grid.n} and "
+                f"{n} energies differ by {qerr:.3e} > {goal:.3e} (window "
+                f"[{prob.grid.a:.6g}, {prob.grid.b:.6g}]); raise max_nodes or tol")
+    states = [_state(prob, prob.grid, m) for m in sols]
+    for s in states:
+        check_potentials(s.mu, params)
+    if info is not None:
+        info.update(iterations=tuple(iters), nodes=prob.grid.n, window=(prob.grid.a, prob.grid.b),
+                    residual=max(res), quadrature_error=qerr)
+    return states[0], states[1]
+
+
+def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, method: str = "auto",
+                      tol: float = 1e-12, n_nodes: int = 9, max_nodes: int = 257) -> np.ndarray:
+    """The full Landauer-Buttiker currents (Eq. B22) at given potentials.
+
+    Parameters
+    ----------
+    wire, params : Wire, QuantumParams
+        ``mubar`` and ``temperature`` of ``params`` are used (not ``dmu`` or
+        ``Ig``).
+    mu : ndarray, shape (N,)
+        Bath potentials, inside the band (ignored on free sites).
+    method : {"auto", "fast", "dense"}
+    tol : float
+        Refine the Chebyshev grid until two successive grids agree to
+        ``tol * max|I|``; the finer one is returned.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        Current from each bath into the wire; NaN on free sites.
+    """
+    prob = _Problem(wire, params, method, n_nodes)
+    mu = np.asarray(mu, dtype=float)
+    if mu.shape != (wire.N,):
+        raise ParameterError("mu", mu.shape, f"must have shape ({wire.N},)")
+    check_potentials(np.where(prob.has, mu, np.nan), params)
+    m = mu[prob.has]
+    prob.grid = prob.make_grid(float(m.min()), float(m.max()), n_nodes)
+    grid = prob.grid
+    I = prob.currents(mu, grid)
+    while True:
+        fine = grid.refined()
+        If = prob.currents(mu, fine)
+        err = float(np.nanmax(np.abs(If - I)))
+        if err <= tol * max(float(np.nanmax(np.abs(If))), 1e-300):
+            return If
+        if fine.n > max_nodes:
+            raise ConvergenceError(f"quadrature did not converge: successive grids differ by {err:.3e}")
+        grid, I = fine, If

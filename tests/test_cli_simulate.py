@@ -127,3 +127,34 @@ def test_converge_bad_input(cli):
     assert r.code == 2 and "factor" in r.err
     r = cli("converge", "--layout", ".SD.", "--plot", "x.svg")
     assert r.code == 2 and "plot" in r.err
+
+
+def test_sigterm_keeps_checkpoint_and_exits_130(tmp_path):
+    """A real process killed with SIGTERM mid-run: one line on stderr, exit
+    130, the checkpoint holds the batches finished so far (resume to the same
+    bits is tested in-process in test_stochastic.py)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from nonrecip.stochastic import BatchSums
+
+    ck = tmp_path / "ck.npz"
+    cmd = [sys.executable, "-c", "import sys; from nonrecip.cli import main; sys.exit(main())",
+           "simulate", "--layout", "dimers", "--n", "60", "--steps", "400000000", "--batches", "4000",
+           "--checkpoint", str(ck), "--workers", "2", "--json"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 60
+    while not ck.exists() and time.monotonic() < deadline:  # written when the first batch is done
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert out == ""
+    assert err.count("\n") == 1 and "batches kept in" in err
+    kept = BatchSums.load(ck)
+    assert 1 <= len(kept) < 4000
+    assert kept.key["steps"] == 400_000_000

@@ -27,10 +27,14 @@ Estimators (``estimator=``)
     ``n floor(lambda) + Binomial(n, frac)``); every walker is followed to
     absorption and its occupation of every site and species and its net
     crossings of every bond are tallied. Estimate = tally / steps: unbiased
-    for every ``p`` in (0, 1], ``Ig >= 0`` and layout. Event skipping: the run
-    of flips at a scatterer is geometric and drawn at once; free sites are
-    deterministic and added in ``O(1)`` (difference arrays). Variance
-    reduction, both exact:
+    for every ``p`` in (0, 1], ``Ig >= 0`` and layout. Exact event skipping
+    (:func:`nonrecip.stochastic._kernels.walk_walkers`): the number of flips
+    at a scatterer splits into its parity (reflection, probability
+    ``(1-p)/(2-p)``) and its half, independent; runs of transmissions and
+    gaps between arrivals with extra flips are geometric and drawn at once,
+    and the deterministic motion in between (free sites included) is added
+    in ``O(1)`` with difference arrays. Every tally is an exact realisation
+    of the step-by-step walk, not an average. Variance reduction, both exact:
 
     * the uniform background ``rho0`` is not simulated. ``x+(l) = x-(l) =
       rho0`` (``rho = rho0/m(l)``) solves the source-free equations with
@@ -842,7 +846,9 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
         if path is None:
             return
         n_done = sum(len(p) for p in parts)
-        if n_done == written[0] or (not final and time.monotonic() - last_write[0] < _CHECKPOINT_EVERY):
+        first = written[0] == len(have)  # the first new batch is saved at once, then every few seconds
+        if n_done == written[0] or (not final and not first
+                                    and time.monotonic() - last_write[0] < _CHECKPOINT_EVERY):
             return
         from ..results import atomic_write
 

@@ -8,7 +8,9 @@ regime and whether it is exact or approximate (see SPEC section 2).
 
 from .classical import *  # noqa: F401,F403
 from .circuit import *  # noqa: F401,F403
+from .quantum import *  # noqa: F401,F403
 from . import classical as _classical
 from . import circuit as _circuit
+from . import quantum as _quantum
 
-__all__ = [*_classical.__all__, *_circuit.__all__]
+__all__ = [*_classical.__all__, *_circuit.__all__, *_quantum.__all__]

@@ -237,7 +237,9 @@ def test_batches_split_anywhere_combine_to_the_same_bits():
     kw = dict(steps=30_001, seed=4, n_batches=40)
     parts = [run_batches(W, P, batch_ids=ids, **kw) for ids in ([5, 39, 0], range(10, 20), [1, 2, 3, 4],
                                                                  range(6, 10), range(20, 39))]
-    res = combine(W, P, parts[::-1], steps=30_001, seed=4)
+    empty = run_batches(W, P, batch_ids=[], **kw)  # validates, computes nothing
+    assert len(empty) == 0
+    res = combine(W, P, [empty] + parts[::-1], steps=30_001, seed=4)
     assert res.to_json() == ref.to_json()
     with pytest.raises(ParameterError, match="incomplete"):
         combine(W, P, parts[1:])

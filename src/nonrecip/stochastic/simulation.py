@@ -569,9 +569,10 @@ class BatchSums:
     @classmethod
     def concat(cls, parts: list["BatchSums"]) -> "BatchSums":
         """Merge parts of one run, sorted by batch id (duplicates are an error)."""
-        parts = [p for p in parts]
+        parts = list(parts)
         if not parts:
             raise ParameterError("sums", parts, "needs at least one BatchSums")
+        parts = [p for p in parts if len(p)] or parts[:1]  # empty chunks carry no arrays
         key = parts[0].key
         for p in parts[1:]:
             if p.key != key:

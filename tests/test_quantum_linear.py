@@ -20,7 +20,7 @@ from nonrecip.deterministic.quantum.linear import (
     solve_linear_dense,
     solve_linear_fast,
 )
-from nonrecip.deterministic.quantum.reference import linear_mp_dense, linear_mp_stream
+from nonrecip.deterministic.quantum.reference import linear_dd_stream, linear_mp_dense, linear_mp_stream
 
 # fast vs dense: the dense LU + one refinement step keeps ~1e-14 relative up to
 # N ~ 2000 (measured: 4e-14 at N = 2000), the fast solver ~1e-16; 1e-12 leaves
@@ -171,6 +171,38 @@ def test_mp_stream_equals_mp_dense():
     for k in ("forward", "reverse"):
         assert a[k]["I_1"] == pytest.approx(b[k]["I_1"], rel=1e-15)
         _close(a[k]["x"], b[k]["x"], 1e-15, "x")
+
+
+def test_double_double_reference_against_mpmath():
+    # the compiled double-double reference keeps ~31 digits: 1e-28 relative
+    # on I_1 and 1e-28 absolute on mu - mubar (|x| <= 0.06) against 50 digits
+    import mpmath
+
+    ctx = mpmath.mp.clone()
+    ctx.dps = 50
+    wire = Wire.from_spec("dimers", 120)
+    p = _params(ig_ratio=0.05, mubar=1.3, gamma_contact=0.9)
+    dd, mp = linear_dd_stream(wire, p), linear_mp_stream(wire, p, dps=50)
+    for b in ("forward", "reverse"):
+        I1 = ctx.mpf(dd[b]["I_1"]) + ctx.mpf(dd[b]["I_1_lo"])
+        assert abs(I1 / mp[b]["I_1_mp"] - 1) < 1e-28
+        err = max(abs(ctx.mpf(h) + ctx.mpf(l) - x) for h, l, x in zip(dd[b]["x"], dd[b]["x_lo"], mp[b]["x_mp"]))
+        assert err < 1e-28
+
+
+@pytest.mark.parametrize("layout,n", [("dimers", 100_000), ("single", 20_001)])
+def test_fast_is_correctly_rounded_at_large_n(layout, n):
+    # against the double-double reference: I_1 within one ulp (2.2e-16
+    # relative) and mu within one ulp of mubar ~ 1 (2.3e-16 absolute), i.e.
+    # no digit lost to N or to the (N/l_c)^2 conditioning.
+    wire = Wire.from_spec(layout, n)
+    p = _params(ig_ratio=0.05)
+    ref = linear_dd_stream(wire, p)
+    for s, b in zip(solve_linear_fast(wire, p), ("forward", "reverse")):
+        assert abs((s.I_1 - ref[b]["I_1"]) - ref[b]["I_1_lo"]) <= 2.3e-16 * abs(ref[b]["I_1"])
+        has = ~np.isnan(s.mu)
+        err = np.abs(((s.mu - p.mubar) - ref[b]["x"]) - ref[b]["x_lo"])[has]
+        assert err.max() <= 2.3e-16
 
 
 @pytest.mark.slow

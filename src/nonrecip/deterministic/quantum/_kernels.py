@@ -324,3 +324,142 @@ def finish_kernel(mubar, gam, has, target, I1, x, J, mu, I, dn):  # pragma: no c
                 I[b, l] = np.nan
                 dn[b, l] = np.nan
     return worst
+
+
+# -- a double-double (~31 digit) evaluation of the whole algorithm -----------
+# The reference for large N, where mpmath is too slow: every step of
+# structure_kernel and solve_kernel in double-double arithmetic, inputs
+# included (re Z and Gam formed from mubar and gamma in double-double).
+@njit(**JIT)
+def _dd_add2(ah, al, bh, bl):  # pragma: no cover - jitted
+    """Accurate double-double sum (QD's ieee_add)."""
+    s, e = _two_sum(ah, bh)
+    t, f = _two_sum(al, bl)
+    e += t
+    s, e = _two_sum(s, e)
+    e += f
+    return _two_sum(s, e)
+
+
+@njit(**JIT)
+def _dd_mul2(ah, al, bh, bl):  # pragma: no cover - jitted
+    p, e = _two_prod(ah, bh)
+    e += ah * bl + al * bh
+    return _two_sum(p, e)
+
+
+@njit(**JIT)
+def _dd_div2(ah, al, bh, bl):  # pragma: no cover - jitted
+    q1 = ah / bh
+    ph, pl = _dd_mul2(bh, bl, q1, 0.0)
+    rh, rl = _dd_add2(ah, al, -ph, -pl)
+    q2 = rh / bh
+    ph, pl = _dd_mul2(bh, bl, q2, 0.0)
+    rh, rl = _dd_add2(rh, rl, -ph, -pl)
+    q3 = rh / bh
+    qh, ql = _two_sum(q1, q2)
+    return _dd_add2(qh, ql, q3, 0.0)
+
+
+@njit(**JIT)
+def _dd_sqrt(ah, al):  # pragma: no cover - jitted
+    x = np.sqrt(ah)
+    ph, pl = _two_prod(x, x)
+    rh, rl = _dd_add2(ah, al, -ph, -pl)
+    return _two_sum(x, rh / (2.0 * x))
+
+
+@njit(**JIT)
+def dd_reference_kernel(mubar, gammas, unknown, target, x1, xN, xh, xl, I1h, I1l):  # pragma: no cover - jitted
+    """The direct linear-response solve in double-double arithmetic.
+
+    Same inputs as :func:`structure_kernel` + :func:`solve_kernel` but from
+    ``mubar`` and the couplings ``gammas`` (``(N,)``); ``x1``, ``xN`` are
+    ``(B,)``. Writes the potentials ``x = xh + xl`` (``(B, N)``) and
+    ``I_1 = I1h + I1l`` (``(B,)``). About 31 significant digits per step.
+    """
+    n = gammas.shape[0]
+    tp_h, tp_l = 6.283185307179586, 2.4492935982947064e-16   # 2 pi in double-double
+    m2h, m2l = _two_prod(mubar, mubar)
+    rh, rl = _dd_sqrt(*_dd_add2(4.0, 0.0, -m2h, -m2l))         # sqrt(4 - mubar^2)
+    zh = np.empty(n)
+    zl = np.empty(n)
+    gh = np.empty(n)
+    gl = np.empty(n)
+    for l in range(n):
+        g2h, g2l = _two_prod(gammas[l], gammas[l])
+        a, b = _dd_add2(1.0, 0.0, -0.5 * g2h, -0.5 * g2l)
+        zh[l], zl[l] = _dd_mul2(mubar, 0.0, a, b)
+        gh[l], gl[l] = _dd_mul2(g2h, g2l, rh, rl)
+    reLh = np.zeros(n)
+    reLl = np.zeros(n)
+    gLh = np.zeros(n)
+    gLl = np.zeros(n)
+    reRh = np.zeros(n)
+    reRl = np.zeros(n)
+    gRh = np.zeros(n)
+    gRl = np.zeros(n)
+    for l in range(n - 1):
+        drh, drl = _dd_add2(zh[l], zl[l], -reLh[l], -reLl[l])
+        sh, sl = _dd_add2(gh[l], gl[l], gLh[l], gLl[l])
+        dih, dil = 0.5 * sh, 0.5 * sl
+        d2h, d2l = _dd_add2(*_dd_mul2(drh, drl, drh, drl), *_dd_mul2(dih, dil, dih, dil))
+        qh, ql = _dd_div2(1.0, 0.0, d2h, d2l)
+        reLh[l + 1], reLl[l + 1] = _dd_mul2(drh, drl, qh, ql)
+        gLh[l + 1], gLl[l + 1] = _dd_mul2(sh, sl, qh, ql)
+    for l in range(n - 1, 0, -1):
+        drh, drl = _dd_add2(zh[l], zl[l], -reRh[l], -reRl[l])
+        sh, sl = _dd_add2(gh[l], gl[l], gRh[l], gRl[l])
+        dih, dil = 0.5 * sh, 0.5 * sl
+        d2h, d2l = _dd_add2(*_dd_mul2(drh, drl, drh, drl), *_dd_mul2(dih, dil, dih, dil))
+        qh, ql = _dd_div2(1.0, 0.0, d2h, d2l)
+        reRh[l - 1], reRl[l - 1] = _dd_mul2(drh, drl, qh, ql)
+        gRh[l - 1], gRl[l - 1] = _dd_mul2(sh, sl, qh, ql)
+    # |G_ll|^-2, tau, rho (double-double), then the two passes
+    tauh = np.zeros(n)
+    taul = np.zeros(n)
+    rhoh = np.zeros(n)
+    rhol = np.zeros(n)
+    bkh = np.zeros(n)
+    bkl = np.zeros(n)
+    invKh, invKl = 0.0, 0.0
+    for l in range(1, n):
+        if not (unknown[l] or l == n - 1):
+            continue
+        drh, drl = _dd_add2(*_dd_add2(zh[l], zl[l], -reLh[l], -reLl[l]), -reRh[l], -reRl[l])
+        Sh, Sl = _dd_add2(*_dd_add2(gh[l], gl[l], gLh[l], gLl[l]), gRh[l], gRl[l])
+        d2h, d2l = _dd_add2(*_dd_mul2(drh, drl, drh, drl), *_dd_mul2(0.5 * Sh, 0.5 * Sl, 0.5 * Sh, 0.5 * Sl))
+        if l == n - 1:
+            invKh, invKl = _dd_div2(*_dd_mul2(tp_h, tp_l, d2h, d2l), *_dd_mul2(gLh[l], gLl[l], gh[l], gl[l]))
+            continue
+        Lgh, Lgl = _dd_add2(gLh[l], gLl[l], gh[l], gl[l])
+        tauh[l], taul[l] = _dd_div2(*_dd_mul2(tp_h, tp_l, d2h, d2l), *_dd_mul2(Lgh, Lgl, Sh, Sl))
+        rhoh[l], rhol[l] = _dd_mul2(tauh[l], taul[l], *_dd_div2(gh[l], gl[l], gLh[l], gLl[l]))
+        bkh[l], bkl[l] = _dd_div2(Lgh, Lgl, gh[l], gl[l])
+    rs_h, rs_l, ds_h, ds_l, Q_h, Q_l = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    for l in range(1, n - 1):
+        if unknown[l]:
+            rs_h, rs_l = _dd_add2(rs_h, rs_l, rhoh[l], rhol[l])
+            ds_h, ds_l = _dd_add2(ds_h, ds_l, *_dd_mul2(tauh[l], taul[l], target[l], 0.0))
+            a, b = _dd_mul2(rhoh[l], rhol[l], Q_h, Q_l)
+            ds_h, ds_l = _dd_add2(ds_h, ds_l, -a, -b)
+            Q_h, Q_l = _dd_add2(Q_h, Q_l, target[l], 0.0)
+    dh, dl = _dd_add2(rs_h, rs_l, invKh, invKl)
+    a, b = _dd_mul2(Q_h, Q_l, invKh, invKl)
+    bh_, bl_ = _dd_add2(ds_h, ds_l, -a, -b)
+    for k in range(x1.shape[0]):
+        nh, nl = _dd_add2(bh_, bl_, *_two_sum(x1[k], -xN[k]))
+        I1h[k], I1l[k] = _dd_div2(nh, nl, dh, dl)
+        ah, al = x1[k], 0.0
+        xh[k, 0], xl[k, 0] = x1[k], 0.0
+        xh[k, n - 1], xl[k, n - 1] = xN[k], 0.0
+        Q_h, Q_l = 0.0, 0.0
+        for l in range(1, n - 1):
+            if unknown[l]:
+                Jh, Jl = _dd_add2(I1h[k], I1l[k], Q_h, Q_l)
+                th, tl = _dd_mul2(tauh[l], taul[l], target[l], 0.0)
+                rh_, rl_ = _dd_mul2(rhoh[l], rhol[l], Jh, Jl)
+                dah, dal = _dd_add2(th, tl, -rh_, -rl_)
+                xh[k, l], xl[k, l] = _dd_add2(ah, al, *_dd_mul2(dah, dal, bkh[l], bkl[l]))
+                ah, al = _dd_add2(ah, al, dah, dal)
+                Q_h, Q_l = _dd_add2(Q_h, Q_l, target[l], 0.0)

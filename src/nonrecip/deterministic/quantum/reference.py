@@ -22,7 +22,7 @@ import numpy as np
 from ...wire import Bias, QuantumParams, Wire
 from .linear import probe_targets
 
-__all__ = ["linear_mp_dense", "linear_mp_stream"]
+__all__ = ["linear_mp_dense", "linear_mp_stream", "linear_dd_stream"]
 
 
 def _ctx(dps: int):
@@ -55,9 +55,10 @@ def linear_mp_dense(wire: Wire, params: QuantumParams, dps: int = 40) -> dict:
     Returns
     -------
     dict
-        ``{"forward": {"I_1", "mu"}, "reverse": {...}}`` with ``I_1`` a float
-        and ``mu`` an ``(N,)`` float array (NaN where there is no bath),
-        rounded from the extended-precision values.
+        ``{"forward": {...}, "reverse": {...}}``, each with ``I_1`` (float),
+        ``mu`` (``(N,)`` float, NaN where there is no bath) and ``x``
+        (``mu - mubar``, 0 where there is no bath), rounded from the
+        extended-precision values, and ``I_1_mp``, ``x_mp`` (the mpmath values).
     """
     ctx = _ctx(dps)
     gammas, unknown, tgt, mubar, sigma, gam = _inputs(ctx, wire, params)
@@ -90,7 +91,8 @@ def linear_mp_dense(wire: Wire, params: QuantumParams, dps: int = 40) -> dict:
                 x[i] = sol[a]
         I1 = ctx.fsum(T[0][j] * (x[0] - x[j]) for j in range(n)) / (2 * ctx.pi)
         mu = np.array([float(mubar + x[l]) if has[l] else np.nan for l in range(n)])
-        out[bias.value] = {"I_1": float(I1), "mu": mu, "x": np.array([float(v) for v in x])}
+        out[bias.value] = {"I_1": float(I1), "mu": mu, "x": np.array([float(v) for v in x]),
+                           "I_1_mp": I1, "x_mp": x}
     return out
 
 
@@ -143,5 +145,39 @@ def linear_mp_stream(wire: Wire, params: QuantumParams, dps: int = 40) -> dict:
                 a += p * g / (Lq + g)
                 Q += tgt[l]
         mu = np.array([float(mubar + x[l]) if has[l] else np.nan for l in range(n)])
-        out[bias.value] = {"I_1": float(I1), "mu": mu, "x": np.array([float(v) for v in x])}
+        out[bias.value] = {"I_1": float(I1), "mu": mu, "x": np.array([float(v) for v in x]),
+                           "I_1_mp": I1, "x_mp": x}
+    return out
+
+
+def linear_dd_stream(wire: Wire, params: QuantumParams) -> dict:
+    """The ``O(N)`` algorithm of :mod:`.linear` in double-double arithmetic
+    (~31 digits in every step, inputs included), compiled: the reference at
+    ``N = 10^5 .. 10^6`` where :func:`linear_mp_stream` is too slow. Checked
+    against :func:`linear_mp_stream` in the tests.
+
+    Returns
+    -------
+    dict
+        As :func:`linear_mp_dense`, plus ``"x_lo"`` (the low parts of ``x``)
+        and ``"I_1_lo"``.
+    """
+    from ._kernels import dd_reference_kernel
+
+    gammas, unknown, target = probe_targets(wire, params)
+    n = wire.N
+    h = params.dmu / 2.0
+    x1 = np.array([h, -h])
+    xh = np.zeros((2, n))
+    xl = np.zeros((2, n))
+    I1h = np.empty(2)
+    I1l = np.empty(2)
+    dd_reference_kernel(float(params.mubar), np.ascontiguousarray(gammas), unknown, target, x1, -x1,
+                        xh, xl, I1h, I1l)
+    has = gammas > 0
+    out = {}
+    for k, b in enumerate(("forward", "reverse")):
+        # mubar + x rounded once from the double-double value
+        mu = np.where(has, (params.mubar + xh[k]) + xl[k], np.nan)
+        out[b] = {"I_1": float(I1h[k]), "I_1_lo": float(I1l[k]), "mu": mu, "x": xh[k].copy(), "x_lo": xl[k].copy()}
     return out

@@ -356,6 +356,13 @@ def test_error_no_path_for_current():
             solve_quantum(Wire(".SD."), p, method=method)
 
 
+@pytest.mark.parametrize("kw", [{"gamma": 1e-170}, {"gamma_contact": 1e-150}, {"gamma": 1e150}])
+def test_error_coupling_that_underflows(kw):
+    for method in ("fast", "dense"):
+        with pytest.raises(ParameterError, match="under- or overflows"):
+            solve_quantum(Wire(".SPD."), QuantumParams(Ig=0.0, **kw), method=method)
+
+
 def test_error_temperature_in_linear_response():
     with pytest.raises(ParameterError, match="temperature"):
         solve_quantum(Wire(".SD."), QuantumParams(temperature=0.01))

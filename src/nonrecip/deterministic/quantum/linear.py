@@ -141,6 +141,15 @@ def probe_targets(wire: Wire, params: QuantumParams) -> tuple[np.ndarray, np.nda
             "gamma", params.gamma,
             f"must be > 0 when the layout has S or D sites and Ig = {params.Ig:g} > 0: a bath with "
             "zero coupling cannot inject or draw Ig (no path for current)")
+    # every bath broadening Gam = gamma^2 sqrt(4 - mubar^2) must be a normal
+    # double: an underflow to 0 would silently remove the bath, an overflow
+    # make every transmission inf
+    root = math.sqrt(4.0 - params.mubar**2)
+    for name, g in (("gamma", params.gamma), ("gamma_contact", params.gamma_contact)):
+        if g > 0.0 and not (1e-280 < g * g * root < 1e280):
+            raise ParameterError(name, g, "gives a bath broadening gamma^2 sqrt(4 - mubar^2) outside "
+                                 "(1e-280, 1e280): it under- or overflows in double precision "
+                                 "(use gamma = 0 for no side baths)")
     unknown = (kinds != FREE) & (gammas > 0.0)
     unknown[0] = unknown[-1] = False
     target = np.where(unknown, params.Ig * wire.injection, 0.0)
@@ -319,6 +328,8 @@ def solve_linear_fast(wire: Wire, params: QuantumParams) -> tuple[QuantumState, 
     worst = finish_kernel(st.mubar, st.gam, has, target, I1, x, J, mu, I, dn)
     if worst >= 0:
         k = worst // n
+        if not np.isfinite(mu.flat[worst]):  # a safety net: the checks above exclude this
+            raise ParameterError("layout", wire.layout, "the probe equations are singular for these parameters")
         check_potentials(mu[k], params, (Bias.FORWARD, Bias.REVERSE)[k])
     fwd, rev = (QuantumState(I_1=float(I[k, 0]), I_N=float(I[k, -1]), J=J[k], mu=mu[k], I=I[k],
                              dn=dn[k], h=heat[k]) for k in range(2))

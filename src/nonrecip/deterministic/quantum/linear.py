@@ -67,7 +67,7 @@ quantity carries ``O(1)`` ulps, independent of ``N``. One more trap: along
 a dimer wire the site drops ``tau I - rho J`` alternate with amplitude
 ``~ Ig l_c`` while a period drops only ``~ dmu / N``, and ``I_1`` multiplies
 a total resistance ``~ N``; rounded in double, those errors add up
-coherently (a periodic wire repeats the same rounding) to ``~ N^2 eps`` in
+coherently (a periodic wire repeats the same rounding), up to ``~ N^2 eps`` in
 the potentials. The sweeps therefore carry the total resistance, the drive,
 ``I_1`` and the running stream in double-double arithmetic (error-free
 transformations, ``fastmath=False``; ~0.05 s more at ``N = 10^6``), leaving both

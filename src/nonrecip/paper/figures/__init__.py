@@ -24,7 +24,7 @@ ORDER = ("1", "2b", "2c", "3a", "3b", "3c", "5", "6", "7", "8", "9", "10",
 
 
 def _load() -> None:
-    from . import classical, montecarlo, quantum  # noqa: F401
+    from . import classical, comparison, montecarlo, nonlinear, quantum  # noqa: F401
 
 
 def names() -> list[str]:

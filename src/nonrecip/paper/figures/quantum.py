@@ -292,3 +292,225 @@ def fig_map_quantum(*, quick: bool = False) -> PaperFigure:
         ax.set_ylabel("μ̄ (units of γ_o)")
         finish(fig, title, caption)
     return PaperFigure("map-quantum", title, caption, df, fig)
+
+
+# ==========================================================================
+# figures with the paper's closed forms overlaid
+# ==========================================================================
+from ..equations import quantum as EQ  # noqa: E402
+
+
+# --------------------------------------------------------------------------
+# Fig. 2(b) and Fig. 5: one dimer
+# --------------------------------------------------------------------------
+def _dimer_mu_rows(prm: QuantumParams, x_name: str, x: float) -> list[dict]:
+    res = solve(Wire(".SD."), prm)
+    rows = []
+    for bias, s in (("forward", 1.0), ("reverse", -1.0)):
+        st = res.state(bias)
+        dm = float(EQ.b31_delta_mu(prm.gamma, prm.mubar, prm.Ig, s * prm.dmu))
+        for site, mu_num, mu_ref in ((2, st.mu[1], prm.mubar + dm), (3, st.mu[2], prm.mubar - dm)):
+            base = dict(bias=bias, site=site, gamma=prm.gamma, mubar=prm.mubar, dmu=prm.dmu, Ig=prm.Ig,
+                        Ig_over_Io=prm.ig_ratio)
+            base[x_name] = x
+            rows.append(dict(series="NEGF linear response", mu=float(mu_num), **base))
+            rows.append(dict(series="Eq. B31", mu=float(mu_ref), **base))
+    return rows
+
+
+def _plot_dimer_mu(ax, df: pd.DataFrame, x: str, *, dots_every: int = 1) -> None:
+    for bias in ("forward", "reverse"):
+        for site, ls in ((2, "-"), (3, "--")):
+            s = df[(df["bias"] == bias) & (df["site"] == site)]
+            num = s[s["series"] == "NEGF linear response"]
+            ref = s[s["series"] == "Eq. B31"].iloc[::dots_every]
+            ax.plot(num[x], num["mu"], ls, color=PALETTE[bias], label=f"μ_{site} ({'S' if site == 2 else 'D'}), {bias}")
+            ax.plot(ref[x], ref["mu"], "o", color="k", ms=3, mfc="k" if bias == "forward" else "none")
+    ax.plot([], [], "o", color="k", ms=3, label="Eq. B31 (dots)")
+
+
+@register("2b", "Fig. 2(b): mu_2, mu_3 of one dimer vs Ig")
+def fig_2b(*, quick: bool = False) -> PaperFigure:
+    """Fig. 2(b): the S and D potentials of one dimer (N = 4) vs ``Ig/Io``,
+    forward and reverse (NEGF lines, Eq. B31 dots); ``mubar = 1``,
+    ``gamma = 0.5``, ``dmu = +-0.1``, the paper's ``Ig/Io = 0.3`` marked."""
+    rows = []
+    for r in np.linspace(0.0, 0.6, 7 if quick else 61):
+        rows += _dimer_mu_rows(qparams(float(r), gamma=0.5, mubar=1.0), "Ig_over_Io", float(r))
+    df = pd.DataFrame(rows)
+    title = "Fig. 2(b): S and D potentials of one dimer (N = 4), forward and reverse"
+    caption = ("NEGF linear response (lines) and Eq. B31 (dots: filled forward, open reverse), N = 4 (.SD.), μ̄ = 1, "
+               "γ = 0.5, δμ = ±0.1, contacts γ_1 = γ_4 = 1. The paper shows Ig/Io = 0.3 (dotted line: μ_2 - μ̄ = "
+               "53/720 forward); μ_2 and μ_3 do not swap under bias reversal when Ig ≠ 0, hence ΔI = 2 dI (B33) "
+               "= (2/9) Ig here.")
+    with style():
+        fig, axes = new_figure(1, 1, width=6.4, height=4.2)
+        ax = axes[0][0]
+        _plot_dimer_mu(ax, df, "Ig_over_Io", dots_every=1 if quick else 5)
+        ax.axvline(0.3, color="0.4", ls=":", lw=1)
+        ax.axhline(1.0, color="0.6", lw=0.8)
+        ax.set_xlabel("Ig / Io   (Io = δμ/2π)")
+        ax.set_ylabel("bath potential μ_l (units of γ_o)")
+        ax.legend(fontsize=7, ncol=2)
+        finish(fig, title, caption)
+    return PaperFigure("2b", title, caption, df, fig)
+
+
+@register("5", "Fig. 5: mu_2, mu_3 of one dimer vs gamma")
+def fig_5(*, quick: bool = False) -> PaperFigure:
+    """Fig. 5: the S and D potentials of one dimer vs ``gamma``, NEGF and
+    Eq. B31; ``mubar = 1``, ``Ig/Io = 0.3``, ``dmu = 0.1``."""
+    rows = []
+    for g in np.linspace(0.2, 2.0, 10 if quick else 91):
+        rows += _dimer_mu_rows(qparams(0.3, gamma=float(g), mubar=1.0), "gamma_value", float(g))
+    df = pd.DataFrame(rows).drop(columns=["gamma_value"])
+    title = "Fig. 5: S and D potentials of one dimer vs the bath coupling γ"
+    caption = ("NEGF linear response (lines) and Eq. B31 (dots: filled forward, open reverse), N = 4 (.SD.), μ̄ = 1, "
+               "Ig/Io = 0.3, δμ = ±0.1 (the paper shows forward; reverse added). Δμ ≈ π Ig/γ² at small γ (Eq. 17): "
+               "linear response needs Ig ≲ 2γ² Io. At γ = γ_c = 1 (B34) ΔI = 2Ig/3, the classical value.")
+    with style():
+        fig, axes = new_figure(1, 1, width=6.4, height=4.2)
+        ax = axes[0][0]
+        _plot_dimer_mu(ax, df, "gamma", dots_every=1 if quick else 5)
+        ax.axhline(1.0, color="0.6", lw=0.8)
+        ax.set_xlabel("bath coupling γ (units of γ_o)")
+        ax.set_ylabel("bath potential μ_l (units of γ_o)")
+        ax.legend(fontsize=7, ncol=2)
+        finish(fig, title, caption)
+    return PaperFigure("5", title, caption, df, fig)
+
+
+# --------------------------------------------------------------------------
+# Fig. 3
+# --------------------------------------------------------------------------
+@register("3a", "Fig. 3(a): potential profile of a dimer wire, N = 30")
+def fig_3a(*, quick: bool = False) -> PaperFigure:
+    """Fig. 3(a): ``mu_l`` of ``dimers``, N = 30, ``mubar = 1``,
+    ``Ig/Io = 0.3``, ``gamma = 0.5``, forward and reverse, with Eq. 19 dots."""
+    N = 30
+    w = Wire.dimers(N)
+    prm = qparams(0.3, gamma=0.5, mubar=1.0)
+    rows = _profile_rows("3a", w, prm, "Ig/Io = 0.3")
+    for r in rows:
+        r["series"] = "NEGF linear response"
+    l = np.arange(2, N)
+    for bias, s in (("forward", 1.0), ("reverse", -1.0)):
+        mu = EQ.eq19_mu(l, N, prm.gamma, prm.mubar, prm.Ig, s * prm.dmu)
+        for site, m in zip(l, mu):
+            rows.append(dict(series="Eq. 19", case="Ig/Io = 0.3", bias=bias, N=N, layout=w.layout, site=int(site),
+                             gamma=prm.gamma, mubar=prm.mubar, dmu=prm.dmu, Ig=prm.Ig, Ig_over_Io=prm.ig_ratio,
+                             gamma_contact=1.0, mu=float(m)))
+    df = pd.DataFrame(rows)
+    lc = EQ.eq20_lc(prm.gamma, prm.mubar)
+    title = "Fig. 3(a): chemical potential profile of a dimer wire, N = 30"
+    caption = (f"NEGF linear response (lines), layout dimers (S on even, D on odd sites), N = 30, μ̄ = 1, Ig/Io = 0.3, "
+               f"γ = 0.5 (l_c = 1/α_R = {lc:.2f}), δμ = ±0.1; black dots: Eq. 19 (filled forward, open reverse). "
+               "Eq. 19 is a bulk form: it misses the first few l_c at each contact.")
+    with style():
+        fig, axes = new_figure(1, 1, width=6.8, height=4.2)
+        ax = axes[0][0]
+        for bias in ("forward", "reverse"):
+            s = df[(df["bias"] == bias) & (df["series"] == "NEGF linear response")]
+            ax.plot(s["site"], s["mu"], "-", color=PALETTE[bias], label=f"NEGF, {bias}")
+            e = df[(df["bias"] == bias) & (df["series"] == "Eq. 19")]
+            ax.plot(e["site"], e["mu"], "o", color="k", ms=3.5, mfc="k" if bias == "forward" else "none",
+                    label=f"Eq. 19, {bias}")
+        ax.set_xlabel("site l")
+        ax.set_ylabel("μ_l (units of γ_o)")
+        ax.legend(fontsize=7)
+        finish(fig, title, caption)
+    return PaperFigure("3a", title, caption, df, fig)
+
+
+FIG3B_GAMMAS = (0.3, 0.5, 1.0)
+
+
+@register("3b", "Fig. 3(b): delta_I vs N, dimers, with Eq. 21")
+def fig_3b(*, quick: bool = False) -> PaperFigure:
+    """Fig. 3(b): delta_I of ``dimers`` vs N (NEGF lines) with ``2 delta J``
+    of Eq. 21 (dots), ``Ig/Io = 0.05``, ``mubar = 1``, several gamma."""
+    Ns = np.arange(4, 41, 6) if quick else np.unique(np.concatenate([np.arange(4, 60, 2), np.arange(60, 301, 8)]))
+    rows = []
+    for g in FIG3B_GAMMAS:
+        for N in Ns:
+            prm = qparams(0.05, gamma=g, mubar=1.0)
+            res = solve(Wire.dimers(int(N)), prm)
+            base = dict(gamma=g, N=int(N), mubar=1.0, dmu=prm.dmu, Ig=prm.Ig, Ig_over_Io=prm.ig_ratio,
+                        lc=EQ.eq20_lc(g, 1.0), forward_I1=res.forward.I_1)
+            rows.append(dict(series="NEGF linear response", delta_I=res.delta_I, **base))
+            rows.append(dict(series="Eq. 21 (2 deltaJ)", delta_I=float(EQ.eq21_delta_I(int(N), g, 1.0, prm.Ig)), **base))
+    df = pd.DataFrame(rows)
+    df["delta_I_over_Ig"] = df["delta_I"] / df["Ig"]
+    title = "Fig. 3(b): nonreciprocity vs N of a dimer wire, NEGF and Eq. 21"
+    caption = ("Layout dimers, Ig/Io = 0.05, μ̄ = 1, δμ = ±0.1 (as in the paper); γ = "
+               + ", ".join(f"{g} (l_c = {EQ.eq20_lc(g, 1.0):.1f})" for g in FIG3B_GAMMAS)
+               + " (the paper does not print γ). Lines: NEGF ΔI = |I_1(δμ<0)| - |I_1(δμ>0)|; dots: 2δJ of Eq. 21, "
+               "Ig (1 - l_c/(l_c + N - 3)). Linear growth for N << l_c, saturation at Ig for N >> l_c. For γ = 1 "
+               "beyond N ≈ 80 the forward current G_N δμ - δJ changes sign, and the definition gives ΔI = 2 G_N δμ "
+               "(falling like 1/N) instead of 2δJ: Eq. 21's ΔI holds only while the forward current keeps its sign.")
+    with style():
+        import seaborn as sns
+
+        fig, axes = new_figure(1, 1, width=6.6, height=4.2)
+        ax = axes[0][0]
+        colors = sns.color_palette("deep", len(FIG3B_GAMMAS))
+        for c, g in zip(colors, FIG3B_GAMMAS):
+            s = df[(df["gamma"] == g) & (df["series"] == "NEGF linear response")]
+            ax.plot(s["N"], s["delta_I_over_Ig"], "-", color=c, label=f"NEGF, γ = {g}")
+            e = df[(df["gamma"] == g) & (df["series"] != "NEGF linear response")]
+            e = e if quick else e[(e["N"] < 60) & (e["N"] % 6 == 4) | (e["N"] >= 60) & (e["N"] % 24 == 12)]
+            ax.plot(e["N"], e["delta_I_over_Ig"], "o", color="k", ms=3, mfc=c, label=f"Eq. 21, γ = {g}")
+        ax.axhline(1.0, color="0.5", ls=":", lw=0.8)
+        ax.set_xlabel("number of sites N")
+        ax.set_ylabel("ΔI / Ig")
+        ax.legend(fontsize=7, ncol=2, loc="lower right")
+        finish(fig, title, caption)
+    return PaperFigure("3b", title, caption, df, fig)
+
+
+FIG3C_GAMMAS = (0.3, 0.5, 1.0)
+
+
+@register("3c", "Fig. 3(c): delta_j vs N, one S-D dimer, with Eq. 22")
+def fig_3c(*, quick: bool = False) -> PaperFigure:
+    """Fig. 3(c): delta_I of ``single`` (S at 2, D at N-1) vs N, NEGF and
+    Eq. 22 / C13, ``Ig/Io = 0.1``, ``mubar = 1``: zeros at ``N - 3 = m
+    lambda_F/2``."""
+    Ns = np.arange(5, 23 if quick else 51)
+    rows = []
+    for g in FIG3C_GAMMAS:
+        for N in Ns:
+            prm = qparams(0.1, gamma=g, mubar=1.0)
+            res = solve(Wire.single(int(N)), prm)
+            base = dict(gamma=g, N=int(N), mubar=1.0, dmu=prm.dmu, Ig=prm.Ig, Ig_over_Io=prm.ig_ratio,
+                        forward_I1=res.forward.I_1)
+            rows.append(dict(series="NEGF linear response", delta_I=res.delta_I, **base))
+            rows.append(dict(series="Eq. 22 (C13)", delta_I=float(EQ.eq22_delta_j(int(N), g, 1.0, prm.Ig)), **base))
+    df = pd.DataFrame(rows)
+    df["delta_I_over_Ig"] = df["delta_I"] / df["Ig"]
+    lamF = EQ.c_lambdaF(1.0)
+    title = "Fig. 3(c): nonreciprocity of one S-D dimer vs wire length: coherent zeros"
+    caption = (f"Layout single (S at site 2, D at N-1, free sites between), Ig/Io = 0.1, μ̄ = 1 (λ_F = {lamF:g}), "
+               f"δμ = ±0.1; γ = {', '.join(str(g) for g in FIG3C_GAMMAS)} (the paper does not print γ). Lines+dots: "
+               "NEGF ΔI; crosses: Δj of Eq. 22 / C13. ΔI vanishes for every γ when N - 3 is a multiple of "
+               "λ_F/2 = 3 (dotted lines); the classical single dimer (C23) has no such zeros.")
+    with style():
+        import seaborn as sns
+
+        fig, axes = new_figure(1, 1, width=6.6, height=4.2)
+        ax = axes[0][0]
+        colors = sns.color_palette("deep", len(FIG3C_GAMMAS))
+        for c, g in zip(colors, FIG3C_GAMMAS):
+            s = df[(df["gamma"] == g) & (df["series"] == "NEGF linear response")]
+            ax.plot(s["N"], s["delta_I_over_Ig"], "o-", ms=3, color=c, label=f"NEGF, γ = {g}")
+            e = df[(df["gamma"] == g) & (df["series"] != "NEGF linear response")]
+            ax.plot(e["N"], e["delta_I_over_Ig"], "x", color="k", ms=5, label="Eq. 22" if g == FIG3C_GAMMAS[-1] else None)
+        for m in range(1, int((Ns[-1] - 3) / (lamF / 2)) + 1):
+            ax.axvline(3 + m * lamF / 2, color="0.6", ls=":", lw=0.8)
+        ax.axhline(0, color="0.5", lw=0.8)
+        ax.set_xlabel("number of sites N")
+        ax.set_ylabel("ΔI / Ig = Δj / Ig")
+        ax.set_ylim(-0.05, 1.15)
+        ax.legend(fontsize=7, ncol=4, loc="upper center")
+        finish(fig, title, caption)
+    return PaperFigure("3c", title, caption, df, fig)

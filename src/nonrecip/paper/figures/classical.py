@@ -8,12 +8,17 @@ import pandas as pd
 
 from ...deterministic.circuit import solve_circuit
 from ...deterministic.classical import solve_classical
-from ...wire import CircuitParams, ClassicalParams, Wire
+from ...wire import CircuitParams, ClassicalParams, Wire  # noqa: F401
 from ..equations import circuit as EC
 from ..equations import classical as E
 from ._base import PALETTE, PaperFigure, finish, new_figure, register, style
 
 __all__ = ["fig_1", "fig_map_classical"]
+
+
+#: the classical model of the Monte Carlo points of Fig. 1: close to its p -> 0 (circuit) limit
+FIG1_P = 0.01
+FIG1_STEPS = {True: 20_000, False: 400_000}
 
 
 @register("1", "Fig. 1: circuit currents")
@@ -25,6 +30,8 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
     Sec. I (dots): ``V/R - Ig/3``, ``V/R``, ``V/R - 2Ig/5`` (reverse
     ``V/R + k Ig``). ``V = R = 1``.
     """
+    from ...stochastic import simulate
+
     V, R = 1.0, 1.0
     ig_num = np.linspace(0.0, 2.0, 9 if quick else 41)
     ig_ref = np.linspace(0.0, 2.0, 5 if quick else 11)
@@ -40,13 +47,26 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
             for bias in ("forward", "reverse"):
                 rows.append(dict(panel=panel, layout=lay, series="Sec. I closed form", bias=bias, V=V, R=R,
                                  Ig=float(Ig), I_in=float(EC.fig1_current(panel, V, R, Ig, bias))))
+        # the classical walkers at small p: the circuit is their p -> 0 limit with drho/(N-1) = V/R
+        for k, Ig in enumerate(ig_ref[::2]):
+            drho = (w.N - 1) * V / R
+            seed = 300 + 10 * "abc".index(panel) + k
+            res = simulate(w, ClassicalParams(p=FIG1_P, Ig=float(Ig), drho=drho), steps=FIG1_STEPS[quick], seed=seed,
+                           estimator="adjoint")
+            for bias in ("forward", "reverse"):
+                e = res.state(bias).I_in
+                rows.append(dict(panel=panel, layout=lay, series="classical Monte Carlo", bias=bias, V=V, R=R,
+                                 Ig=float(Ig), I_in=e.mean, stderr=e.stderr, p=FIG1_P, drho=drho,
+                                 steps=FIG1_STEPS[quick], seed=seed))
     df = pd.DataFrame(rows)
     df["abs_I_in"] = df["I_in"].abs()
     title = "Fig. 1: current into the circuits of Sec. I, forward and reverse"
     caption = ("Kirchhoff solve (lines) of a uniform wire of total resistance R with equal segments and ideal "
                "current sources S / drains D of Ig, against the closed forms of Sec. I (dots): (a) .SD. "
                "|I_in| = V/R ∓ Ig/3, (b) .SDDS. V/R (parity kept: reciprocal), (c) .SDSD. V/R ∓ 2Ig/5. "
-               "V = R = 1 (the paper gives no numbers). The forward current changes sign at Ig = 3V/R (a) "
+               "V = R = 1 (the paper gives no numbers). Squares: Monte Carlo of the classical walkers at p = "
+               f"{FIG1_P} with δρ = (N-1) V/R (± 1 stderr, {FIG1_STEPS[quick]} steps, adjoint estimator), whose "
+               "p -> 0 limit is the circuit (Sec. II below Eq. 6). The forward current changes sign at Ig = 3V/R (a) "
                "and 5V/(2R) (c), outside this range.")
     names = {"a": "(a) .SD.: V/R ∓ Ig/3", "b": "(b) .SDDS.: V/R", "c": "(c) .SDSD.: V/R ∓ 2Ig/5"}
     with style():
@@ -59,10 +79,13 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
                 ax.plot(num["Ig"], num["abs_I_in"], color=PALETTE[bias], label=f"Kirchhoff, {bias}")
                 ax.plot(ref["Ig"], ref["abs_I_in"], "o", color="k", ms=4, mfc="none" if bias == "reverse" else "k",
                         label=f"Sec. I, {bias}")
+                mc = sub[(sub["series"] == "classical Monte Carlo") & (sub["bias"] == bias)]
+                ax.errorbar(mc["Ig"], mc["abs_I_in"], yerr=mc["stderr"], fmt="s", ms=6, mfc="none", capsize=3,
+                            color=PALETTE[bias], label=f"walkers p = {FIG1_P}, {bias}")
             ax.set_title(names[panel])
             ax.set_xlabel("Ig / (V/R)")
         axes[0][0].set_ylabel("|I_in| / (V/R)")
-        axes[0][0].legend(loc="upper left", frameon=True)
+        axes[0][1].legend(loc="lower center", frameon=True, ncol=2, fontsize=7)
         finish(fig, title, caption)
     return PaperFigure("1", title, caption, df, fig)
 

@@ -142,8 +142,8 @@ def events_per_second(estimator: str, steps: int) -> dict:
     bs = run_batches(WIRE, PARAMS, steps=steps, seed=2, n_batches=32, batch_ids=range(32), estimator=estimator,
                      workers=1)
     cpu = time.process_time() - t0
-    ev, second = bs.counters.sum(axis=0)
-    return dict(cpu=cpu, events=ev / cpu, second=second / cpu)
+    ev, wsteps, draws = bs.counters.sum(axis=0)
+    return dict(cpu=cpu, events=ev / cpu, wsteps=wsteps / cpu, draws=draws / cpu)
 
 
 def speedup(steps: int) -> dict:
@@ -203,9 +203,10 @@ def main() -> None:
 
     print("\n(b) kernel speed, one core")
     e = events_per_second("adjoint", 2_000_000 if q else 10_000_000)
-    print(f"  adjoint: {e['events']:.3g} scattering events/s, {e['second']:.3g} random numbers/s")
+    print(f"  adjoint: {e['events']:.3g} scattering events/s, {e['draws']:.3g} random numbers/s")
     w = events_per_second("walkers", 200_000 if q else 1_000_000)
-    print(f"  walkers: {w['events']:.3g} scattering events/s, {w['second']:.3g} walker-steps/s")
+    print(f"  walkers: {w['events']:.3g} scattering events/s, {w['draws']:.3g} random numbers/s, "
+          f"{w['wsteps']:.3g} walker-steps/s")
 
     print("\n(c) speed-up from 1 to 2 workers (walkers estimator, wall clock)")
     s = speedup(400_000 if q else 2_000_000)
@@ -213,8 +214,8 @@ def main() -> None:
           f"(results bit-identical: {s['identical']}); cores busy with 2 workers (CPU/wall): {s['cores2']:.2f}")
 
     print("\n(d) walker-steps per CPU second, general estimator (densities + bond currents)")
-    print(f"  nonrecip walkers: {w['second']:.3g} /s; numpy population: {b['wsteps_per_s']:.3g} /s; "
-          f"ratio {w['second'] / b['wsteps_per_s']:.3g}")
+    print(f"  nonrecip walkers: {w['wsteps']:.3g} /s; numpy population: {b['wsteps_per_s']:.3g} /s; "
+          f"ratio {w['wsteps'] / b['wsteps_per_s']:.3g}")
     ph = physical_walker_steps(2_000 if q else 20_000)
     print(f"  nonrecip physical mode (population engine, burn-in included): {ph:.3g} /s; "
           f"ratio {ph / b['wsteps_per_s']:.3g}")

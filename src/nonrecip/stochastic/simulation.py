@@ -379,8 +379,10 @@ class SteadyStateSimulation:
         -------
         data : dict of str to ndarray
             Raw batch sums (see :class:`BatchSums`).
-        counters : ndarray of int64, shape (2,)
-            ``[scattering events, walker-steps]`` (diagnostics).
+        counters : ndarray of int64, shape (3,)
+            ``[scattering events, walker-steps, random numbers]``
+            (diagnostics; walker-steps 0 for ``adjoint``, all 0 in physical
+            mode).
         """
         ss = _batch_seed(seed, b)
         if self.mode == "physical":
@@ -428,7 +430,7 @@ class SteadyStateSimulation:
             data[f"rho_plus_{bias}"] = rp
             data[f"rho_minus_{bias}"] = rm
             data[f"J_{bias}"] = J
-        return data, counters[:2].copy()
+        return data, counters
 
     def _adjoint_batch(self, state, steps, b, stop, progress):
         from ._kernels import walk_adjoint
@@ -444,7 +446,7 @@ class SteadyStateSimulation:
             if progress is not None:
                 progress[b] = steps - left
         data = {"exits_right": np.array(out[0]), "arrivals_q": np.array(out[1])}
-        return data, np.array([out[2], out[3]], dtype=np.int64)
+        return data, np.array([out[2], 0, out[3]], dtype=np.int64)
 
     def _physical_batch(self, ss, steps):
         from .population import physical_batch
@@ -457,7 +459,7 @@ class SteadyStateSimulation:
             out = physical_batch(self.wire, self.params, steps=int(steps), seed_seq=seq, bias=bias)
             for key in ("rho_plus", "rho_minus", "J", "unmet_drain"):
                 data[f"{key}_{bias.value}"] = np.asarray(out[key], dtype=float)
-        return data, np.zeros(2, np.int64)
+        return data, np.zeros(3, np.int64)
 
     # -- from batch sums to estimates -----------------------------------------
     def estimate(self, steps_b: np.ndarray, data: dict[str, np.ndarray]) -> tuple[SimulatedState, SimulatedState, Estimate]:
@@ -553,15 +555,16 @@ class BatchSums:
         background is added in :func:`combine`); ``adjoint``:
         ``exits_right`` and ``arrivals_q`` (scalars); ``physical``: the
         population engine's sums plus ``unmet_drain_<bias>``.
-    counters : ndarray of int64, shape (B, 2)
-        Scattering events and walker-steps per batch (diagnostics).
+    counters : ndarray of int64, shape (B, 3)
+        Scattering events, walker-steps and random numbers per batch
+        (diagnostics, see :meth:`SteadyStateSimulation.run_batch`).
     """
 
     key: dict
     batch_ids: np.ndarray
     steps: np.ndarray
     data: dict = field(default_factory=dict)
-    counters: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    counters: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.int64))
 
     def __len__(self) -> int:
         return len(self.batch_ids)
@@ -585,7 +588,7 @@ class BatchSums:
         data = {k: np.concatenate([np.asarray(p.data[k]).reshape(len(p), *np.shape(p.data[k])[1:])
                                    for p in parts])[order] for k in parts[0].data}
         steps = np.concatenate([p.steps for p in parts])[order]
-        counters = np.concatenate([p.counters.reshape(-1, 2) for p in parts])[order]
+        counters = np.concatenate([p.counters.reshape(-1, 3) for p in parts])[order]
         return cls(dict(key), ids, steps, data, counters)
 
     # -- checkpoint file --------------------------------------------------------

@@ -207,7 +207,7 @@ def fig_10(*, quick: bool = False) -> PaperFigure:
     at 5, 11, ..., 59, ``Ig/Io = 0.1``, several gamma; inset near
     ``mubar = 1`` where delta_I vanishes (S-D distance 3 = lambda_F/2)."""
     w = Wire(fig10_layout(60))
-    mus = np.linspace(-1.9, 1.9, 39 if quick else 381)
+    mus = np.linspace(-1.9, 1.9, 39 if quick else 191)
     mus_in = np.linspace(0.9, 1.1, 5 if quick else 41)
     rows = []
     for g in FIG10_GAMMAS:
@@ -257,8 +257,8 @@ MAPQ_N = 20
 def fig_map_quantum(*, quick: bool = False) -> PaperFigure:
     """Map of the quantum nonreciprocity ``delta_I / Ig`` of ``dimers``
     (N = 20) over ``(gamma, mubar)``, NEGF linear response."""
-    gammas = np.linspace(0.05, 2.0, 8 if quick else 79)
-    mus = np.linspace(-1.9, 1.9, 9 if quick else 77)
+    gammas = np.linspace(0.05, 2.0, 8 if quick else 40)
+    mus = np.linspace(-1.9, 1.9, 9 if quick else 39)
     w = Wire.dimers(MAPQ_N)
     rows = []
     for g in gammas:

@@ -106,7 +106,7 @@ def _next_n(n: int) -> int:
 # --------------------------------------------------------------------------
 @lru_cache(maxsize=64)
 def fermi_gauss_rule(kind: str, K: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss rule on ``[0, inf)`` for a Fermi weight, exact for polynomials of degree ``2K - 1``.
+    """Gauss rule on ``[0, 40]`` for a Fermi weight, exact for polynomials of degree ``2K - 1``.
 
     Parameters
     ----------
@@ -123,13 +123,15 @@ def fermi_gauss_rule(kind: str, K: int) -> tuple[np.ndarray, np.ndarray]:
 
     Notes
     -----
-    Built by the discretised Stieltjes (Lanczos) procedure on a composite
-    Gauss-Legendre discretisation of the weight on ``[0, 120]`` (the weight
-    is below ``1e-52`` beyond), then Golub-Welsch. Checked against the
-    moments ``(1 - 2^-m) m! zeta(m+1)`` in the tests.
+    The weight is truncated at ``z = FERMI_CUTOFF`` (40; beyond it the
+    weight is below 4e-18), so that every node lies inside the energy
+    window and no polynomial is evaluated outside it. Built by the
+    discretised Stieltjes (Lanczos) procedure on a composite Gauss-Legendre
+    discretisation of the truncated weight, then Golub-Welsch. Checked
+    against the moments of the truncated weight (mpmath) in the tests.
     """
     x, wx = np.polynomial.legendre.leggauss(20)
-    edges = np.linspace(0.0, 120.0, 481)
+    edges = np.linspace(0.0, FERMI_CUTOFF, 481)
     h = np.diff(edges)[:, None] / 2
     z = (edges[:-1, None] + h * (x[None, :] + 1)).ravel()
     if kind == "f":
@@ -495,7 +497,7 @@ class _Problem:
             raise ParameterError(
                 name, value,
                 f"has no self-consistent solution inside the band (-2, 2): the Newton iteration drives "
-                f"the bath potential mu_{U[k] + 1} (now {mu[U][k]:.6g}) beyond the band edge "
+                f"the bath potential mu_{U[k] + 1} (now {mu[U][k]:.10g}) beyond the band edge "
                 f"(mubar = {p.mubar:g}, dmu = {p.dmu:g}, Ig = {p.Ig:g}); reduce Ig or dmu")
 
     # -- one bias ------------------------------------------------------------

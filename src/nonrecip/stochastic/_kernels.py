@@ -151,16 +151,24 @@ _BIG = 1 << 62
 
 
 @njit(inline="always")
-def _geom(s, log_f):
-    """Failures before the first success, ``P(n) = f^n (1 - f)``, given ``log(f)``.
-
-    ``log_f = 0`` (``f = 1``): never a success, returns a huge number;
-    ``log_f = -inf`` (``f = 0``): always 0. ``floor(E / -log f)`` with ``E``
-    standard exponential: ``P(n >= k) = P(E >= -k log f) = f^k``.
-    """
+def _scale(log_f):
+    """``-1 / log(f)``: ``inf`` for ``f = 1``, ``0`` for ``f = 0`` (``log_f = -inf``)."""
     if log_f == 0.0:
+        return np.inf
+    return -1.0 / log_f
+
+
+@njit(inline="always")
+def _geom(s, scale):
+    """Failures before the first success, ``P(n) = f^n (1 - f)``, given ``scale = -1/log(f)``.
+
+    ``floor(E * scale)`` with ``E`` standard exponential:
+    ``P(n >= k) = P(E >= -k log f) = f^k``. ``scale = inf`` (``f = 1``):
+    never a success, a huge number; ``scale = 0`` (``f = 0``): always 0.
+    """
+    if scale == np.inf:
         return _BIG
-    nf = exponential(s) / -log_f
+    nf = exponential(s) * scale
     if nf >= 4.0e18:
         return _BIG
     return int(nf)
@@ -228,12 +236,15 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
         random numbers]``, added to.
     """
     m_last = ext.shape[0] - 1
+    sc_t = _scale(log_t)
+    sc_a2 = _scale(log_a2)
+    sc_1ma2 = _scale(log_1ma2)
     events = 0
     wsteps = 0
     draws = 0
     gap = carry[0]
     if gap < 0:
-        gap = _geom(state, log_1ma2)
+        gap = _geom(state, sc_1ma2)
         draws += 1
     for _ in range(count):
         e = e0
@@ -244,8 +255,8 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
             draws += 1
             j = 0
             if gap == 0:
-                j = 1 + _geom(state, log_a2)
-                gap = _geom(state, log_1ma2)
+                j = 1 + _geom(state, sc_a2)
+                gap = _geom(state, sc_1ma2)
                 draws += 2
             else:
                 gap -= 1
@@ -260,7 +271,7 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
             if refl:
                 d = -d
         while True:                      # leave ext[e] in direction d
-            n = _geom(state, log_t)      # arrivals with even K before a reflection
+            n = _geom(state, sc_t)      # arrivals with even K before a reflection
             draws += 1
             if d > 0:
                 if n >= m_last - e - 1:
@@ -307,11 +318,11 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
             while gap < n_arr - i:
                 i += gap + 1
                 s = ext[e + d * i]
-                j = 1 + _geom(state, log_a2)
+                j = 1 + _geom(state, sc_a2)
                 occ_p[s] += w * j
                 occ_m[s] += w * j
                 wsteps += 2 * j
-                gap = _geom(state, log_1ma2)
+                gap = _geom(state, sc_1ma2)
                 draws += 2
             gap -= n_arr - i
             if absorbed:
@@ -360,6 +371,7 @@ def walk_adjoint(state, qcum, log_t, count, out):
     """
     m = qcum.shape[0] - 1
     big = m + 1
+    sc_t = _scale(log_t)
     exits = 0
     aq = 0
     events = 0
@@ -371,11 +383,11 @@ def walk_adjoint(state, qcum, log_t, count, out):
         k = 0
         d = 1
         while True:
-            if log_t == 0.0:
+            if sc_t == np.inf:
                 n = big
             else:
                 draws += 1
-                nf = exponential(state) / -log_t
+                nf = exponential(state) * sc_t
                 n = big if nf >= big else int(nf)
             if d > 0:
                 j = k + n                # the scatterer where it reflects

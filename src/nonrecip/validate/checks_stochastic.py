@@ -64,7 +64,7 @@ def check_mc_eq6(ctx: Context):
     densities of every site) and delta_I (definition), below and beyond the
     reversal of the forward current. ``|z| <= 4.5``."""
     w = Wire(".SD.")
-    steps = ctx.pick(400_000, 8_000_000)
+    steps = ctx.pick(400_000, 40_000_000)
     for k, (p, Ig, drho) in enumerate(((0.5, 0.05, 0.1), (0.2, 0.4, 0.1))):
         rho0 = 1.0
         pars = dict(layout=w.layout, p=p, Ig=Ig, drho=drho, rho0=rho0, steps=steps, seed=_seed(ctx, k))
@@ -88,14 +88,14 @@ def check_mc_eq8(ctx: Context):
     bonds; delta_I vs the definition. ``|z| <= 4.5``."""
     for k, (N, p) in enumerate(((10, 0.8), (30, 0.95))):
         Ig, drho = 0.05, 0.1
-        steps = ctx.pick(1_000_000, 20_000_000)
+        steps = ctx.pick(1_000_000, 100_000_000)
         pars = dict(layout="dimers", N=N, p=p, Ig=Ig, drho=drho, estimator="adjoint", steps=steps,
                     seed=_seed(ctx, 10 + k))
         res = simulate(Wire.dimers(N), ClassicalParams(p=p, Ig=Ig, drho=drho), steps=steps, seed=_seed(ctx, 10 + k),
                        estimator="adjoint")
         yield from _current_rows(res, E.eq8_current(N, p, Ig, drho), E.eq8_current(N, p, Ig, drho, "reverse"),
                                  "Eq. 8", pars)
-        steps_w = ctx.pick(200_000, 4_000_000)
+        steps_w = ctx.pick(200_000, 20_000_000)
         pars = dict(layout="dimers", N=N, p=p, Ig=Ig, drho=drho, estimator="walkers", steps=steps_w,
                     seed=_seed(ctx, 20 + k))
         res = simulate(Wire.dimers(N), ClassicalParams(p=p, Ig=Ig, drho=drho), steps=steps_w, seed=_seed(ctx, 20 + k))
@@ -117,7 +117,7 @@ def check_mc_eq9(ctx: Context):
     z-score shows whether the Monte Carlo resolves the approximation."""
     Ig, drho = 0.05, 0.1
     for k, (N, p) in enumerate(((4, 0.5), (20, 0.9), (100, 0.98))):
-        steps = ctx.pick(1_000_000, 20_000_000)
+        steps = ctx.pick(1_000_000, 100_000_000)
         seed = _seed(ctx, 30 + k)
         pars = dict(layout="dimers", N=N, p=p, Ig=Ig, drho=drho, estimator="adjoint", steps=steps, seed=seed)
         res = simulate(Wire.dimers(N), ClassicalParams(p=p, Ig=Ig, drho=drho), steps=steps, seed=seed,
@@ -143,7 +143,7 @@ def check_mc_single(ctx: Context):
     (definition): independent of N, as App. C2 says. ``|z| <= 4.5``."""
     for k, (N, p) in enumerate(((5, 0.3), (12, 0.7))):
         Ig, drho, rho0 = 0.08, 0.1, 0.5
-        steps = ctx.pick(300_000, 6_000_000)
+        steps = ctx.pick(300_000, 30_000_000)
         seed = _seed(ctx, 40 + k)
         pars = dict(layout="single", N=N, p=p, Ig=Ig, drho=drho, rho0=rho0, steps=steps, seed=seed)
         res = simulate(Wire.single(N), ClassicalParams(p=p, Ig=Ig, drho=drho, rho0=rho0), steps=steps, seed=seed)
@@ -168,7 +168,7 @@ def check_mc_irregular(ctx: Context):
     cases = ((".SPPD.", 0.05, 0.05), (".SP.D..S.P.", 0.6, 0.1), (".DD..SPS.", 1.0, 0.3), (".S.S..D.", 0.4, 0.2))
     for k, (lay, p, Ig) in enumerate(cases):
         drho = 0.1
-        steps = ctx.pick(200_000, 4_000_000)
+        steps = ctx.pick(200_000, 20_000_000)
         seed = _seed(ctx, 50 + k)
         pars = dict(layout=lay, p=p, Ig=Ig, drho=drho, steps=steps, seed=seed)
         prm = ClassicalParams(p=p, Ig=Ig, drho=drho)

@@ -170,10 +170,10 @@ def print_table(df, *, console=None, rows: bool = False, failed_only: bool = Fal
     if rows or failed_only:
         sub = df[~df["passed"]] if failed_only else df
         tab = Table(title=f"nonrecip validate ({level}): " + ("failed rows" if failed_only else "every comparison"))
-        for c, just in (("check", "left"), ("equation", "left"), ("parameters", "left"), ("quantity", "left"),
-                        ("value", "right"), ("reference", "right"), ("error", "right"),
-                        ("tolerance", "right"), ("ok", "center")):
-            tab.add_column(c, justify=just, overflow="fold")
+        for c, just, ratio in (("check", "left", 3), ("equation", "left", 2), ("parameters", "left", 6),
+                               ("quantity", "left", 6), ("value", "right", 2), ("reference", "right", 2),
+                               ("error", "right", 2), ("tolerance", "right", 2), ("ok", "center", 1)):
+            tab.add_column(c, justify=just, overflow="fold", ratio=ratio)
         for r in sub.itertuples(index=False):
             if r.metric == "z":
                 err = f"z={r.z:+.2f}"

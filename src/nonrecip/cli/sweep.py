@@ -75,6 +75,17 @@ def _print_table(df, model: Model, axes: list[str], max_rows: int = 40) -> None:
         con.print(f"... {len(df) - max_rows} more rows in the table file")
 
 
+def _interrupted(out: Path) -> None:
+    """One line on stderr about what an interrupted sweep kept, then exit 130
+    (typer would otherwise turn Ctrl-C into a silent exit 130)."""
+    from ..sweep import read_table
+
+    kept = len(read_table(out)) if out.exists() else 0
+    print(f"nonrecip: interrupted: {kept} finished points kept in {out}; "
+          "rerun the same command with --resume to compute the rest", file=sys.stderr)
+    raise typer.Exit(130)
+
+
 def _run(model: Model, kw: dict[str, Any]) -> None:
     from ..sweep import Grid, SweepSpec, run_sweep
     from ..sweep.table import to_records
@@ -86,8 +97,11 @@ def _run(model: Model, kw: dict[str, Any]) -> None:
     else:
         spec = SweepSpec(Grid(model.name, axes), **run)
     out = spec.out if spec.out is not None else Path(f"sweep-{model.name}.parquet")
-    df = run_sweep(spec.grid, out=out, scheduler=spec.scheduler, workers=spec.workers,
-                   resume=kw["resume"], progress=kw["progress"], chunk_batches=spec.chunk_batches)
+    try:
+        df = run_sweep(spec.grid, out=out, scheduler=spec.scheduler, workers=spec.workers,
+                       resume=kw["resume"], progress=kw["progress"], chunk_batches=spec.chunk_batches)
+    except KeyboardInterrupt:
+        _interrupted(out)
     a = df.attrs
     info(f"{len(df)} points: {a['computed']} computed, {a['reused']} reused, {a['errors']} with errors; wrote {out}")
     for rec in df[df["status"] != "ok"].head(10).itertuples(index=False):

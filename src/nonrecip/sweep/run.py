@@ -67,9 +67,38 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any):
     from distributed import LocalCluster
 
     opts = dict(n_workers=n_workers or default_workers(), threads_per_worker=1, processes=True,
-                host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                # no dashboard; the scheduler's small HTTP server (health checks) on a free
+                # loopback port, never 8787, which another cluster may hold
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+    if kwargs.get("processes") is False:  # worker threads in this process talk over inproc://
+        opts.pop("host")
     opts.update(kwargs)
     return LocalCluster(**opts)
+
+
+def _ignore_sigint() -> None:
+    """Run in every worker of our own local cluster: Ctrl-C in a terminal
+    reaches the whole process group, and the workers must leave it to the
+    client (which stores the finished points and closes the cluster)
+    instead of each printing a KeyboardInterrupt traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker_plugin():
+    from distributed import WorkerPlugin
+
+    class IgnoreSigint(WorkerPlugin):
+        name = "nonrecip-ignore-sigint"
+
+        def setup(self, worker) -> None:
+            _ignore_sigint()
+
+    return IgnoreSigint()
 
 
 @contextmanager
@@ -83,6 +112,7 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
         try:
             client = Client(cluster)
             try:
+                client.register_plugin(_worker_plugin())  # also applied to restarted workers
                 yield client
             finally:
                 client.close()
@@ -127,25 +157,31 @@ def _auto_chunk(prepared: list, n_workers: int) -> int:
 
 
 def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries: int) -> dict:
-    """Submit every point; returns {point future: point}."""
+    """Submit every point (one graph update per kind of task); returns
+    {point future: point}."""
     token = uuid.uuid4().hex[:8]
-    futures: dict = {}
+    base = [f"nonrecip-{model.name}-{point.key}-{token}" for point, _ in todo]
+    preps = [prep for _, prep in todo]
     if not model.stochastic:
-        for point, prep in todo:
-            f = client.submit(_models.solve_point, model.solver, prep, key=f"nonrecip-{model.name}-{point.key}-{token}",
-                              retries=retries, pure=False)
-            futures[f] = point
-        return futures
-    size = chunk_batches or _auto_chunk([p for _, p in todo], _n_workers(client))
-    for point, prep in todo:
+        futs = client.map(_models.solve_point, [model.solver] * len(todo), preps, key=base,
+                          retries=retries, pure=False)
+        return dict(zip(futs, (point for point, _ in todo)))
+    size = chunk_batches or _auto_chunk(preps, _n_workers(client))
+    chunk_preps, chunk_ids, chunk_keys, owner = [], [], [], []
+    for i, prep in enumerate(preps):
         nb = prep.kwargs["n_batches"]
-        chunks = [list(range(i, min(i + size, nb))) for i in range(0, nb, size)]
-        base = f"nonrecip-{model.name}-{point.key}-{token}"
-        parts = [client.submit(_models.mc_chunk, prep, ids, key=f"{base}-c{j}", retries=retries, pure=False)
-                 for j, ids in enumerate(chunks)]
-        f = client.submit(_models.mc_combine, prep, parts, key=base, retries=retries, pure=False, priority=1)
-        futures[f] = point
-    return futures
+        for j, start in enumerate(range(0, nb, size)):
+            chunk_preps.append(prep)
+            chunk_ids.append(list(range(start, min(start + size, nb))))
+            chunk_keys.append(f"{base[i]}-c{j}")
+            owner.append(i)
+    chunks = client.map(_models.mc_chunk, chunk_preps, chunk_ids, key=chunk_keys, retries=retries, pure=False)
+    parts: list[list] = [[] for _ in preps]
+    for i, f in zip(owner, chunks):
+        parts[i].append(f)
+    # combining is cheap and frees the chunk sums: run it as soon as a point's chunks are done
+    futs = client.map(_models.mc_combine, preps, parts, key=base, retries=retries, pure=False, priority=1)
+    return dict(zip(futs, (point for point, _ in todo)))
 
 
 def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: str | os.PathLike | None = None,
@@ -269,36 +305,46 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
     return df
 
 
-def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, record) -> None:
-    from distributed import as_completed
-    from distributed.client import FutureCancelledError
+#: while results keep streaming in, finished rows are journaled at most this
+#: often (s); a row is always journaled before the client waits for more
+JOURNAL_SECONDS = 0.25
 
-    try:
-        from concurrent.futures import CancelledError
-    except ImportError:  # pragma: no cover
-        CancelledError = FutureCancelledError
+
+def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, record) -> None:
+    import time
+    from concurrent.futures import CancelledError
+
+    from distributed import as_completed
 
     with _client(scheduler, workers) as client:
         futures = _submit(client, m, todo, chunk_batches, retries)
+        pending: list[dict] = []
+        last = time.monotonic()
         try:
-            for batch in as_completed(list(futures)).batches():
-                rows = []
-                for f in batch:
+            # results are fetched in the client's event loop as tasks finish,
+            # not one blocking round trip per point
+            done = as_completed(list(futures), with_results=True, raise_errors=False)
+            for batch in done.batches():
+                for f, outputs in batch:
                     point = futures.pop(f)
-                    try:
-                        outputs = f.result()
-                    except (CancelledError, FutureCancelledError):
+                    status = f.status
+                    f.release()
+                    if status == "cancelled" or isinstance(outputs, CancelledError):
                         continue
-                    except Exception as e:  # the task failed after its retries
-                        rows.append(_row(m, point, status="error", error=f"{type(e).__name__}: {e}"))
-                        continue
-                    finally:
-                        f.release()
-                    if "__error__" in outputs:
-                        rows.append(_row(m, point, status="error", error=outputs["__error__"]))
+                    if status == "error":  # the task failed after its retries
+                        exc = outputs[1]
+                        pending.append(_row(m, point, status="error", error=f"{type(exc).__name__}: {exc}"))
+                    elif "__error__" in outputs:
+                        pending.append(_row(m, point, status="error", error=outputs["__error__"]))
                     else:
-                        rows.append(_row(m, point, status="ok", outputs=outputs))
-                record(rows)
+                        pending.append(_row(m, point, status="ok", outputs=outputs))
+                # durable before waiting again; coalesced while results stream in
+                if not done.has_ready() or time.monotonic() - last >= JOURNAL_SECONDS:
+                    rows, pending = pending, []
+                    record(rows)
+                    last = time.monotonic()
         finally:
+            if pending:
+                record(pending)
             if futures:
                 client.cancel(list(futures))

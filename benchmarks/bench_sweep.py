@@ -1,0 +1,125 @@
+"""Benchmark: a Monte Carlo sweep on a local Dask cluster vs the same points
+computed serially in this process, and Dask's per-task overhead.
+
+1. Eight ``simulate`` points (dimers N = 20, p in {0.5, 0.7}, Ig in {0.02,
+   0.05}, seeds {0, 1}; ``--steps`` each) run
+   * serially here, one after the other, one thread each
+     (``simulate(..., workers=1)``): the baseline;
+   * by :func:`nonrecip.sweep.run_sweep` on a ``LocalCluster`` of
+     ``--workers`` single-threaded worker processes (started and warmed up
+     before the clock starts; its start-up time is printed apart).
+   Prints both times (best of ``--repeat``), the speed-up (goal: >= 1.8x on
+   2 cores), the CPU seconds spent here and in the workers (equal CPU and a
+   low speed-up mean the cores were busy with something else), and checks
+   that every estimate and stderr is bit-identical between the two.
+2. Dask's per-task overhead: ``--tasks`` trivial tasks (``client.submit`` of
+   a no-op) on the same cluster, wall time per task; and the per-point
+   overhead of a whole sweep of trivial points (classical ``.SD.``: the
+   solve is ~0.1 ms), including validation, keys and the atomic table.
+
+The JIT is warmed up in this process and on every worker before timing.
+
+Run:  python benchmarks/bench_sweep.py [--workers 2] [--steps 2000000] [--tasks 2000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from distributed import Client
+
+from nonrecip import ClassicalParams, Wire
+from nonrecip.stochastic import simulate
+from nonrecip.sweep import local_cluster, run_sweep
+
+
+def _noop(x):
+    return x
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=2_000_000)
+    ap.add_argument("--tasks", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs (the machine may be shared)")
+    args = ap.parse_args()
+
+    grid = {"layout": "dimers", "n": 20, "p": "0.5,0.7", "ig": "0.02,0.05", "seed": "0,1",
+            "steps": args.steps, "batches": 32}
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} "
+          "(shared with other jobs: figures taken under load)")
+
+    # -- warm-up here ---------------------------------------------------------
+    simulate(Wire.from_spec("dimers", 20), ClassicalParams(p=0.5, Ig=0.05), steps=1000, n_batches=2, workers=1)
+
+    # -- serial baseline ------------------------------------------------------
+    from nonrecip.sweep import Grid
+
+    points = Grid("simulate", grid).points()
+    t_serial, cpu_serial = float("inf"), 0.0
+    for _ in range(args.repeat):
+        t, c = time.perf_counter(), time.process_time()
+        serial = {}
+        for pt in points:
+            q = pt.params
+            res = simulate(Wire.from_spec(q["layout"], q["N"]),
+                           ClassicalParams(p=q["p"], Ig=q["Ig"], drho=q["drho"], rho0=q["rho0"]),
+                           steps=q["steps"], seed=q["seed"], n_batches=q["n_batches"], workers=1)
+            serial[pt.key] = (res.forward.I_in.mean, res.forward.I_in.stderr, res.delta_I.mean, res.delta_I.stderr)
+        if time.perf_counter() - t < t_serial:
+            t_serial, cpu_serial = time.perf_counter() - t, time.process_time() - c
+    print(f"serial, in process : {len(points)} points in {t_serial:7.2f} s wall, {cpu_serial:6.2f} s CPU "
+          f"(best of {args.repeat})")
+
+    # -- the same sweep on a local cluster ------------------------------------
+    t = time.perf_counter()
+    with local_cluster(args.workers) as cluster, Client(cluster) as client:
+        t_start = time.perf_counter() - t
+        # warm the workers' JIT (a different point, so nothing is reused)
+        run_sweep("simulate", {"n": 6, "steps": 1000, "batches": 2}, scheduler=client)
+        client.run(lambda: None)
+        t_sweep, cpu_sweep = float("inf"), 0.0
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as tmp:  # a fresh table: nothing reused
+                c0 = sum(client.run(time.process_time).values())
+                t = time.perf_counter()
+                df = run_sweep("simulate", grid, scheduler=client, out=Path(tmp) / "bench.parquet")
+                wall = time.perf_counter() - t
+                if wall < t_sweep:
+                    t_sweep, cpu_sweep = wall, sum(client.run(time.process_time).values()) - c0
+        same = all((r.I_in_forward, r.I_in_forward_stderr, r.delta_I, r.delta_I_stderr) == serial[r.point_id]
+                   for r in df.itertuples(index=False))
+        print(f"sweep, {args.workers} workers   : {len(df)} points in {t_sweep:7.2f} s wall, {cpu_sweep:6.2f} s CPU "
+              f"in the workers (best of {args.repeat}; cluster start-up {t_start:.2f} s, not included)")
+        print(f"speed-up           : {t_serial / t_sweep:.2f}x on {args.workers} workers "
+              f"(goal >= 1.8x on 2 cores); CPU ratio workers/serial {cpu_sweep / cpu_serial:.2f}; "
+              f"bit-identical to serial: {same}")
+
+        # -- Dask's per-task overhead ----------------------------------------
+        futs = client.map(_noop, range(50), pure=False)  # warm
+        client.gather(futs)
+        del futs
+        t = time.perf_counter()
+        futs = [client.submit(_noop, i, pure=False) for i in range(args.tasks)]
+        client.gather(futs)
+        t_tasks = time.perf_counter() - t
+        del futs
+        print(f"dask per-task      : {args.tasks} no-op tasks in {t_tasks:.2f} s = "
+              f"{1e3 * t_tasks / args.tasks:.2f} ms/task (submit + run + gather)")
+        n_trivial = max(100, args.tasks // 4)
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            df = run_sweep("classical", {"layout": ".SD.", "p": f"0.001:{n_trivial / 1000:g}:0.001"},
+                           scheduler=client, out=Path(tmp) / "trivial.parquet")
+            t_trivial = time.perf_counter() - t
+        print(f"sweep per point    : {len(df)} trivial classical points in {t_trivial:.2f} s = "
+              f"{1e3 * t_trivial / len(df):.2f} ms/point (validation, Dask, parts journal, atomic table)")
+
+
+if __name__ == "__main__":
+    main()

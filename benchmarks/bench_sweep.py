@@ -5,6 +5,8 @@ computed serially in this process, and Dask's per-task overhead.
    0.05}, seeds {0, 1}; ``--steps`` each) run
    * serially here, one after the other, one thread each
      (``simulate(..., workers=1)``): the baseline;
+   * on a plain process pool of ``--workers`` processes (no Dask): the
+     ceiling the machine allows at the moment;
    * by :func:`nonrecip.sweep.run_sweep` on a ``LocalCluster`` of
      ``--workers`` single-threaded worker processes (started and warmed up
      before the clock starts; its start-up time is printed apart).
@@ -41,6 +43,29 @@ def _noop(x):
     return x
 
 
+def _simulate_point(q: dict):
+    res = simulate(Wire.from_spec(q["layout"], q["N"]),
+                   ClassicalParams(p=q["p"], Ig=q["Ig"], drho=q["drho"], rho0=q["rho0"]),
+                   steps=q["steps"], seed=q["seed"], n_batches=q["n_batches"], workers=1)
+    return res.forward.I_in.mean, res.forward.I_in.stderr, res.delta_I.mean, res.delta_I.stderr
+
+
+def _ceiling(points, n: int, repeat: int) -> float:
+    """Best wall time of the points on a plain process pool (no Dask): what
+    this machine allows right now."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as pool:
+        list(pool.map(_simulate_point, [dict(points[0].params, steps=1000, n_batches=2)] * n))  # warm-up
+        best = float("inf")
+        for _ in range(repeat):
+            t = time.perf_counter()
+            list(pool.map(_simulate_point, [pt.params for pt in points]))
+            best = min(best, time.perf_counter() - t)
+    return best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
@@ -66,15 +91,15 @@ def main() -> None:
         t, c = time.perf_counter(), time.process_time()
         serial = {}
         for pt in points:
-            q = pt.params
-            res = simulate(Wire.from_spec(q["layout"], q["N"]),
-                           ClassicalParams(p=q["p"], Ig=q["Ig"], drho=q["drho"], rho0=q["rho0"]),
-                           steps=q["steps"], seed=q["seed"], n_batches=q["n_batches"], workers=1)
-            serial[pt.key] = (res.forward.I_in.mean, res.forward.I_in.stderr, res.delta_I.mean, res.delta_I.stderr)
+            serial[pt.key] = _simulate_point(pt.params)
         if time.perf_counter() - t < t_serial:
             t_serial, cpu_serial = time.perf_counter() - t, time.process_time() - c
     print(f"serial, in process : {len(points)} points in {t_serial:7.2f} s wall, {cpu_serial:6.2f} s CPU "
           f"(best of {args.repeat})")
+
+    t_pool = _ceiling(points, args.workers, args.repeat)
+    print(f"plain process pool : {len(points)} points in {t_pool:7.2f} s wall on {args.workers} processes, no Dask "
+          f"(best of {args.repeat}): the machine's ceiling now, {t_serial / t_pool:.2f}x")
 
     # -- the same sweep on a local cluster ------------------------------------
     t = time.perf_counter()
@@ -97,8 +122,8 @@ def main() -> None:
         print(f"sweep, {args.workers} workers   : {len(df)} points in {t_sweep:7.2f} s wall, {cpu_sweep:6.2f} s CPU "
               f"in the workers (best of {args.repeat}; cluster start-up {t_start:.2f} s, not included)")
         print(f"speed-up           : {t_serial / t_sweep:.2f}x on {args.workers} workers "
-              f"(goal >= 1.8x on 2 cores); CPU ratio workers/serial {cpu_sweep / cpu_serial:.2f}; "
-              f"bit-identical to serial: {same}")
+              f"(goal >= 1.8x on 2 cores; plain pool {t_serial / t_pool:.2f}x); "
+              f"CPU ratio workers/serial {cpu_sweep / cpu_serial:.2f}; bit-identical to serial: {same}")
 
         # -- Dask's per-task overhead ----------------------------------------
         futs = client.map(_noop, range(50), pure=False)  # warm

@@ -62,14 +62,16 @@ def _print_table(df, model: Model, axes: list[str], max_rows: int = 40) -> None:
     outs = [c for c in ("I_in_forward", "I_in_reverse", "delta_I", "delta_I_stderr") if c in df.columns]
     cols = axes + outs + ["status"]
     tab = Table(title=f"sweep {model.name}: {len(df)} points")
-    for c in cols:
-        tab.add_column(c, justify="left" if c in ("layout", "status") else "right")
+    for c in cols:  # a narrow terminal wraps digits, never cuts them
+        tab.add_column(c, justify="left" if c in ("layout", "status") else "right", overflow="fold")
     for rec in df.head(max_rows)[cols].itertuples(index=False):
         cells = []
         for v in rec:
             cells.append(f"{v:.10g}" if isinstance(v, float) else str(v))
         tab.add_row(*cells)
     con = Console(highlight=False)
+    if not con.is_terminal:  # a pipe or file: never squeeze numbers into '0.23750…'
+        con = Console(highlight=False, width=4096)
     con.print(tab)
     if len(df) > max_rows:
         con.print(f"... {len(df) - max_rows} more rows in the table file")

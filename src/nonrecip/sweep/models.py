@@ -94,6 +94,8 @@ class Model:
     fill : callable, optional
         ``fill(point)`` completes defaults that depend on other parameters
         (in place), before the point is keyed.
+    exclusive : tuple of (str, str)
+        Pairs of parameters that a sweep may not both set.
     """
 
     name: str
@@ -103,6 +105,7 @@ class Model:
     stochastic: bool = False
     help: str = ""
     fill: Callable[[dict], None] | None = None
+    exclusive: tuple[tuple[str, str], ...] = ()
 
     def param(self, name: str) -> Param:
         """The parameter called ``name`` in any accepted spelling."""
@@ -344,6 +347,7 @@ MODELS: dict[str, Model] = {
         "nonrecip.deterministic.quantum:solve_quantum",
         help="NEGF quantum wire with self-consistent S/D/P baths (Sec. III, App. B, C1).",
         fill=_fill_quantum,
+        exclusive=(("Ig", "ig_ratio"),),
     ),
 }
 

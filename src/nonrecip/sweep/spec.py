@@ -65,6 +65,10 @@ class Grid:
             if p.name in axes:
                 raise ParameterError(str(name), spec, f"sets '{p.name}' a second time")
             axes[p.name] = tuple(parse_values(spec, p.kind, p.name))
+        for a, b in m.exclusive:
+            if a in axes and b in axes:
+                pa, pb = m.param(a), m.param(b)
+                raise ParameterError(a, list(axes[a]), f"give either {a} ({pa.flag}) or {b} ({pb.flag}), not both")
         object.__setattr__(self, "axes", axes)
 
     @property

@@ -26,7 +26,32 @@ from .wire import (
 
 __version__ = "0.1.0"
 
+# Heavy entry points (numba, dask) load on first use so `import nonrecip`
+# and `nonrecip --help` stay fast (PEP 562).
+_LAZY = {
+    "simulate": "nonrecip.stochastic",
+    "trajectory": "nonrecip.stochastic",
+    "run_sweep": "nonrecip.sweep",
+    "run_checks": "nonrecip.validate",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nonrecip' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 __all__ = [
+    "simulate",
+    "trajectory",
+    "run_sweep",
+    "run_checks",
     "Wire",
     "Bias",
     "ClassicalParams",

@@ -52,7 +52,7 @@ def print_result(result, *, max_rows: int = 64) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ..results import EstimateArray
+    from ..results import Estimate, EstimateArray
 
     console = Console(highlight=False)
     if not console.is_terminal:  # a pipe or file: never squeeze numbers into '0.23750…'
@@ -64,9 +64,17 @@ def print_result(result, *, max_rows: int = 64) -> None:
     scal.add_column("quantity")
     scal.add_column("forward", justify="right", overflow="fold")
     scal.add_column("reverse", justify="right", overflow="fold")
+    def _empty(v) -> bool:  # nothing to show: None, or NaN everywhere (e.g. densities of a currents-only estimator)
+        if v is None:
+            return True
+        m = np.asarray(v.mean if isinstance(v, (Estimate, EstimateArray)) else v, dtype=float)
+        return m.size > 0 and bool(np.all(np.isnan(m)))
+
     arrays = []
     for name in fields:
         fv, rv = getattr(result.forward, name), getattr(result.reverse, name)
+        if _empty(fv) and _empty(rv):
+            continue
         if isinstance(fv, (np.ndarray, EstimateArray)):
             arrays.append(name)
         else:

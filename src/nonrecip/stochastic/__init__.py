@@ -29,6 +29,7 @@ from .simulation import (
     simulate,
     stderr_slopes,
 )
+from .population import TrajectoryRun, WireSimulation, physical_batch, relaxation_time, trajectory
 
 __all__ = [
     "simulate",
@@ -45,4 +46,9 @@ __all__ = [
     "stderr_slopes",
     "MODES",
     "ESTIMATORS",
+    "trajectory",
+    "TrajectoryRun",
+    "WireSimulation",
+    "physical_batch",
+    "relaxation_time",
 ]

@@ -9,7 +9,10 @@ computed serially in this process, and Dask's per-task overhead.
      ceiling the machine allows at the moment;
    * by :func:`nonrecip.sweep.run_sweep` on a ``LocalCluster`` of
      ``--workers`` single-threaded worker processes (started and warmed up
-     before the clock starts; its start-up time is printed apart).
+     before the clock starts; its start-up time is printed apart): once with
+     Dask's default settings (the baseline of issue 6: 1.4-1.7x), once as
+     :func:`nonrecip.sweep.local_cluster` makes it
+     (:data:`nonrecip.sweep.run.LOCAL_CLUSTER_CONFIG`).
    Prints both times (best of ``--repeat``), the speed-up (goal: >= 1.8x on
    2 cores), the CPU seconds spent here and in the workers (equal CPU and a
    low speed-up mean the cores were busy with something else), and checks
@@ -27,12 +30,13 @@ Run:  python benchmarks/bench_sweep.py [--workers 2] [--steps 2000000] [--tasks 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import tempfile
 import time
 from pathlib import Path
 
-from distributed import Client
+from distributed import Client, LocalCluster
 
 from nonrecip import ClassicalParams, Wire
 from nonrecip.stochastic import simulate
@@ -102,27 +106,42 @@ def main() -> None:
           f"(best of {args.repeat}): the machine's ceiling now, {t_serial / t_pool:.2f}x")
 
     # -- the same sweep on a local cluster ------------------------------------
-    t = time.perf_counter()
-    with local_cluster(args.workers) as cluster, Client(cluster) as client:
-        t_start = time.perf_counter() - t
+    def timed_sweeps(client):
+        """Best wall time of the sweep on ``client``'s cluster, the workers' CPU
+        seconds of that run, this process's CPU seconds, and the table."""
         # warm the workers' JIT (a different point, so nothing is reused)
         run_sweep("simulate", {"n": 6, "steps": 1000, "batches": 2}, scheduler=client)
         client.run(lambda: None)
-        t_sweep, cpu_sweep = float("inf"), 0.0
+        best = (float("inf"), 0.0, 0.0, None)
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory() as tmp:  # a fresh table: nothing reused
-                c0 = sum(client.run(time.process_time).values())
+                c0, here = sum(client.run(time.process_time).values()), time.process_time()
                 t = time.perf_counter()
                 df = run_sweep("simulate", grid, scheduler=client, out=Path(tmp) / "bench.parquet")
                 wall = time.perf_counter() - t
-                if wall < t_sweep:
-                    t_sweep, cpu_sweep = wall, sum(client.run(time.process_time).values()) - c0
+                if wall < best[0]:
+                    best = (wall, sum(client.run(time.process_time).values()) - c0, time.process_time() - here, df)
+        return best
+
+    # baseline of issue 6: the same LocalCluster with Dask's default settings
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                      silence_logs=logging.ERROR, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
+            Client(cluster) as client:
+        t_default, cpu_default, here_default, _ = timed_sweeps(client)
+    print(f"sweep, Dask defaults: {len(points)} points in {t_default:7.2f} s wall, {cpu_default:6.2f} s CPU in the "
+          f"workers, {here_default:.2f} s here (best of {args.repeat}): {t_serial / t_default:.2f}x")
+
+    t = time.perf_counter()
+    with local_cluster(args.workers) as cluster, Client(cluster) as client:
+        t_start = time.perf_counter() - t
+        t_sweep, cpu_sweep, here_sweep, df = timed_sweeps(client)
         same = all((r.I_in_forward, r.I_in_forward_stderr, r.delta_I, r.delta_I_stderr) == serial[r.point_id]
                    for r in df.itertuples(index=False))
         print(f"sweep, {args.workers} workers   : {len(df)} points in {t_sweep:7.2f} s wall, {cpu_sweep:6.2f} s CPU "
-              f"in the workers (best of {args.repeat}; cluster start-up {t_start:.2f} s, not included)")
+              f"in the workers, {here_sweep:.2f} s here (best of {args.repeat}; local_cluster() settings; "
+              f"cluster start-up {t_start:.2f} s, not included)")
         print(f"speed-up           : {t_serial / t_sweep:.2f}x on {args.workers} workers "
-              f"(goal >= 1.8x on 2 cores; plain pool {t_serial / t_pool:.2f}x); "
+              f"(goal >= 1.8x on 2 cores; plain pool {t_serial / t_pool:.2f}x, Dask defaults {t_serial / t_default:.2f}x); "
               f"CPU ratio workers/serial {cpu_sweep / cpu_serial:.2f}; bit-identical to serial: {same}")
 
         # -- Dask's per-task overhead ----------------------------------------

@@ -60,10 +60,37 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+#: Dask settings of the default local cluster (scheduler, nannies and the
+#: workers they spawn, which inherit them, also after a restart). Measured on
+#: 2 cores with ``benchmarks/bench_sweep.py`` (issue 6): Dask's defaults cost
+#: the idle cluster ~0.2 core (20 ms event-loop ticks of the scheduler and
+#: nannies in this process, the workers' 10 ms statistical profiler, 100 ms
+#: memory polls) and let each single-threaded worker hold a second task
+#: (worker-saturation 1.1 rounds up to 2), so a worker that frees first has
+#: already been given the next short point while the long ones queue on the
+#: other: 0.5-1 s of one core idle at the end of an 8-point sweep.
+LOCAL_CLUSTER_CONFIG = {
+    # a task goes to a worker only when its thread is free: the pool's greedy order
+    "distributed.scheduler.worker-saturation": 1.0,
+    # nobody looks at the profiles (no dashboard); sampling every 10 ms costs ~2% per worker
+    "distributed.worker.profile.enabled": False,
+    # event-loop health check (warns when blocked > 3 s); 20 ms costs ~5% of a core here
+    "distributed.admin.tick.interval": "500ms",
+    # dashboard statistics only
+    "distributed.admin.system-monitor.interval": "2s",
+    # memory limit checks (pause/spill/restart) once a second, not ten times
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 def local_cluster(n_workers: int | None = None, **kwargs: Any):
     """The default cluster: a :class:`distributed.LocalCluster` on loopback
     with ``n_workers`` single-threaded worker processes (default: one per
-    core), no dashboard, quiet logs. Keyword arguments override these."""
+    core), no dashboard, quiet logs, and :data:`LOCAL_CLUSTER_CONFIG` (lower
+    background CPU, one task per worker thread at a time). Keyword
+    arguments override the cluster options; for other Dask settings, start
+    your own cluster and pass it as ``scheduler``."""
+    import dask
     from distributed import LocalCluster
 
     opts = dict(n_workers=n_workers or default_workers(), threads_per_worker=1, processes=True,
@@ -74,7 +101,9 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any):
     if kwargs.get("processes") is False:  # worker threads in this process talk over inproc://
         opts.pop("host")
     opts.update(kwargs)
-    return LocalCluster(**opts)
+    # read when the scheduler, nannies and workers are created (nannies hand it to their workers)
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        return LocalCluster(**opts)
 
 
 def _ignore_sigint() -> None:

@@ -29,6 +29,12 @@ def solve_quantum_cmd(
         "--response", help="linear (T = 0), nonlinear (full Landauer-Buttiker, Newton) or cubic (Eq. B35).")] = "linear",
     method: Annotated[str, typer.Option(
         "--method", help="Linear response: fast (direct O(N), = auto) or dense (O(N^3) oracle).")] = "auto",
+    tol: Annotated[Optional[float], typer.Option(
+        "--tol", help="Nonlinear only: Newton/quadrature tolerance relative to max(Ig, Io) (default 1e-10).")] = None,
+    max_iter: Annotated[Optional[int], typer.Option(
+        "--max-iter", help="Nonlinear only: Newton iteration limit (default 50).")] = None,
+    max_nodes: Annotated[Optional[int], typer.Option(
+        "--max-nodes", help="Nonlinear only: largest energy grid (default 513; long free stretches need more).")] = None,
     json: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
@@ -44,5 +50,6 @@ def solve_quantum_cmd(
         params = QuantumParams(Ig=ig, **common)
     else:
         params = QuantumParams.from_ig_ratio(0.3 if ig_ratio is None else ig_ratio, **common)
-    res = solve_quantum(wire, params, response=response, method=method)
+    res = solve_quantum(wire, params, response=response, method=method,
+                        tol=tol, max_iter=max_iter, max_nodes=max_nodes)
     emit(res, as_json=json, out=out)

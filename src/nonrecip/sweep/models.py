@@ -289,7 +289,8 @@ def _build_quantum(point: dict) -> Prepared:
     for name, allowed in (("response", ("linear", "nonlinear", "cubic")), ("method", ("auto", "fast", "dense"))):
         if point[name] not in allowed:
             raise ParameterError(name, point[name], f"must be one of {', '.join(allowed)}")
-    return Prepared(wire, params, {"response": point["response"], "method": point["method"]})
+    options = {k: point[k] for k in ("tol", "max_iter", "max_nodes") if point.get(k) is not None}
+    return Prepared(wire, params, {"response": point["response"], "method": point["method"], **options})
 
 
 _CLASSICAL_PARAMS = (
@@ -342,7 +343,10 @@ MODELS: dict[str, Model] = {
          Param("gamma_contact", float, 1.0, "--gamma-contact", "Coupling of the reservoirs at sites 1 and N, > 0."),
          Param("temperature", float, 0.0, "--temperature", "Temperature of every bath, >= 0 (linear response needs 0)."),
          Param("response", str, "linear", "--response", "linear (T = 0), nonlinear (Landauer-Buttiker) or cubic (Eq. B35)."),
-         Param("method", str, "auto", "--method", "Linear response: fast (= auto) or dense (O(N^3) oracle).")),
+         Param("method", str, "auto", "--method", "Linear response: fast (= auto) or dense (O(N^3) oracle)."),
+         Param("tol", float, None, "--tol", "Nonlinear only: Newton/quadrature tolerance relative to max(Ig, Io)."),
+         Param("max_iter", int, None, "--max-iter", "Nonlinear only: Newton iteration limit."),
+         Param("max_nodes", int, None, "--max-nodes", "Nonlinear only: largest energy grid.")),
         _build_quantum,
         "nonrecip.deterministic.quantum:solve_quantum",
         help="NEGF quantum wire with self-consistent S/D/P baths (Sec. III, App. B, C1).",

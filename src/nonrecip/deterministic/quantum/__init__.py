@@ -32,7 +32,8 @@ METHODS = ("auto", "fast", "dense")
 
 
 def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear",
-                  method: str = "auto") -> Result:
+                  method: str = "auto", tol: float | None = None, max_iter: int | None = None,
+                  max_nodes: int | None = None) -> Result:
     """Steady state of the quantum wire under forward and reverse bias.
 
     Units ``gamma_o = e = hbar = 1`` (SPEC section 4). The S, D and P baths
@@ -52,6 +53,11 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         Landauer-Buttiker currents with Fermi functions at ``temperature``,
         solved by Newton (:mod:`.nonlinear`). ``"cubic"``: the paper's
         third-order expansion, Eq. B35 (:mod:`.cubic`).
+    tol, max_iter, max_nodes : optional
+        Only with ``response="nonlinear"``: the Newton tolerance (relative to
+        ``max(Ig, Io)``), the iteration limit and the largest energy grid of
+        :func:`.nonlinear.solve_nonlinear`; ``None`` keeps its defaults.
+        Values given are recorded in ``Result.parameters``.
     method : {"auto", "fast", "dense"}
         For ``response="linear"``: ``"fast"`` is the direct ``O(N)`` solver
         (also ``"auto"``), ``"dense"`` the ``O(N^3)`` oracle. Other responses
@@ -90,6 +96,11 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         raise ParameterError("response", response, f"must be one of {', '.join(RESPONSES)}")
     if method not in METHODS:
         raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
+    solver_options = {k: v for k, v in (("tol", tol), ("max_iter", max_iter), ("max_nodes", max_nodes))
+                      if v is not None}
+    if solver_options and response != "nonlinear":
+        name = next(iter(solver_options))
+        raise ParameterError(name, solver_options[name], "is an option of response='nonlinear' only")
     if response == "linear":
         from .linear import solve_linear
 
@@ -102,10 +113,10 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         if response == "nonlinear":
             from .nonlinear import solve_nonlinear
 
-            fwd, rev = solve_nonlinear(wire, params)
+            fwd, rev = solve_nonlinear(wire, params, **solver_options)
         else:
             from .cubic import solve_cubic
 
             fwd, rev = solve_cubic(wire, params)
         used = "auto"
-    return Result.from_states("quantum", wire, params, fwd, rev, response=response, method=used)
+    return Result.from_states("quantum", wire, params, fwd, rev, response=response, method=used, **solver_options)

@@ -63,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(e), 2)
     except NonrecipError as e:
         return _fail(str(e), 1)
-    except KeyboardInterrupt:
-        return _fail("interrupted; whatever was checkpointed is kept", 130)
+    # Ctrl-C never arrives here as KeyboardInterrupt: typer turns it into
+    # Exit(130) and, with standalone_mode=False, returns 130. Commands that
+    # keep a checkpoint (simulate, trajectory, sweep) print their own line.
     return int(rv) if isinstance(rv, int) else 0
 
 

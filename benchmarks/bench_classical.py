@@ -8,7 +8,7 @@ Times, for N = 10^3 .. 10^6 (decades and half-decades):
   as two right-hand sides of one factorisation;
 
 and, at the largest N where a dense solve still fits comfortably, the dense
-oracle ``solve_dense`` (SPEC's 2N x 2N density system, numpy LU), forward +
+oracle ``solve_dense`` (the 2N x 2N density system of conventions §2, numpy LU), forward +
 reverse. Prints seconds per solve (best of a few), the fitted scaling
 exponent and the ratios. Also checks that the three agree.
 

@@ -1,4 +1,4 @@
-"""The resistive circuit (SPEC section 3) and its relation to the classical model.
+"""The resistive circuit (conventions §3) and its relation to the classical model.
 
 ``circuit_state`` (O(N): KCL fixes the segment currents up to I_in, KVL fixes
 I_in) is checked against ``solve_nodal`` (dense nodal analysis) and against

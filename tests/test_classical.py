@@ -1,10 +1,10 @@
-"""The exact classical steady state (SPEC section 2) for any layout.
+"""The exact classical steady state (conventions §2) for any layout.
 
 Three independent solves of the same linear steady state are compared:
 ``flux_profile`` (closed solve by cumulative sums, used by ``steady_state``),
 ``flux_solve`` (banded LU of the flux equations) and ``solve_dense`` (the
-density equations exactly as SPEC writes them). An exact rational solve
-(``fractions.Fraction``) of SPEC's density equations is the reference where
+density equations exactly as conventions §2 writes them). An exact rational solve
+(``fractions.Fraction``) of the density equations of conventions §2 is the reference where
 floating-point solves could share an error, including p = 1e-6.
 """
 
@@ -42,7 +42,7 @@ def rtol_flux(N: int) -> float:
 
 
 def rtol_dense(N: int, p: float) -> float:
-    """Dense LU of SPEC's density system: error <~ cond(A) eps with
+    """Dense LU of the density system of conventions §2: error <~ cond(A) eps with
     cond(A) < 0.5 N^2 / p (measured over N <= 60, p in [1e-6, 1]); 8x margin."""
     return max(RTOL_EXACT, 4.0 * N * N * EPS / p)
 
@@ -57,7 +57,7 @@ def assert_close(a, b, rtol, sc=None):
 
 
 # --------------------------------------------------------------------------
-# an exact rational solve of SPEC's density equations (the reference)
+# an exact rational solve of the density equations of conventions §2 (the reference)
 # --------------------------------------------------------------------------
 def rational_solve(wire: Wire, p: float, Ig: float, drho: float, rho0: float, bias: str = "forward"):
     """Gaussian elimination in exact rationals (the float inputs taken exactly)."""
@@ -104,7 +104,7 @@ def rational_solve(wire: Wire, p: float, Ig: float, drho: float, rho0: float, bi
 
 
 def currents_from_densities(wire: Wire, p: float, rp, rm):
-    """SPEC's J(l) = m(l) rho+(l) - m(l+1) rho-(l+1), computed here from the densities."""
+    """The bond current of conventions §2, J(l) = m(l) rho+(l) - m(l+1) rho-(l+1), computed here from the densities."""
     m = np.where(np.array(list(wire.layout)) != ".", p, 1.0)
     return m[:-1] * rp[:-1] - m[1:] * rm[1:]
 
@@ -171,7 +171,7 @@ def test_flux_profile_direct():
 def check_invariants(w: Wire, params: ClassicalParams, bias: str, st_) -> None:
     N, p, Ig = w.N, params.p, params.Ig
     sc = scale(st_.J, p * st_.rho_plus, p * st_.rho_minus)
-    # bond currents are what SPEC defines from the densities
+    # bond currents are what conventions §2 defines from the densities
     assert_close(st_.J, currents_from_densities(w, p, st_.rho_plus, st_.rho_minus), RTOL_EXACT, sc)
     # charge conservation at every inner site: J(l) - J(l-1) = Ig * injection(l)
     assert_close(np.diff(st_.J), Ig * w.injection[1:-1], RTOL_EXACT, sc)
@@ -184,7 +184,7 @@ def check_invariants(w: Wire, params: ClassicalParams, bias: str, st_) -> None:
     assert st_.rho_minus[-1] == pytest.approx(in_r, abs=RTOL_EXACT * sc)
     # I_out = I_in + Ig (#S - #D)
     assert st_.I_out == pytest.approx(st_.I_in + Ig * (w.n_sources - w.n_drains), abs=RTOL_EXACT * sc)
-    # SPEC's steady-state equations hold at the returned densities
+    # the steady-state equations of conventions §2 hold at the returned densities
     m = move_probability(w, p)
     s = 0.5 * Ig * w.injection
     rp, rm = st_.rho_plus, st_.rho_minus

@@ -62,7 +62,7 @@ def test_fig3b_delta_I_is_2_delta_J():
         res = solve_quantum(Wire.from_spec("dimers", N), p)
         assert res.forward.I_1 > 0
         assert res.delta_I == pytest.approx(Q.eq21_delta_I(N, gamma, mubar, p.Ig), abs=p.Ig * lc / N)
-    # beyond the sign change the definition gives 2 G_N dmu instead (SPEC)
+    # beyond the sign change the definition gives 2 G_N dmu instead (conventions §1)
     N = 2000
     res = solve_quantum(Wire.from_spec("dimers", N), p)
     assert res.forward.I_1 < 0

@@ -2,7 +2,7 @@
 
 The closed form is checked against two independent solves of the master
 equation: the O(N) flux solver (``steady_state``) and the dense solve of the
-density equations as SPEC writes them (``solve_dense``).
+density equations as conventions §2 writes them (``solve_dense``).
 """
 
 import itertools
@@ -64,7 +64,7 @@ def test_eq6_delta_I_in_and_beyond_its_regime(p):
         if Ig <= ig_star:   # forward current keeps its sign: the paper's form holds
             assert res.forward.I_in >= -TOL_EXACT
             assert res.delta_I == pytest.approx(eq6_delta_I(p, Ig), abs=TOL_EXACT)
-        else:               # SPEC caveat: the definition with |.| gives 2 drho/(3-2p)
+        else:               # conventions §1 caveat: the definition with |.| gives 2 drho/(3-2p)
             assert res.forward.I_in < 0
             assert res.delta_I == pytest.approx(2 * drho / (3 - 2 * p), abs=TOL_EXACT)
             assert res.delta_I < eq6_delta_I(p, Ig)

@@ -1,5 +1,5 @@
 """Eq. 8: boundary current of ``N/2 - 1`` dimers (Sec. II, App. A3), and the
-delta_I it implies with SPEC's caveat."""
+delta_I it implies with the caveat of conventions §1."""
 
 import numpy as np
 import pytest
@@ -65,7 +65,7 @@ def test_eq8_delta_I_in_and_beyond_its_regime(N, p):
         if Ig <= ig_star:
             assert res.forward.I_in >= -TOL_EXACT
             assert res.delta_I == pytest.approx(eq8_delta_I(N, p, Ig), abs=TOL_EXACT)
-        else:   # SPEC section 2: beyond the sign change the definition gives 2 drho / D
+        else:   # conventions §1: beyond the sign change the definition gives 2 drho / D
             assert res.forward.I_in < 0
             assert res.delta_I == pytest.approx(2 * drho / D, abs=TOL_EXACT)
 

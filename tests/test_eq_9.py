@@ -1,6 +1,6 @@
 """Eq. 9: Eq. 8 in terms of the scattering length l_c = a/(1-p).
 
-SPEC section 2: read with L = (N-2) a, Eq. 9 is Eq. 8 (exact); read with
+Conventions §5: read with L = (N-2) a, Eq. 9 is Eq. 8 (exact); read with
 L = (N-1) a as printed it is an approximation whose error shrinks like 1/N.
 """
 

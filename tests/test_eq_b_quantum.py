@@ -32,7 +32,7 @@ def test_b28_b30_transmissions(gamma, mubar):
 
 
 def test_b31_b33_issue_numbers():
-    # SPEC / issue: mubar = 1, gamma = 0.5, Ig/Io = 0.3, dmu = 0.1 gives
+    # worked example (conventions §4): mubar = 1, gamma = 0.5, Ig/Io = 0.3, dmu = 0.1 gives
     # mu_2 - mubar = mubar - mu_3 = 53/720 and delta_I = 2 dI = (2/9) Ig
     p = QuantumParams.from_ig_ratio(0.3, gamma=0.5, mubar=1.0, dmu=0.1)
     assert Q.b31_delta_mu(0.5, 1.0, p.Ig, 0.1) == pytest.approx(53 / 720, rel=EXACT)

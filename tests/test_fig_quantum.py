@@ -47,7 +47,7 @@ def test_fig_7_profiles(made):
         r = sub.iloc[0]
         res = solve_quantum(Wire.dimers(int(N)), _params(r))
         np.testing.assert_allclose(sub.sort_values("site")["mu"], res.state(bias).mu, rtol=RTOL)
-        # the ends are the reservoirs mubar +- dmu/2 (SPEC section 4), typed here
+        # the ends are the reservoirs mubar +- dmu/2 (conventions §4), typed here
         s = 1 if bias == "forward" else -1
         assert sub[sub["site"] == 1]["mu"].iloc[0] == pytest.approx(r.mubar + s * r.dmu / 2, rel=1e-14)
 
@@ -58,7 +58,7 @@ def test_fig_8_contacts(made):
         res = solve_quantum(Wire(".SD."), _params(r))
         assert r.delta_I == pytest.approx(res.delta_I, rel=RTOL, abs=1e-18)
         assert r.I1_forward == pytest.approx(res.forward.I_1, rel=RTOL)
-        # delta_I is the definition of SPEC section 1
+        # delta_I is the definition of conventions §1
         assert r.delta_I == pytest.approx(abs(r.I1_reverse) - abs(r.I1_forward), rel=1e-9, abs=1e-18)
     # at delta_gamma = 0, gamma = 1 = gamma_c(mubar = 1) (B34): delta_I = 2 Ig/3 (Sec. III A)
     r = df[(df["gamma"] == 1.0) & (df["delta_gamma"] == 0.0)].iloc[0]
@@ -111,7 +111,7 @@ def test_fig_2b_and_5_b31(made):
         m = num.merge(df[df["series"] == "Eq. B31"], on=["bias", "site", "gamma", "Ig_over_Io"], suffixes=("", "_ref"))
         assert len(m) == len(num)
         np.testing.assert_allclose(m["mu"], m["mu_ref"], rtol=1e-9)
-    # SPEC's example: mu_2 - mubar = 53/720 at Ig/Io = 0.3 forward (typed from SPEC)
+    # the worked example of conventions §4: mu_2 - mubar = 53/720 at Ig/Io = 0.3 forward (typed from B31 by hand)
     df = made("2b")
     r = df[(df["series"] == "NEGF linear response") & np.isclose(df["Ig_over_Io"], 0.3) & (df["site"] == 2)
            & (df["bias"] == "forward")].iloc[0]

@@ -1,5 +1,5 @@
 """Linear response of the quantum wire: the O(N) solver against the dense
-oracle, extended precision, invariants and errors (SPEC section 4)."""
+oracle, extended precision, invariants and errors (conventions §4)."""
 
 from __future__ import annotations
 

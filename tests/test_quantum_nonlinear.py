@@ -281,7 +281,7 @@ def test_nonlinear_tends_to_linear_response(layout):
 
 @pytest.mark.parametrize("layout", [".SDDSP.D.", ".SPD..S.DD."])
 def test_reverse_bias_equals_mirrored_layout(layout):
-    # SPEC: reverse swaps the two reservoirs; seen from the other end that
+    # conventions §1: reverse swaps the two reservoirs; seen from the other end that
     # is the forward bias of the mirrored layout. Same solver, different
     # problem: agreement to the Newton/quadrature tolerance.
     wire = Wire(layout)

@@ -1,4 +1,4 @@
-"""The shared wire model and parameter validation (SPEC section 1)."""
+"""The shared wire model and parameter validation (conventions §1)."""
 
 import math
 

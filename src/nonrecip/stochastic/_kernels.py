@@ -1,7 +1,7 @@
 """Numba kernels of the steady-state Monte Carlo (plain arrays and scalars only).
 
 Every kernel here follows independent walkers of the *linear* master equation
-(SPEC section 2) from injection to absorption and adds what they do into
+(conventions §2) from injection to absorption and adds what they do into
 caller-allocated ``int64`` tallies. The public layer
 (:mod:`nonrecip.stochastic.simulation`) validates, allocates, seeds and calls
 them.

@@ -7,7 +7,7 @@ that many walkers of weight +1, a negative one that many of weight -1
 than the site holds; walkers of opposite weight on the same site and species
 cancel, which leaves every expectation unchanged because the walk is linear).
 
-One step (SPEC section 2), in this order:
+One step (conventions §2), in this order:
 
 1. **move / flip** — every walker present at the start of the step decides
    from that state: on a site with move probability ``m(l) < 1`` a binomial
@@ -26,9 +26,9 @@ One step (SPEC section 2), in this order:
 
 The state after 3 is the one measured. Taking expectations of 1-3 gives
 ``E[rho+(l)]' = m(l-1) rho+(l-1) + (1-m(l)) rho-(l) + s(l)`` (and the mirror
-equation), i.e. exactly SPEC's steady-state equations; the expected net
+equation), i.e. exactly the steady-state equations of conventions §2; the expected net
 crossing of bond ``l`` in a step is ``m(l) rho+(l) - m(l+1) rho-(l+1)`` of the
-state at the start of that step, SPEC's ``J(l)``.
+state at the start of that step, the bond current ``J(l)`` of conventions §2.
 
 Random draws always happen in the same order (sites left to right, ``+``
 before ``-``; then reservoirs, then sources/drains left to right), so a

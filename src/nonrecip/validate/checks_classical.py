@@ -6,7 +6,7 @@ forms); every value from the exact solvers
 :func:`~nonrecip.deterministic.circuit.solve_circuit`). ``delta_I`` is always
 compared with the *definition* ``|I_in(rev)| - |I_in(fwd)|`` applied to the
 closed-form currents, and with the paper's delta_I formula only inside its
-regime (forward current keeps its sign; SPEC section 2).
+regime (forward current keeps its sign; conventions §1).
 
 Tolerances
 ----------
@@ -18,7 +18,7 @@ scale``; ``EXACT_ULPS = 64`` leaves room for the sums' constant factors and
 still fails any mistake of one part in 1e13.
 
 Approximate forms (Eq. 9 read with ``L = N - 1``, the continuum A36-A44):
-SPEC says the error is O(1/N). The check asserts that the error, in units of
+The error is O(1/N) (conventions §5). The check asserts that the error, in units of
 the drive ``drho + Ig/2``, decreases strictly along a doubling sequence of
 N, and that its observed order between the two largest N is at most
 ``-ORDER_MIN = -0.8`` (i.e. it falls at least about as fast as 1/N).
@@ -52,7 +52,7 @@ def _tol(N: int, Ig: float, drho: float) -> float:
 
 
 def _delta_from_def(i_fwd: float, i_rev: float) -> float:
-    """The definition of the nonreciprocity, SPEC section 1."""
+    """The definition of the nonreciprocity, conventions §1."""
     return abs(i_rev) - abs(i_fwd)
 
 
@@ -95,7 +95,7 @@ def check_eq6(ctx: Context):
         else:
             yield compare("delta_I vs 2 drho/(3-2p) (beyond the reversal of the forward current)", res.delta_I,
                           2 * drho / (3 - 2 * p), tol=tol, metric="abs", parameters=pars,
-                          note="SPEC section 2: the paper's form does not apply here")
+                          note="conventions §1: the paper's form does not apply here")
 
 
 @check("classical.a8_a15", model="classical", equation="A8-A13, A15")
@@ -189,7 +189,7 @@ def _shrinking_rows(sizes, errors, *, what: str, pars: dict, order_min: float = 
         else:
             rows.append(assertion(f"{what}, N={N} < N={sizes[i - 1]}", e < errors[i - 1], value=e,
                                   reference=errors[i - 1], parameters=pars,
-                                  note="error must decrease as N grows (SPEC: O(1/N))"))
+                                  note="error must decrease as N grows (conventions §5: O(1/N))"))
     order = math.log(errors[-1] / errors[-2]) / math.log(sizes[-1] / sizes[-2])
     rows.append(assertion(f"{what}: observed order N={sizes[-2]}..{sizes[-1]}", order <= -order_min,
                           value=order, reference=-1.0, tolerance=-order_min, parameters=pars,

@@ -11,7 +11,7 @@ closed forms' own cancellations (``D(mubar)``, ``det Z``) and still fails any
 real mistake.
 
 Approximate statements (Eqs. 19-21: bulk, ``N >> l_c``) are judged by the
-error shrinking as N grows, as SPEC asks for approximations.
+error shrinking as N grows, as conventions §5 asks of approximations.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ def _qp(ig_ratio: float, **kw) -> QuantumParams:
     return QuantumParams.from_ig_ratio(ig_ratio, **kw)
 
 
-@check("quantum.spec_example", model="quantum", equation="B31, B33 (SPEC example)")
-def check_spec_example(ctx: Context):
-    """The worked example of SPEC section 4 (N = 4, mubar = 1, gamma = 0.5,
+@check("quantum.worked_example", model="quantum", equation="B31, B33 (worked example)")
+def check_worked_example(ctx: Context):
+    """The worked example of conventions §4 (N = 4, mubar = 1, gamma = 0.5,
     Ig/Io = 0.3, dmu = 0.1): ``mu_2 - mubar = mubar - mu_3 = 53/720`` and
-    ``delta_I = 2 dI = (2/9) Ig``, exact rationals typed from SPEC / the
-    quantum issue. ``rel_error <= 1e-9``."""
+    ``delta_I = 2 dI = (2/9) Ig``, exact rationals typed from B31/B33
+    by hand. ``rel_error <= 1e-9``."""
     prm = _qp(0.3, gamma=0.5, mubar=1.0)
     res = solve_quantum(Wire(".SD."), prm)
     pars = dict(layout=".SD.", gamma=0.5, mubar=1.0, Ig_over_Io=0.3, dmu=0.1)
@@ -152,7 +152,7 @@ def check_b28_b34(ctx: Context):
 @check("quantum.eq17_eq18", model="quantum", equation="Eqs. 17-18 (small gamma)")
 def check_eq17_18(ctx: Context):
     """Small-gamma forms of one dimer (Eqs. 17-18) are approximations with
-    relative errors ``O(gamma^2)`` (SPEC): the errors of ``Delta mu`` (Eq. 17),
+    relative errors that vanish as gamma -> 0 (conventions §5): the errors of ``Delta mu`` (Eq. 17),
     ``G_4`` and ``dI`` (Eq. 18), taken from the NEGF solve
     (``G_4 = (I_f - I_r)/(2 dmu)``, ``dI = -(I_f + I_r)/2``), must shrink along
     gamma = 0.2, 0.1, 0.05 (0.025 in --full), at least like gamma^1.6
@@ -224,7 +224,7 @@ def check_c3_c14(ctx: Context):
 def check_b51(ctx: Context):
     """Density deviation at every S/D bath of ``dimers`` vs B51,
     ``delta n_l = (-1)^(l+1) Ig / (2 pi gamma^2 rho)``: exact at every bath
-    once B50 is read with ``gamma_l'^2 rho_l'`` inside the sum (SPEC).
+    once B50 is read with ``gamma_l'^2 rho_l'`` inside the sum (conventions §4).
     ``1e-9`` of ``|delta n|``."""
     for N in (4, 10, 30):
         for g, mubar in ((0.5, 1.0), (1.0, 1.52)):
@@ -249,7 +249,7 @@ def _bulk_slope(l: np.ndarray, mu: np.ndarray, N: int) -> float:
 @check("quantum.eq19_21", model="quantum", equation="Eqs. 19-21, B48-B49 (bulk, N >> l_c)")
 def check_eq19_21(ctx: Context):
     """Eqs. 19-21 are bulk approximations for ``dimers`` with ``N >> l_c``
-    (SPEC). Along N = 80, 160, 320, 640 (to 2560 in --full) these errors must
+    (conventions §5). Along N = 80, 160, 320, 640 (to 2560 in --full) these errors must
     decrease, at least like ``1/N`` (order <= -0.8): ``I_1`` vs ``J_D`` (B48),
     a middle S->D bond vs ``J_S`` (B49) and delta_I vs the definition on the
     B48 currents (scale ``Ig + G_N dmu``); the potentials of Eq. 19 in the

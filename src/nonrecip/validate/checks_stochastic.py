@@ -14,7 +14,7 @@ of delta_I is below ``RESOLVE = 0.2`` of delta_I (so a sign or factor error
 in the nonreciprocity cannot hide in the noise).
 
 delta_I is compared with the definition ``|I_in(rev)| - |I_in(fwd)|`` of the
-closed-form currents (SPEC section 2); the parameter sets keep every mean
+closed-form currents (conventions §1); the parameter sets keep every mean
 current many standard errors away from zero, where the delta-method stderr
 of delta_I is valid.
 """
@@ -111,7 +111,7 @@ def check_mc_eq8(ctx: Context):
 def check_mc_eq9(ctx: Context):
     """Monte Carlo of ``dimers`` vs Eq. 9. Read with ``L = N - 2`` Eq. 9 is
     exact (``|z| <= 4.5``). As printed (``L = N - 1``) it is an
-    approximation (SPEC section 2: relative error about
+    approximation (conventions §5: relative error about
     ``(1-p)/(1 + (N-2)(1-p))`` of the drive term ``(drho + Ig/2)/(1 + L/l_c)``),
     judged with ``|mean - Eq. 9| <= 4.5 stderr + that model error``; its
     z-score shows whether the Monte Carlo resolves the approximation."""
@@ -132,7 +132,7 @@ def check_mc_eq9(ctx: Context):
             tol = Z_TOL * est.stderr + model_err
             row = zscore(f"I_in {bias} vs Eq. 9 as printed (L = N-1)", est, ref, tol=Z_TOL, parameters=pars)
             row.update(metric="abs", tolerance=tol, passed=bool(row["abs_error"] <= tol),
-                       note=f"approximation: tolerance = 4.5 stderr + SPEC's model error {model_err:.3g}")
+                       note=f"approximation: tolerance = 4.5 stderr + model error {model_err:.3g}")
             yield row
 
 

@@ -1,5 +1,5 @@
 """The quantum tight-binding wire with self-consistent source, drain and
-probe baths (Sec. III, App. B, App. C1; SPEC section 4).
+probe baths (Sec. III, App. B, App. C1; conventions §4).
 
 * :mod:`.greens` — bath self-energies, ``G(w)``, ``T_ll'(w)``;
 * :mod:`.state` — :class:`QuantumState`, the steady state under one bias;
@@ -36,7 +36,7 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
                   max_nodes: int | None = None) -> Result:
     """Steady state of the quantum wire under forward and reverse bias.
 
-    Units ``gamma_o = e = hbar = 1`` (SPEC section 4). The S, D and P baths
+    Units ``gamma_o = e = hbar = 1`` (conventions §4). The S, D and P baths
     have their potentials fixed self-consistently so that every S injects
     ``Ig``, every D draws ``Ig`` and every P carries no current.
 

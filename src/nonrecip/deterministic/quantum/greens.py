@@ -1,6 +1,6 @@
 """Bath self-energies, retarded Green's functions and transmissions (App. B).
 
-The model (SPEC section 4, units ``gamma_o = e = hbar = 1``): a tight-binding
+The model (conventions §4, units ``gamma_o = e = hbar = 1``): a tight-binding
 wire with hopping 1, ``H_{l,l+1} = H_{l+1,l} = -1``; every bath is a
 semi-infinite chain with hopping 1 coupled to site ``l`` with amplitude
 ``gamma_l``, so that for ``|w| < 2``

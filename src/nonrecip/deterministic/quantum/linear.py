@@ -1,4 +1,4 @@
-r"""Linear response of the quantum wire at ``T = 0`` (App. B2, B4; SPEC section 4).
+r"""Linear response of the quantum wire at ``T = 0`` (App. B2, B4; conventions §4).
 
 The problem
 -----------

@@ -1,5 +1,5 @@
 r"""Beyond linear response: the full Landauer-Buttiker currents, solved
-self-consistently for the bath potentials (Eq. B22; SPEC section 4).
+self-consistently for the bath potentials (Eq. B22; conventions §4).
 
 The problem
 -----------

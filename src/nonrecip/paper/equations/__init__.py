@@ -3,7 +3,7 @@
 Every function is pure numpy and imports nothing from
 :mod:`nonrecip.deterministic`: the closed forms are checked against the exact
 solvers, never derived from them. Each docstring states the equation, its
-regime and whether it is exact or approximate (see SPEC section 2).
+regime and whether it is exact or approximate (see conventions §5).
 """
 
 from .classical import *  # noqa: F401,F403

@@ -3,8 +3,8 @@
 A uniform wire of total resistance ``R`` split into ``N - 1`` equal segments
 (``r = R/(N-1)``; the paper's ``a/sigma`` with ``L = (N-1) a``, ``R = L/sigma``),
 site 1 held at ``V`` and site N at 0 (forward; swapped in reverse), ideal
-current sources of ``Ig`` on S nodes and drains of ``Ig`` on D nodes (SPEC
-section 3). Currents are signed, positive left to right; the paper quotes
+current sources of ``Ig`` on S nodes and drains of ``Ig`` on D nodes
+(conventions §3). Currents are signed, positive left to right; the paper quotes
 the reverse currents by their magnitude. Every form is linear in
 ``(V, Ig)`` with the ends held, so the reverse state is the forward formula
 at ``V -> -V`` (voltages shifted by ``+V``).

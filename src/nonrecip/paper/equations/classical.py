@@ -1,6 +1,6 @@
 """Closed forms of the classical master equation (Sec. II, App. A, App. C2).
 
-Units ``e = v_F = a = tau = 1`` (SPEC section 2): densities are particles per
+Units ``e = v_F = a = tau = 1`` (conventions §1): densities are particles per
 site, currents particles per step, ``Ig`` is the current of one source or
 drain, ``drho`` the density bias, ``rho0`` the background density.
 
@@ -12,11 +12,11 @@ Conventions shared by every function here
   case). ``bias="reverse"`` swaps the reservoirs. Every closed form is linear
   in ``(rho0, drho, Ig)`` and holds for any real ``drho``, so the reverse
   state is the forward formula at ``drho -> -drho``, ``rho0 -> rho0 + drho``.
-  Currents are signed (positive left to right, SPEC section 1); the paper
+  Currents are signed (positive left to right, conventions §1); the paper
   quotes the reverse currents by their magnitude.
 * Arguments broadcast like numpy arrays where the shape allows it.
 
-Which are exact (SPEC section 2, checked in ``tests/test_eq_*.py`` against
+Which are exact (conventions §5, checked in ``tests/test_eq_*.py`` against
 the exact O(N) solver and the dense oracle): Eq. 6 = A14, A8-A13, A15,
 Eq. 7, Eq. 8, A16-A22, C19-C24, and Eq. 9 when ``L`` is read as ``N - 2``.
 Approximate: Eq. 9 with ``L = N - 1`` as printed, and the continuum solution
@@ -260,7 +260,7 @@ def eq8_delta_I(N, p, Ig):
     """Nonreciprocity of ``dimers`` from Eq. 8: ``2 (1-p)(N/2-1) Ig / (1 + (N-2)(1-p))``.
 
     Holds only while the forward current keeps its sign,
-    ``Ig <= eq8_ig_reversal(N, p, drho)`` (SPEC section 2); beyond, the
+    ``Ig <= eq8_ig_reversal(N, p, drho)`` (conventions §1); beyond, the
     definition ``|I_in(rev)| - |I_in(fwd)|`` gives ``2 drho / (1 + (N-2)(1-p))``.
     """
     N = _n_dimers(N)
@@ -288,7 +288,7 @@ def eq9_current(N, p, Ig, drho, *, L="exact", bias="forward"):
     with ``L = N - 1`` as printed (``L="printed"``) it is approximate: at
     ``Ig = 0`` its relative error is ``(1-p)/(1 + (N-1)(1-p))`` (20 % at
     N = 4, p = 0.5), so it converges like ``1/N`` at fixed ``p`` and at fixed
-    ``L/l_c`` (SPEC section 2).
+    ``L/l_c`` (conventions §5).
 
     Parameters
     ----------

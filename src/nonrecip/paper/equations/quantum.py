@@ -1,6 +1,6 @@
 r"""Closed forms of the quantum wire (Sec. III, App. B, App. C1).
 
-Units ``gamma_o = e = hbar = 1`` (SPEC section 4): energies and potentials
+Units ``gamma_o = e = hbar = 1`` (conventions §1, §4): energies and potentials
 in units of the hopping, currents in units of ``e gamma_o / hbar``. The bias
 is ``dmu = mu_L - mu_R`` (signed: the reverse bias is ``dmu -> -dmu``),
 ``Ig`` the current of each source and drain bath, ``gamma`` the S/D
@@ -23,13 +23,13 @@ solver and ``G = Z^{-1}``):
   ends): B40, B42, B45-B47, B53; B51 is exact at *every* bath of any wire
   when B50 is read with ``gamma_l'^2 rho_l'`` inside the sum, because then
   ``delta n_l = -I_l / (2 pi gamma_l^2 rho_l)`` identically.
-* **Approximate**: Eq. 17, Eq. 18 (small ``gamma``, errors ``O(gamma^2)``
-  relative); Eqs. 19-21 = B37, B38, B48, B49 and B52 (dimers, ``N >> l_c``
+* **Approximate**: Eq. 17, Eq. 18 (small ``gamma``; measured relative errors
+  ``O(gamma^4)`` for ``Delta mu`` and ``G_4``, ``O(gamma^2)`` for ``dI``, conventions §5); Eqs. 19-21 = B37, B38, B48, B49 and B52 (dimers, ``N >> l_c``
   and far from the ends: their errors decay like ``exp(-2 l / l_c)`` away
   from the contacts plus an ``O(l_c / N)`` correction to ``phi``); B54 (small
   ``gamma`` on top of B52).
 
-Reading the text dump (SPEC section 4): ``nabla = coth^2(alpha_R)/(2 sigma)``
+Reading the paper (conventions §4): ``nabla = coth^2(alpha_R)/(2 sigma)``
 (a square), ``sinh2alpha_R`` in B42 is ``sinh(2 alpha_R)``.
 """
 
@@ -184,7 +184,7 @@ def b33_dI(gamma, mubar, Ig):
 
 def b33_delta_I(gamma, mubar, Ig):
     """Nonreciprocity of ``.SD.``, ``delta_I = 2 dI`` (Eq. B33). Exact while
-    the forward current ``G_4 dmu - dI`` stays positive (SPEC section 4)."""
+    the forward current ``G_4 dmu - dI`` stays positive (conventions §1)."""
     return 2.0 * b33_dI(gamma, mubar, Ig)
 
 
@@ -249,8 +249,8 @@ def eq20_sigma(gamma, mubar) -> float:
 
 
 def eq20_nabla(gamma, mubar) -> float:
-    """``nabla = coth^2(alpha_R) / (2 sigma)``, Eq. 20 / B38 (a square, SPEC
-    section 4). The dimer oscillation of the potentials is ``+- nabla Ig / 2``."""
+    """``nabla = coth^2(alpha_R) / (2 sigma)``, Eq. 20 / B38 (a square,
+    conventions §4). The dimer oscillation of the potentials is ``+- nabla Ig / 2``."""
     a = eq20_alpha(gamma, mubar)
     return 1.0 / math.tanh(a.real) ** 2 / (2 * eq20_sigma(gamma, mubar))
 
@@ -364,7 +364,7 @@ def b47_sum(gamma, mubar):
 def b51_dn(l, gamma, mubar, Ig):
     """Density deviation ``delta n_l = (-1)^(l+1) Ig / (2 pi gamma^2 rho)``, Eq. B51.
 
-    With ``gamma_l'^2 rho_l'`` inside the sum of B50 (SPEC section 4),
+    With ``gamma_l'^2 rho_l'`` inside the sum of B50 (conventions §4),
     ``delta n_l = -I_l / (2 pi gamma_l^2 rho_l)`` holds identically at every
     bath, so B51 is exact at every S (even ``l``) and D (odd ``l``) of the
     dimer wire, ends included -- not only in the bulk.

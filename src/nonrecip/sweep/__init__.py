@@ -7,6 +7,8 @@
 runs the Cartesian product of the axes on a local Dask cluster (one worker
 process per core, started and stopped here) and returns one tidy row per
 point; ``scheduler="tcp://HOST:PORT"`` runs it on an existing cluster.
+(The example is skipped by the doctests because it starts a Dask cluster
+and writes a file; ``tests/test_readme.py`` runs the same call.)
 See :func:`run_sweep`, :class:`Grid`, :class:`SweepSpec`, and
 :mod:`nonrecip.sweep.store` for the incremental table and ``resume``.
 """

@@ -83,7 +83,7 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
     >>> from nonrecip import Wire, QuantumParams, solve_quantum
     >>> p = QuantumParams.from_ig_ratio(0.3, gamma=0.5, mubar=1.0, dmu=0.1)
     >>> res = solve_quantum(Wire(".SD."), p)
-    >>> round(res.forward.mu[1] - 1.0, 10)    # 53/720 (Eq. B31)
+    >>> round(float(res.forward.mu[1]) - 1.0, 10)    # 53/720 (Eq. B31)
     0.0736111111
     >>> round(res.delta_I / p.Ig, 10)          # 2/9 (Eq. B33)
     0.2222222222

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import int64, njit, uint64
+from numba.extending import overload
 
 from .._jit import JIT
 
@@ -55,6 +56,27 @@ _TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
 # --------------------------------------------------------------------------
 # random numbers: xoshiro256++
 # --------------------------------------------------------------------------
+def _add_u64(a, b):
+    """``a + b`` modulo ``2**64`` for uint64 scalars.
+
+    Compiled code adds machine words, which wrap silently (the overload
+    below). This Python body runs only with ``NUMBA_DISABLE_JIT=1``, where a
+    NumPy uint64 addition that wraps warns ``RuntimeWarning: overflow``: the
+    wrap is the intended arithmetic of xoshiro256++, so the warning is
+    silenced here, and the result is the same 64 bits as the compiled add.
+    """
+    with np.errstate(over="ignore"):
+        return a + b
+
+
+@overload(_add_u64, inline="always")
+def _add_u64_jit(a, b):
+    def impl(a, b):
+        return a + b
+
+    return impl
+
+
 @njit(inline="always")
 def _rotl(x, k):
     return (x << uint64(k)) | (x >> uint64(64 - k))
@@ -67,7 +89,7 @@ def next_u64(s):
     s1 = s[1]
     s2 = s[2]
     s3 = s[3]
-    res = _rotl(s0 + s3, 23) + s0
+    res = _add_u64(_rotl(_add_u64(s0, s3), 23), s0)
     t = s1 << uint64(17)
     s2 ^= s0
     s3 ^= s1

@@ -105,8 +105,8 @@ def main() -> None:
             to = best_of(lambda: solve_linear_dense(wire, p), 1)
             d = solve_linear_dense(wire, p)
             f = solve_linear_fast(wire, p)
-            eI = max(abs(a.I_1 / b.I_1 - 1) for a, b in zip(f, d))
-            emu = max(np.nanmax(np.abs(a.mu - b.mu)) for a, b in zip(f, d))
+            eI = max(abs(a.I_1 / b.I_1 - 1) for a, b in zip(f, d, strict=False))
+            emu = max(np.nanmax(np.abs(a.mu - b.mu)) for a, b in zip(f, d, strict=False))
             acc = f"{eI:>22.1e} {emu:>20.1e}"
             tos = f"{to:>13.3e}"
         else:
@@ -138,8 +138,8 @@ def main() -> None:
     wire = Wire.dimers(40)
     ref = linear_mp_dense(wire, p, dps=40)
     f = solve_linear_fast(wire, p)
-    eI = max(abs(s.I_1 / ref[b]["I_1"] - 1) for s, b in zip(f, ("forward", "reverse")))
-    emu = max(np.nanmax(np.abs(s.mu - ref[b]["mu"])) for s, b in zip(f, ("forward", "reverse")))
+    eI = max(abs(s.I_1 / ref[b]["I_1"] - 1) for s, b in zip(f, ("forward", "reverse"), strict=False))
+    emu = max(np.nanmax(np.abs(s.mu - ref[b]["mu"])) for s, b in zip(f, ("forward", "reverse"), strict=False))
     print(f"  N=40      mpmath dense (Z^-1, T, LU at 40 digits): I_1 rel {eI:.1e}, mu abs {emu:.1e}")
     if not args.no_mp:
         wire = Wire.dimers(10**4)
@@ -147,8 +147,8 @@ def main() -> None:
         ref = linear_mp_stream(wire, p, dps=40)
         t = time.perf_counter() - t
         f = solve_linear_fast(wire, p)
-        eI = max(abs(s.I_1 / ref[b]["I_1"] - 1) for s, b in zip(f, ("forward", "reverse")))
-        emu = max(np.nanmax(np.abs(s.mu - ref[b]["mu"])) for s, b in zip(f, ("forward", "reverse")))
+        eI = max(abs(s.I_1 / ref[b]["I_1"] - 1) for s, b in zip(f, ("forward", "reverse"), strict=False))
+        emu = max(np.nanmax(np.abs(s.mu - ref[b]["mu"])) for s, b in zip(f, ("forward", "reverse"), strict=False))
         print(f"  N=10^4    mpmath O(N) at 40 digits ({t:.0f} s):       I_1 rel {eI:.1e}, mu abs {emu:.1e}")
     for n in (10**5, 10**6):
         if n > args.max_n:
@@ -159,9 +159,9 @@ def main() -> None:
         t = time.perf_counter() - t
         f = solve_linear_fast(wire, p)
         eI = max(abs((s.I_1 - ref[b]["I_1"]) - ref[b]["I_1_lo"]) / abs(ref[b]["I_1"])
-                 for s, b in zip(f, ("forward", "reverse")))
+                 for s, b in zip(f, ("forward", "reverse"), strict=False))
         emu = max(np.nanmax(np.abs(((s.mu - p.mubar) - ref[b]["x"]) - ref[b]["x_lo"]))
-                  for s, b in zip(f, ("forward", "reverse")))
+                  for s, b in zip(f, ("forward", "reverse"), strict=False))
         print(f"  N=10^{round(math.log10(n))}    double-double O(N) ({t:.1f} s):           "
               f"I_1 rel {eI:.1e}, mu abs {emu:.1e} (1 ulp of mu~1: 2.2e-16)")
     print("\n(figures taken on a shared 2-core machine under load from other jobs)")

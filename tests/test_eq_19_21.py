@@ -82,7 +82,7 @@ def test_eq19_potentials_in_the_bulk(gamma):
     for N in (int(20 * lc) // 2 * 2, 1000, 4000):
         p = QuantumParams.from_ig_ratio(0.3, gamma=gamma, mubar=mubar, dmu=0.1)
         drop = p.dmu + p.Ig * lc / (2 * sigma)
-        for s, dmu in zip(solve_linear_fast(Wire.from_spec("dimers", N), p), (0.1, -0.1)):
+        for s, dmu in zip(solve_linear_fast(Wire.from_spec("dimers", N), p), (0.1, -0.1), strict=True):
             l = np.arange(2, N)
             err = np.abs(s.mu[1:-1] - Q.eq19_mu(l, N, gamma, mubar, p.Ig, dmu))
             bulk = (l - 1 >= 5 * lc) & (N - l >= 5 * lc)

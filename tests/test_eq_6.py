@@ -51,7 +51,7 @@ def test_eq6_reverse_is_the_papers_magnitude():
 def test_eq6_broadcasts_over_arrays():
     p = np.array([0.2, 0.6, 1.0])
     got = eq6_current(p, 0.3, 0.5)
-    for pi, g in zip(p, got):
+    for pi, g in zip(p, got, strict=True):
         assert g == pytest.approx(steady_state(WIRE, ClassicalParams(p=pi, Ig=0.3, drho=0.5)).I_in, abs=TOL_EXACT)
 
 

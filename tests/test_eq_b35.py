@@ -181,7 +181,7 @@ def test_physical_root_reduces_to_linear_response_b31():
         x, y = physical_root(p)
         dm = b31_delta_mu(p, p.dmu)  # forward: mu_2 = mubar + dm, mu_3 = mubar - dm
         rel.append(max(abs(x - dm), abs(y + dm)) / dm)
-    for a, b in zip(rel, rel[1:]):
+    for a, b in zip(rel, rel[1:], strict=False):
         assert 1.7 < a / b < 2.3, rel
     # reverse bias: B31 with delta mu -> -dmu
     p = params(0.3, dmu=0.001)
@@ -203,11 +203,11 @@ def test_cubic_is_exact_to_fourth_order_in_the_drive(mubar):
         exact = solve_nonlinear(DIMER, p, tol=1e-14)
         cub = solve_cubic(DIMER, p)
         lin = solve_linear(DIMER, p)
-        err_c.append(max(np.max(np.abs(a.mu - b.mu)) for a, b in zip(cub, exact)))
-        err_l.append(max(np.max(np.abs(a.mu - b.mu)) for a, b in zip(lin, exact)))
-    for a, b in zip(err_c, err_c[1:]):
+        err_c.append(max(np.max(np.abs(a.mu - b.mu)) for a, b in zip(cub, exact, strict=True)))
+        err_l.append(max(np.max(np.abs(a.mu - b.mu)) for a, b in zip(lin, exact, strict=True)))
+    for a, b in zip(err_c, err_c[1:], strict=False):
         assert 12 < a / b < 20, err_c
-    for a, b in zip(err_l, err_l[1:]):
+    for a, b in zip(err_l, err_l[1:], strict=False):
         assert 3.5 < a / b < 4.5, err_l
     assert err_c[0] < err_l[0] / 100
 

@@ -179,7 +179,7 @@ def test_b52_heat_in_the_bulk(gamma, mubar):
     # of phi's contact model but is O(1/N^2) itself. N = 2000: relative 1e-4.
     N = 2000
     p = QuantumParams.from_ig_ratio(0.3, gamma=gamma, mubar=mubar, dmu=0.1)
-    for s, dmu in zip(solve_linear_fast(Wire.from_spec("dimers", N), p), (0.1, -0.1)):
+    for s, dmu in zip(solve_linear_fast(Wire.from_spec("dimers", N), p), (0.1, -0.1), strict=True):
         for l in (N // 2, N // 2 + 1):
             assert s.h[l - 1] == pytest.approx(Q.b52_heat(N, gamma, mubar, p.Ig, dmu), rel=1e-4)
         # "the right-hand side of B52 equals [J_S (mu_{l-1} - mu_l) + J_D (mu_l - mu_{l+1})]/2"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nonrecip.paper import figures as F
+from nonrecip.wire import ParameterError
 
 
 def test_bad_name_exit_2_one_line(cli, tmp_path):
@@ -28,5 +29,5 @@ def test_registry_order_and_titles():
     for n in names:
         spec = F.FIGURES[n]
         assert spec.title and callable(spec.func)
-    with pytest.raises(Exception):
+    with pytest.raises(ParameterError):
         F.make("nope")

@@ -45,7 +45,7 @@ def _close(a, b, rtol=RTOL, what=""):
 
 
 def _compare_states(f, d, rtol=RTOL):
-    for a, b in zip(f, d):
+    for a, b in zip(f, d, strict=True):
         assert a.I_1 == pytest.approx(b.I_1, rel=rtol, abs=0)
         assert a.I_N == pytest.approx(b.I_N, rel=rtol, abs=0)
         _close(a.mu - 0.0, b.mu, rtol, "mu")
@@ -139,7 +139,7 @@ def test_fast_against_mpmath_dense(layout, n, kw):
     wire = Wire.from_spec(layout, n)
     p = _params(**kw)
     ref = linear_mp_dense(wire, p, dps=40)
-    for st_, b in zip(solve_linear_fast(wire, p), ("forward", "reverse")):
+    for st_, b in zip(solve_linear_fast(wire, p), ("forward", "reverse"), strict=True):
         assert st_.I_1 == pytest.approx(ref[b]["I_1"], rel=1e-14, abs=0)
         _close(st_.mu, ref[b]["mu"], 1e-14, "mu")
 
@@ -157,7 +157,7 @@ def test_fast_against_mpmath_stream(layout, n, kw):
     wire = Wire.from_spec(layout, n)
     p = _params(**kw)
     ref = linear_mp_stream(wire, p, dps=40)
-    for st_, b in zip(solve_linear_fast(wire, p), ("forward", "reverse")):
+    for st_, b in zip(solve_linear_fast(wire, p), ("forward", "reverse"), strict=True):
         assert st_.I_1 == pytest.approx(ref[b]["I_1"], rel=1e-15, abs=0)
         x = st_.mu - p.mubar
         _close(x, ref[b]["mu"] - p.mubar, 1e-14, "mu - mubar")
@@ -186,7 +186,7 @@ def test_double_double_reference_against_mpmath():
     for b in ("forward", "reverse"):
         I1 = ctx.mpf(dd[b]["I_1"]) + ctx.mpf(dd[b]["I_1_lo"])
         assert abs(I1 / mp[b]["I_1_mp"] - 1) < 1e-28
-        err = max(abs(ctx.mpf(h) + ctx.mpf(l) - x) for h, l, x in zip(dd[b]["x"], dd[b]["x_lo"], mp[b]["x_mp"]))
+        err = max(abs(ctx.mpf(h) + ctx.mpf(l) - x) for h, l, x in zip(dd[b]["x"], dd[b]["x_lo"], mp[b]["x_mp"], strict=True))
         assert err < 1e-28
 
 
@@ -198,7 +198,7 @@ def test_fast_is_correctly_rounded_at_large_n(layout, n):
     wire = Wire.from_spec(layout, n)
     p = _params(ig_ratio=0.05)
     ref = linear_dd_stream(wire, p)
-    for s, b in zip(solve_linear_fast(wire, p), ("forward", "reverse")):
+    for s, b in zip(solve_linear_fast(wire, p), ("forward", "reverse"), strict=True):
         assert abs((s.I_1 - ref[b]["I_1"]) - ref[b]["I_1_lo"]) <= 2.3e-16 * abs(ref[b]["I_1"])
         has = ~np.isnan(s.mu)
         err = np.abs(((s.mu - p.mubar) - ref[b]["x"]) - ref[b]["x_lo"])[has]
@@ -210,7 +210,7 @@ def test_fast_against_mpmath_stream_n10000():
     wire = Wire.from_spec("dimers", 10_000)
     p = _params(ig_ratio=0.05)
     ref = linear_mp_stream(wire, p, dps=40)
-    for st_, b in zip(solve_linear_fast(wire, p), ("forward", "reverse")):
+    for st_, b in zip(solve_linear_fast(wire, p), ("forward", "reverse"), strict=True):
         assert st_.I_1 == pytest.approx(ref[b]["I_1"], rel=1e-15, abs=0)
         _close(st_.mu - p.mubar, ref[b]["mu"] - p.mubar, 1e-14, "mu - mubar")
 

@@ -252,7 +252,7 @@ def test_small_temperature_approaches_T0_like_T_squared():
         mu = solve_nonlinear(wire, params(0.3, temperature=T), tol=1e-13)[0].mu
         d.append(np.nanmax(np.abs(mu - mu0)))
     assert d[0] > 1e-7  # the effect is resolved, not rounding
-    for a, b in zip(d, d[1:]):
+    for a, b in zip(d, d[1:], strict=False):
         assert 3.5 < a / b < 4.5, d
 
 
@@ -275,7 +275,7 @@ def test_nonlinear_tends_to_linear_response(layout):
         x_nl, x_li = nl.mu - p.mubar, li.mu - p.mubar
         rel.append(np.nanmax(np.abs(x_nl - x_li)) / np.nanmax(np.abs(x_li)))
         assert abs(nl.I_1 - li.I_1) / abs(li.I_1) < 2 * rel[-1] + 1e-12
-    for a, b in zip(rel, rel[1:]):
+    for a, b in zip(rel, rel[1:], strict=False):
         assert 1.7 < a / b < 2.3, rel
 
 
@@ -302,7 +302,7 @@ def test_fast_path_equals_dense_path(layout, n):
     p = params(0.4, gamma=0.55, mubar=1.25)
     fast = solve_nonlinear(wire, p, tol=1e-12, method="fast")
     dense = solve_nonlinear(wire, p, tol=1e-12, method="dense")
-    for a, b in zip(fast, dense):
+    for a, b in zip(fast, dense, strict=True):
         np.testing.assert_allclose(a.mu, b.mu, rtol=0, atol=1e-11)
         np.testing.assert_allclose(a.I, b.I, rtol=0, atol=1e-11 * p.Io)
         np.testing.assert_allclose(a.h, b.h, rtol=0, atol=1e-11 * p.Io * p.dmu)
@@ -318,7 +318,7 @@ def test_long_wire_targets_and_conservation():
     fwd, rev = solve_nonlinear(wire, p, info=info)
     assert info["iterations"][0] <= 6 and info["quadrature_error"] <= 1e-10 * max(p.Ig, p.Io)
     li = solve_linear(wire, p)
-    for st, lin in zip((fwd, rev), li):
+    for st, lin in zip((fwd, rev), li, strict=True):
         t = targets(wire, p)
         assert np.max(np.abs(st.I[1:-1] - t[1:-1])) <= 1e-10 * max(p.Ig, p.Io)
         assert abs(st.I.sum()) <= 1e-12 * p.Io

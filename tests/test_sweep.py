@@ -9,14 +9,12 @@ models must agree bit for bit (same code, same inputs: tolerance 0).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import dask
 import numpy as np
@@ -26,7 +24,7 @@ import pytest
 from nonrecip.deterministic import solve_circuit, solve_classical
 from nonrecip.deterministic.quantum import solve_quantum
 from nonrecip.stochastic import simulate
-from nonrecip.sweep import Grid, SweepError, local_cluster, read_table, run_sweep
+from nonrecip.sweep import Grid, local_cluster, read_table, run_sweep
 from nonrecip.sweep.store import SweepStore
 from nonrecip.wire import CircuitParams, ClassicalParams, ParameterError, QuantumParams, Wire
 

@@ -9,8 +9,8 @@ import json
 import pandas as pd
 import pytest
 
-from nonrecip.validate import COLUMNS, all_checks, run_checks
 import nonrecip.validate.registry as reg
+from nonrecip.validate import COLUMNS, all_checks, run_checks
 from nonrecip.validate.report import per_check, summary, write_report
 
 QUICK = sorted(all_checks("quick"))

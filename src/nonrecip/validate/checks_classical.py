@@ -81,7 +81,8 @@ def _max_err(a, b) -> float:
 def check_eq6(ctx: Context):
     """Exact solve of one dimer ``.SD.`` vs Eq. 6 (= A14), forward and reverse,
     and delta_I: the definition always, the paper's ``2(1-p)Ig/(3-2p)`` where
-    the forward current keeps its sign. Exact: tolerance ``64 N eps (drho+Ig)``."""
+    the forward current keeps its sign. Exact: tolerance ``64 N eps (drho+Ig)``.
+    """
     w = Wire(".SD.")
     for p, Ig, drho in PARAMS:
         pars = dict(layout=w.layout, p=p, Ig=Ig, drho=drho)
@@ -102,7 +103,8 @@ def check_eq6(ctx: Context):
 def check_a8_a15(ctx: Context):
     """Exact densities of ``.SD.`` vs A8-A13 and the S-D bond current vs A15,
     both biases. Exact: tolerance ``64 N eps (drho+Ig)`` times ``1/p`` for the
-    densities (they scale as 1/p)."""
+    densities (they scale as 1/p).
+    """
     w = Wire(".SD.")
     for p, Ig, drho in PARAMS:
         pars = dict(layout=w.layout, p=p, Ig=Ig, drho=drho, rho0=1.0)
@@ -131,7 +133,8 @@ def check_eq8(ctx: Context):
     """Exact solve of ``dimers`` vs Eq. 8 (boundary and every inter-dimer bond)
     and A22 (every intra-dimer S->D bond), both biases, N from 4 to 400
     (10^4 in --full); delta_I vs the definition, and vs the paper's
-    ``2(1-p)(N/2-1)Ig/D`` inside its regime. Exact: ``64 N eps (drho+Ig)``."""
+    ``2(1-p)(N/2-1)Ig/D`` inside its regime. Exact: ``64 N eps (drho+Ig)``.
+    """
     for N in _dimer_sizes(ctx):
         w = Wire.dimers(N)
         for p, Ig, drho in PARAMS:
@@ -156,7 +159,8 @@ def check_eq8(ctx: Context):
 @check("classical.eq7_a16_a21", model="classical", equation="Eq. 7, A16-A21")
 def check_eq7(ctx: Context):
     """Exact densities of ``dimers`` vs Eq. 7 and A16-A21 (with A20, A21 at
-    the ends), both biases. Exact: ``64 N eps (drho+Ig+rho0) / p``."""
+    the ends), both biases. Exact: ``64 N eps (drho+Ig+rho0) / p``.
+    """
     for N in _dimer_sizes(ctx)[:4]:
         w = Wire.dimers(N)
         for p, Ig, drho in PARAMS:
@@ -180,9 +184,10 @@ def check_eq7(ctx: Context):
 
 def _shrinking_rows(sizes, errors, *, what: str, pars: dict, order_min: float = ORDER_MIN):
     """Rows asserting that ``errors`` (over increasing ``sizes``) shrink, and
-    at least like ``N^-order_min`` between the two largest sizes."""
+    at least like ``N^-order_min`` between the two largest sizes.
+    """
     rows = []
-    for i, (N, e) in enumerate(zip(sizes, errors)):
+    for i, (N, e) in enumerate(zip(sizes, errors, strict=False)):
         if i == 0:
             rows.append(assertion(f"{what}, N={N}", math.isfinite(e) and e > 0, value=e, parameters=pars,
                                   note="the first size of the sequence (approximation error > 0)"))
@@ -202,7 +207,8 @@ def check_eq9(ctx: Context):
     """Eq. 9 read with ``L = N - 2`` is Eq. 8 (exact, ``64 N eps (drho+Ig)``);
     as printed (``L = N - 1``) it is an approximation whose error, in units of
     the drive ``drho + Ig/2``, must shrink along N = 4, 8, ..., at fixed p
-    and at fixed ``L/l_c`` (the continuum limit), at least like 1/N."""
+    and at fixed ``L/l_c`` (the continuum limit), at least like 1/N.
+    """
     Ig, drho = 0.05, 0.1
     for N in (4, 10, 50, 400):
         for p in (0.2, 0.9, 1.0):
@@ -239,7 +245,8 @@ def check_continuum(ctx: Context):
     A42-A43 and the bond currents must approach the exact lattice solution
     with an error (in units of ``drho + Ig/2``) shrinking at least like 1/N;
     A40, A41, A44 with the lattice identification ``L/l_c = (N-2)(1-p)``
-    are exact (``64 N eps (drho+Ig+rho0)/p``)."""
+    are exact (``64 N eps (drho+Ig+rho0)/p``).
+    """
     Ig, drho, rho0, u = 0.05, 0.1, 1.0, 2.0
     sizes = ctx.pick([8, 16, 32, 64, 128, 256], [8, 16, 32, 64, 128, 256, 512, 1024, 2048])
     e_rho, e_tot, e_J = [], [], []
@@ -286,7 +293,8 @@ def check_single(ctx: Context):
     """Exact solve of ``single`` (S on 2, D on N-1; even and odd N) vs C23
     (boundary currents), C24 (every bond between S and D), C19-C22 (the
     densities, N-independent) and delta_I (definition; the paper's form in
-    its regime). Exact: ``64 N eps (drho+Ig+rho0)/p``."""
+    its regime). Exact: ``64 N eps (drho+Ig+rho0)/p``.
+    """
     for N in ctx.pick([4, 5, 9, 40], [4, 5, 6, 9, 40, 401, 5000]):
         w = Wire.single(N)
         for p, Ig, drho in PARAMS:
@@ -324,7 +332,8 @@ def check_fig1(ctx: Context):
     """Kirchhoff solve of the three circuits of Fig. 1 (``.SD.``, ``.SDDS.``,
     ``.SDSD.``) vs Sec. I: ``I_in = V/R - Ig/3``, ``V/R``, ``V/R - 2Ig/5``
     forward (``-(V/R + k Ig)`` reverse), ``I_out`` and delta_I (definition;
-    ``2 k Ig`` in its regime). Exact: ``64 N eps (V/R + Ig)``."""
+    ``2 k Ig`` in its regime). Exact: ``64 N eps (V/R + Ig)``.
+    """
     for panel, lay in EC.FIG1_LAYOUTS.items():
         w = Wire(lay)
         for V, R, Ig in ((1.0, 1.0, 0.3), (2.0, 0.5, 1.0), (1.0, 2.0, 3.0), (0.5, 1.0, 0.0)):
@@ -343,7 +352,8 @@ def check_d1_d4(ctx: Context):
     """Kirchhoff solve of ``dimers`` circuits vs App. D: boundary currents D1
     (and delta_I), node voltages D2, Joule heat per segment D3 and its
     average around every bulk node D4, both biases, N = 4..400 (10^4 in
-    --full). Exact: ``64 N eps`` times the scale of the compared quantity."""
+    --full). Exact: ``64 N eps`` times the scale of the compared quantity.
+    """
     for N in _dimer_sizes(ctx):
         w = Wire.dimers(N)
         for V, R, Ig in ((1.0, 1.0, 0.3), (0.2, 3.0, 0.5)):
@@ -385,7 +395,8 @@ def check_p0_limit(ctx: Context):
     the N-2 scatterers adds at most the largest bond current over the
     denominator ``1 + (N-2)(1-p) >= 1``). A layout with free interior sites
     (``.S..D.``) must NOT match: free classical sites carry no resistance,
-    circuit segments do (difference > 1e-2 asserted)."""
+    circuit segments do (difference > 1e-2 asserted).
+    """
     V, R, Ig = 1.0, 1.0, 0.3
     for lay in P0_LAYOUTS:
         w = Wire(lay)

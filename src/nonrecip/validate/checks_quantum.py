@@ -37,7 +37,8 @@ def check_worked_example(ctx: Context):
     """The worked example of conventions §4 (N = 4, mubar = 1, gamma = 0.5,
     Ig/Io = 0.3, dmu = 0.1): ``mu_2 - mubar = mubar - mu_3 = 53/720`` and
     ``delta_I = 2 dI = (2/9) Ig``, exact rationals typed from B31/B33
-    by hand. ``rel_error <= 1e-9``."""
+    by hand. ``rel_error <= 1e-9``.
+    """
     prm = _qp(0.3, gamma=0.5, mubar=1.0)
     res = solve_quantum(Wire(".SD."), prm)
     pars = dict(layout=".SD.", gamma=0.5, mubar=1.0, Ig_over_Io=0.3, dmu=0.1)
@@ -53,7 +54,8 @@ def check_zeros(ctx: Context):
     is a multiple of ``lambda_F/2 = pi/arccos(mubar/2)`` (3 at mubar = 1), and
     for the N = 60 wire of Fig. 10 at mubar = 1. ``|delta_I| <= 1e-9 Ig``;
     and delta_I is not small in between (``> 1e-3 Ig``), so the zeros are
-    not trivial."""
+    not trivial.
+    """
     for g in (0.3, 0.5, 1.0):
         for N in (6, 9, 12, 30):
             prm = _qp(0.1, gamma=g, mubar=1.0)
@@ -100,7 +102,8 @@ def check_b28_b34(ctx: Context):
     both biases), ``I_1 = +-G_4 dmu - dI`` (B32, B33), delta_I (definition on
     those currents; ``2 dI`` in its regime) and ``delta_I = 2 Ig/3`` at
     ``gamma_c`` (B34), over gamma, mubar and Ig/Io. Exact: ``rel_error <=
-    1e-9`` (``abs <= 1e-9 scale`` for delta_I)."""
+    1e-9`` (``abs <= 1e-9 scale`` for delta_I).
+    """
     w = Wire(".SD.")
     gammas = ctx.pick((0.3, 0.5, 1.0, 1.5), (0.1, 0.3, 0.5, 0.8, 1.0, 1.5, 2.0))
     for g in gammas:
@@ -156,7 +159,8 @@ def check_eq17_18(ctx: Context):
     ``G_4`` and ``dI`` (Eq. 18), taken from the NEGF solve
     (``G_4 = (I_f - I_r)/(2 dmu)``, ``dI = -(I_f + I_r)/2``), must shrink along
     gamma = 0.2, 0.1, 0.05 (0.025 in --full), at least like gamma^1.6
-    (order <= -0.8 in 1/gamma^2)."""
+    (order <= -0.8 in 1/gamma^2).
+    """
     w = Wire(".SD.")
     mubar = 1.0
     gs = ctx.pick([0.2, 0.1, 0.05], [0.2, 0.1, 0.05, 0.025])
@@ -183,7 +187,8 @@ def check_c3_c14(ctx: Context):
     (C3 and C13, ``mu_2 - mubar = mubar - mu_{N-1}``), ``I_1 = +-G~_N dmu -
     Delta j / 2`` (C4 and C13), delta_I (definition; ``Delta j`` of Eq. 22 in
     its regime), C14 where ``N - 3`` is a multiple of ``lambda_F/2``; several
-    N (odd, even), gamma, mubar. Exact: ``1e-9`` of the scale."""
+    N (odd, even), gamma, mubar. Exact: ``1e-9`` of the scale.
+    """
     Ns = ctx.pick((5, 6, 7, 10, 23), (5, 6, 7, 8, 9, 10, 11, 12, 23, 40, 101))
     for mubar in (1.0, 1.52, -0.4):
         for g in (0.3, 0.5, 1.0):
@@ -225,7 +230,8 @@ def check_b51(ctx: Context):
     """Density deviation at every S/D bath of ``dimers`` vs B51,
     ``delta n_l = (-1)^(l+1) Ig / (2 pi gamma^2 rho)``: exact at every bath
     once B50 is read with ``gamma_l'^2 rho_l'`` inside the sum (conventions §4).
-    ``1e-9`` of ``|delta n|``."""
+    ``1e-9`` of ``|delta n|``.
+    """
     for N in (4, 10, 30):
         for g, mubar in ((0.5, 1.0), (1.0, 1.52)):
             prm = _qp(0.3, gamma=g, mubar=mubar)
@@ -261,7 +267,8 @@ def check_eq19_21(ctx: Context):
     in 1/N) differs by a factor that depends on (gamma, mubar) — a deviation
     of the paper's Eqs. 19-20 that enters the currents only at O(l_c/N). That
     row reports the factor (tolerance 0.5 relative: flags only a gross
-    failure)."""
+    failure).
+    """
     Ns = ctx.pick([80, 160, 320, 640], [80, 160, 320, 640, 1280, 2560])
     for g, mubar in ((0.5, 1.0), (1.0, 1.52)):
         lc, sig = EQ.eq20_lc(g, mubar), EQ.eq20_sigma(g, mubar)
@@ -297,7 +304,7 @@ def check_eq19_21(ctx: Context):
         yield from _shrinking_rows(Ns, e_S, what="|J(middle S->D bond) - J_S (B49)| / (Ig + G_N dmu)", pars=pars)
         yield from _shrinking_rows(Ns, e_d, what="|delta_I - definition on B48| / (Ig + G_N dmu)", pars=pars)
         yield from _shrinking_rows(Ns, e_mu0, what="Ig = 0: max |mu_l - Eq. 19| (middle half) / dmu", pars=pars)
-        for N, e in zip(Ns, e_osc):
+        for N, e in zip(Ns, e_osc, strict=False):
             yield compare("dimer oscillation of mu_l in the middle vs nabla Ig (Eq. 19)", e, 0.0,
                           tol=max(QTOL, math.exp(-N / lc)), metric="abs", parameters=dict(pars, N=N),
                           note="exact in the bulk up to exp(-2 d/l_c), d = N/2 from the ends")
@@ -342,7 +349,8 @@ def check_lc(ctx: Context):
     the difference at ``N/l_c <= 2`` must exceed the one at ``N/l_c = 100``.
     Each side is also checked against its closed form (classical: Eq. 9 with
     L = N-2, exact; quantum, for N/l_c >= 5: Eq. 21 within ``0.5 l_c/N``,
-    its O(l_c/N) correction being approximate, see quantum.eq19_21)."""
+    its O(l_c/N) correction being approximate, see quantum.eq19_21).
+    """
     for g in ctx.pick((0.5, 1.0), (0.3, 0.5, 1.0)):
         mubar = 1.0
         lc = EQ.eq20_lc(g, mubar)
@@ -374,7 +382,7 @@ def check_lc(ctx: Context):
                           tol=1e-6, metric="abs", parameters=pars,
                           note="exact; 1e-6 covers the round-off of dividing by Ig = 1e-5")
         # shrinking difference in the diffusive regime (N >> l_c)
-        uniq = sorted(set(zip(xs, diffs)))
+        uniq = sorted(set(zip(xs, diffs, strict=False)))
         xs_u = [u[0] for u in uniq]
         d_u = [u[1] for u in uniq]
         yield from _shrinking_rows([round(v, 2) for v in xs_u], d_u,

@@ -62,7 +62,8 @@ def check_mc_eq6(ctx: Context):
     """Monte Carlo of one dimer ``.SD.`` (walker estimator) vs Eq. 6 (both
     biases, I_in and I_out), A15 (the S-D bond current), A8-A13 (the
     densities of every site) and delta_I (definition), below and beyond the
-    reversal of the forward current. ``|z| <= 4.5``."""
+    reversal of the forward current. ``|z| <= 4.5``.
+    """
     w = Wire(".SD.")
     steps = ctx.pick(400_000, 40_000_000)
     for k, (p, Ig, drho) in enumerate(((0.5, 0.05, 0.1), (0.2, 0.4, 0.1))):
@@ -85,7 +86,8 @@ def check_mc_eq8(ctx: Context):
     """Monte Carlo of ``dimers`` vs Eq. 8 (boundary currents, both biases)
     and A22 (the first and last intra-dimer bonds), with the adjoint
     estimator for tight boundary currents and the walker estimator for the
-    bonds; delta_I vs the definition. ``|z| <= 4.5``."""
+    bonds; delta_I vs the definition. ``|z| <= 4.5``.
+    """
     for k, (N, p) in enumerate(((10, 0.8), (30, 0.95))):
         Ig, drho = 0.05, 0.1
         steps = ctx.pick(1_000_000, 100_000_000)
@@ -114,7 +116,8 @@ def check_mc_eq9(ctx: Context):
     approximation (conventions §5: relative error about
     ``(1-p)/(1 + (N-2)(1-p))`` of the drive term ``(drho + Ig/2)/(1 + L/l_c)``),
     judged with ``|mean - Eq. 9| <= 4.5 stderr + that model error``; its
-    z-score shows whether the Monte Carlo resolves the approximation."""
+    z-score shows whether the Monte Carlo resolves the approximation.
+    """
     Ig, drho = 0.05, 0.1
     for k, (N, p) in enumerate(((4, 0.5), (20, 0.9), (100, 0.98))):
         steps = ctx.pick(1_000_000, 100_000_000)
@@ -140,7 +143,8 @@ def check_mc_eq9(ctx: Context):
 def check_mc_single(ctx: Context):
     """Monte Carlo of ``single`` (odd and even N) vs C23 (boundary currents),
     C24 (bonds between S and D), C19-C22 (densities at S and D) and delta_I
-    (definition): independent of N, as App. C2 says. ``|z| <= 4.5``."""
+    (definition): independent of N, as App. C2 says. ``|z| <= 4.5``.
+    """
     for k, (N, p) in enumerate(((5, 0.3), (12, 0.7))):
         Ig, drho, rho0 = 0.08, 0.1, 0.5
         steps = ctx.pick(300_000, 30_000_000)
@@ -164,7 +168,8 @@ def check_mc_irregular(ctx: Context):
     """Monte Carlo vs the exact classical solve on layouts nobody tuned for
     (P scatterers, odd N, unbalanced, a drain that must emit negative
     weight), p from 0.05 to 1: I_in, I_out both biases, every bond current
-    and delta_I. ``|z| <= 4.5``."""
+    and delta_I. ``|z| <= 4.5``.
+    """
     cases = ((".SPPD.", 0.05, 0.05), (".SP.D..S.P.", 0.6, 0.1), (".DD..SPS.", 1.0, 0.3), (".S.S..D.", 0.4, 0.2))
     for k, (lay, p, Ig) in enumerate(cases):
         drho = 0.1
@@ -199,7 +204,8 @@ def check_mc_convergence(ctx: Context):
     S, 8S, 64S, 512S it must decrease at every step and the fitted slope of
     log stderr vs log steps must be ``-0.5 +- 0.1`` (each stderr is uncertain
     by ~6 %, the slope over a factor 512 by ~0.015: 0.1 is ~7 of those);
-    every estimate must lie within 4.5 stderr of the exact delta_I."""
+    every estimate must lie within 4.5 stderr of the exact delta_I.
+    """
     w = Wire(".SDSD.")
     prm = ClassicalParams(p=0.5, Ig=0.05, drho=0.1)
     exact = solve_classical(w, prm).delta_I

@@ -47,8 +47,9 @@ from __future__ import annotations
 import fnmatch
 import math
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 __all__ = [
     "COLUMNS",
@@ -94,6 +95,7 @@ class Context:
 
     @property
     def full(self) -> bool:
+        """Whether the checks run at the ``--full`` level."""
         return self.level == "full"
 
     def pick(self, quick: Any, full: Any) -> Any:
@@ -251,7 +253,8 @@ def assertion(quantity: str, passed: bool, *, value: float = math.nan, reference
               note: str = "") -> Row:
     """A row for a property that must hold (``metric = "bool"``), e.g. an
     approximation error that shrinks as N grows; ``value``/``reference``
-    carry the numbers compared."""
+    carry the numbers compared.
+    """
     value, reference = float(value), float(reference)
     abs_err, rel = (_errors(value, reference) if math.isfinite(value) and math.isfinite(reference)
                     else (math.nan, math.nan))

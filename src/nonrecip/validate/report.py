@@ -49,7 +49,7 @@ def summary(df) -> dict[str, Any]:
 def to_records(df) -> list[dict[str, Any]]:
     """Rows as plain dicts (NaN -> None), in table order."""
     cols = list(df.columns)
-    return [{c: _clean(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False, name=None)]
+    return [{c: _clean(v) for c, v in zip(cols, row, strict=False)} for row in df.itertuples(index=False, name=None)]
 
 
 def to_json(df, *, indent: int | None = 2) -> str:
@@ -94,7 +94,7 @@ def to_html(df, *, title: str = "nonrecip validation report") -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     body = []
     for row in df.itertuples(index=False, name=None):
-        rec = dict(zip(cols, row))
+        rec = dict(zip(cols, row, strict=False))
         cls = "pass" if rec["passed"] else "fail"
         cells = "".join(f"<td>{html.escape(_fmt(v).replace('**', ''))}</td>" for v in row)
         body.append(f'<tr class="{cls}">{cells}</tr>')
@@ -113,7 +113,8 @@ def to_html(df, *, title: str = "nonrecip validation report") -> str:
 
 def write_report(df, path: str | os.PathLike) -> Path:
     """Write the report atomically; the format follows the extension
-    (``.md``, ``.csv``, ``.json``, ``.html``)."""
+    (``.md``, ``.csv``, ``.json``, ``.html``).
+    """
     path = Path(path)
     ext = path.suffix.lower()
     if ext == ".md":
@@ -132,7 +133,8 @@ def write_report(df, path: str | os.PathLike) -> Path:
 
 def per_check(df):
     """One row per check: comparisons, failures and the worst error over its
-    tolerance (``z`` rows: ``|z|/tol``; ``bool`` rows count as 0 or inf)."""
+    tolerance (``z`` rows: ``|z|/tol``; ``bool`` rows count as 0 or inf).
+    """
     import numpy as np
     import pandas as pd
 
@@ -157,7 +159,8 @@ def per_check(df):
 
 def print_table(df, *, console=None, rows: bool = False, failed_only: bool = False) -> None:
     """Print a rich table: one line per check (default), every row
-    (``rows=True``) or the failed rows (``failed_only=True``)."""
+    (``rows=True``) or the failed rows (``failed_only=True``).
+    """
     import sys
 
     from rich.console import Console

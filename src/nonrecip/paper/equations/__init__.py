@@ -6,11 +6,11 @@ solvers, never derived from them. Each docstring states the equation, its
 regime and whether it is exact or approximate (see conventions §5).
 """
 
-from .classical import *  # noqa: F401,F403
-from .circuit import *  # noqa: F401,F403
-from .quantum import *  # noqa: F401,F403
-from . import classical as _classical
 from . import circuit as _circuit
+from . import classical as _classical
 from . import quantum as _quantum
+from .circuit import *  # noqa: F401,F403
+from .classical import *  # noqa: F401,F403
+from .quantum import *  # noqa: F401,F403
 
 __all__ = [*_classical.__all__, *_circuit.__all__, *_quantum.__all__]

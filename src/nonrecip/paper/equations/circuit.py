@@ -91,7 +91,8 @@ def fig1_current(panel, V, R, Ig, bias="forward"):
 
 def fig1_delta_I(panel, Ig):
     """Nonreciprocity of the Fig. 1 circuits: ``2 k Ig`` (2Ig/3, 0, 4Ig/5),
-    while the forward current keeps its sign (``V/R >= k Ig``)."""
+    while the forward current keeps its sign (``V/R >= k Ig``).
+    """
     return _scalar(2.0 * _panel(panel) * np.asarray(Ig, dtype=float))
 
 
@@ -118,14 +119,16 @@ def d1_delta_I(N, Ig):
     """Nonreciprocity from Eq. D1: ``Ig (N-2)/(N-1)`` (-> ``Ig`` for ``L >> a``).
 
     Exact only while the forward current keeps its sign
-    (``V >= d1_v_reversal``); beyond, the definition gives ``2 V/R``."""
+    (``V >= d1_v_reversal``); beyond, the definition gives ``2 V/R``.
+    """
     N = _n_dimers(N)
     return _scalar(np.asarray(Ig, dtype=float) * (N - 2) / (N - 1))
 
 
 def d1_v_reversal(N, R, Ig):
     """``V`` at which the forward current of Eq. D1 changes sign:
-    ``R Ig (N-2) / (2 (N-1))``. Exact."""
+    ``R Ig (N-2) / (2 (N-1))``. Exact.
+    """
     N = _n_dimers(N)
     return _scalar(np.asarray(R, dtype=float) * np.asarray(Ig, dtype=float) * (N - 2) / (2.0 * (N - 1)))
 

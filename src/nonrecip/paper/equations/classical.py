@@ -162,7 +162,8 @@ def eq6_delta_I(p, Ig):
 def eq6_ig_reversal(p, drho):
     """``Ig`` at which the forward current of Eq. 6 / C23 changes sign:
     ``drho / (1 - p)`` (``inf`` at ``p = 1``). Exact (Eq. 6 is).
-    ``eq6_delta_I`` holds below it."""
+    ``eq6_delta_I`` holds below it.
+    """
     p = np.asarray(p, dtype=float)
     with np.errstate(divide="ignore"):
         return _scalar(np.asarray(drho, dtype=float) / (1.0 - p))
@@ -271,7 +272,8 @@ def eq8_delta_I(N, p, Ig):
 def eq8_ig_reversal(N, p, drho):
     """``Ig`` at which the forward current of Eq. 8 changes sign:
     ``drho / ((1-p)(N/2-1))`` (``inf`` at ``p = 1``). Exact (Eq. 8 is).
-    ``eq8_delta_I`` holds below it."""
+    ``eq8_delta_I`` holds below it.
+    """
     N = _n_dimers(N)
     p = np.asarray(p, dtype=float)
     with np.errstate(divide="ignore"):
@@ -492,7 +494,8 @@ def a36_a39_densities(X, L, lc, Ig, drho, rho0=1.0, *, sublattice, bias="forward
 def a40_rho_minus_left(L, lc, Ig, drho, rho0=1.0, bias="forward"):
     """Left-movers on site 1 in the continuum limit, Eq. A40:
     ``rho-(a) = rho0 + C L/l_c``. Exact on the lattice when
-    ``L/l_c = (N-2)(1-p)`` (then it is A20)."""
+    ``L/l_c = (N-2)(1-p)`` (then it is A20).
+    """
     d, r0 = _bias(drho, rho0, bias)
     return _scalar(r0 + a36_constant_C(L, lc, Ig, d) * np.asarray(L, dtype=float) / lc)
 
@@ -500,7 +503,8 @@ def a40_rho_minus_left(L, lc, Ig, drho, rho0=1.0, bias="forward"):
 def a41_rho_plus_right(L, lc, Ig, drho, rho0=1.0, bias="forward"):
     """Right-movers on site N in the continuum limit, Eq. A41:
     ``rho+(L+a) = drho + rho0 - C L/l_c``. Exact on the lattice when
-    ``L/l_c = (N-2)(1-p)`` (then it is A21)."""
+    ``L/l_c = (N-2)(1-p)`` (then it is A21).
+    """
     d, r0 = _bias(drho, rho0, bias)
     return _scalar(d + r0 - a36_constant_C(L, lc, Ig, d) * np.asarray(L, dtype=float) / lc)
 
@@ -607,7 +611,8 @@ def c23_delta_I(p, Ig):
     """Nonreciprocity of the ``single`` layout from Eq. C23, ``2 (1-p) Ig / (3-2p)``.
 
     Exact for any N only while the forward current keeps its sign,
-    ``Ig <= drho/(1-p)``; same caveat as :func:`eq6_delta_I`."""
+    ``Ig <= drho/(1-p)``; same caveat as :func:`eq6_delta_I`.
+    """
     return eq6_delta_I(p, Ig)
 
 

@@ -101,7 +101,8 @@ TWO_PI = 2.0 * math.pi
 
 def bath_dos(mubar):
     """``rho(mubar) = sqrt(4 - mubar^2) / (2 pi)``, the density of states at
-    the first site of a bath (Eq. 16, B13). Exact; ``|mubar| < 2``."""
+    the first site of a bath (Eq. 16, B13). Exact; ``|mubar| < 2``.
+    """
     return np.sqrt(4.0 - np.asarray(mubar, dtype=float) ** 2) / TWO_PI
 
 
@@ -143,7 +144,8 @@ def b28_b30_transmissions(gamma, mubar) -> dict:
 def b31_delta_mu_from_T(gamma, mubar, Ig, dmu):
     """``Delta mu = [2 pi Ig + (T34 - T13)(mu_L - mubar)] / (T13 + T34 + 2 T23)``,
     first line of Eq. B31, with the transmissions of B28-B30. Exact
-    (``mu_2 = mubar + Delta mu``, ``mu_3 = mubar - Delta mu``)."""
+    (``mu_2 = mubar + Delta mu``, ``mu_3 = mubar - Delta mu``).
+    """
     T = b28_b30_transmissions(gamma, mubar)
     return (TWO_PI * np.asarray(Ig) + (T["T12"] - T["T13"]) * np.asarray(dmu) / 2.0) / (
         T["T13"] + T["T12"] + 2 * T["T23"])
@@ -184,14 +186,16 @@ def b33_dI(gamma, mubar, Ig):
 
 def b33_delta_I(gamma, mubar, Ig):
     """Nonreciprocity of ``.SD.``, ``delta_I = 2 dI`` (Eq. B33). Exact while
-    the forward current ``G_4 dmu - dI`` stays positive (conventions §1)."""
+    the forward current ``G_4 dmu - dI`` stays positive (conventions §1).
+    """
     return 2.0 * b33_dI(gamma, mubar, Ig)
 
 
 def b34_gamma_c(mubar):
     """Coupling at which ``dI = Ig/3`` (so ``delta_I = 2 Ig/3``, the classical
     value), Eq. B34: ``gamma_c^2 = [mubar^2 - 1 + sqrt((mubar^2 - 1)^2 + 4)]/2``.
-    Exact (the one real positive root). Returns ``gamma_c``."""
+    Exact (the one real positive root). Returns ``gamma_c``.
+    """
     m2 = np.asarray(mubar, dtype=float) ** 2
     return np.sqrt((m2 - 1 + np.sqrt((m2 - 1) ** 2 + 4)) / 2)
 
@@ -208,13 +212,15 @@ def eq17_delta_mu(gamma, mubar, Ig):
 
 def eq18_conductance(gamma):
     """``G_4 ~ (1 - gamma^2) / (2 pi)``, Eq. 18. Approximate, small ``gamma``
-    (relative error ``O(gamma^4)``)."""
+    (relative error ``O(gamma^4)``).
+    """
     return (1.0 - np.asarray(gamma, dtype=float) ** 2) / TWO_PI
 
 
 def eq18_dI(gamma, mubar, Ig):
     """``dI ~ gamma^2 (2 - mubar^2) Ig / 2``, Eq. 18. Approximate, small
-    ``gamma`` (relative error ``O(gamma^2)``)."""
+    ``gamma`` (relative error ``O(gamma^2)``).
+    """
     return np.asarray(gamma, dtype=float) ** 2 * (2 - np.asarray(mubar) ** 2) * np.asarray(Ig) / 2
 
 
@@ -237,20 +243,23 @@ def eq20_alpha(gamma, mubar) -> complex:
 
 def eq20_lc(gamma, mubar) -> float:
     """Scattering length ``l_c = 1 / alpha_R`` (below Eq. 20). Definition;
-    ``l_c ~ 2 / gamma^2`` for ``gamma << 1`` at any ``mubar`` (Sec. III B)."""
+    ``l_c ~ 2 / gamma^2`` for ``gamma << 1`` at any ``mubar`` (Sec. III B).
+    """
     return 1.0 / eq20_alpha(gamma, mubar).real
 
 
 def eq20_sigma(gamma, mubar) -> float:
     """Conductivity ``sigma = sin^2(alpha_I) coth(alpha_R) / (2 pi |sinh alpha|^2)``
-    (below Eq. 20, ``e = 1``). Definition (exact bulk quantity, B46)."""
+    (below Eq. 20, ``e = 1``). Definition (exact bulk quantity, B46).
+    """
     a = eq20_alpha(gamma, mubar)
     return math.sin(a.imag) ** 2 / math.tanh(a.real) / (TWO_PI * abs(cmath.sinh(a)) ** 2)
 
 
 def eq20_nabla(gamma, mubar) -> float:
     """``nabla = coth^2(alpha_R) / (2 sigma)``, Eq. 20 / B38 (a square,
-    conventions §4). The dimer oscillation of the potentials is ``+- nabla Ig / 2``."""
+    conventions §4). The dimer oscillation of the potentials is ``+- nabla Ig / 2``.
+    """
     a = eq20_alpha(gamma, mubar)
     return 1.0 / math.tanh(a.real) ** 2 / (2 * eq20_sigma(gamma, mubar))
 
@@ -267,7 +276,7 @@ def eq20_phi(N, gamma, mubar, Ig, dmu):
 
 
 def eq19_mu(l, N, gamma, mubar, Ig, dmu):
-    """Bath potentials of the dimer wire, Eq. 19 / B37, sites ``l = 2..N-1``:
+    """Bath potentials of the dimer wire, Eq. 19 / B37, sites ``l = 2..N-1``.
 
     ``mu_l = mu_L - phi + [l_c/(2 sigma) + (-1)^l nabla] Ig/2 - (2 phi / l_c)(l - 2)``,
     ``mu_L = mubar + dmu/2``.
@@ -294,20 +303,23 @@ def eq21_conductance(N, gamma, mubar):
 
 def eq21_delta_J(N, gamma, mubar, Ig):
     """``delta J = (Ig/2)(1 - l_c / (l_c + N - 3))``, Eq. 21 (``J_D = G_N dmu - delta J``).
-    Approximate (dimers, ``N >> 4``)."""
+    Approximate (dimers, ``N >> 4``).
+    """
     lc = eq20_lc(gamma, mubar)
     return np.asarray(Ig) / 2 * (1 - lc / (lc + np.asarray(N) - 3))
 
 
 def eq21_delta_I(N, gamma, mubar, Ig):
     """Nonreciprocity ``2 delta J`` of the dimer wire (Eq. 21, Fig. 3b).
-    Approximate; holds while the forward current keeps its sign."""
+    Approximate; holds while the forward current keeps its sign.
+    """
     return 2.0 * eq21_delta_J(N, gamma, mubar, Ig)
 
 
 def b48_JD(N, gamma, mubar, Ig, dmu):
     """Bond current out of a drain, ``J_D = -Ig/2 + (sigma dmu + Ig l_c/2)/(l_c + N - 3)``,
-    Eq. B48 (``= I_1``). Approximate (dimers, ``N >> 4``)."""
+    Eq. B48 (``= I_1``). Approximate (dimers, ``N >> 4``).
+    """
     lc = eq20_lc(gamma, mubar)
     s = eq20_sigma(gamma, mubar)
     return -np.asarray(Ig) / 2 + (s * np.asarray(dmu) + np.asarray(Ig) * lc / 2) / (lc + np.asarray(N) - 3)
@@ -320,7 +332,8 @@ def b49_JS(N, gamma, mubar, Ig, dmu):
 
 def b40_transmission_bulk(dl, gamma, mubar):
     """``T_ll' = pi^2 gamma^4 rho^2 exp(-2 alpha_R |l - l'|) / |sinh alpha|^2``, Eq. B40.
-    Exact for an infinite dimer wire (bulk of a long one), ``dl = l - l' != 0``."""
+    Exact for an infinite dimer wire (bulk of a long one), ``dl = l - l' != 0``.
+    """
     a = eq20_alpha(gamma, mubar)
     rho = bath_dos(mubar)
     return math.pi**2 * gamma**4 * rho**2 * np.exp(-2 * a.real * np.abs(dl)) / abs(cmath.sinh(a)) ** 2
@@ -328,14 +341,16 @@ def b40_transmission_bulk(dl, gamma, mubar):
 
 def b42_sum(gamma, mubar):
     """``sum_{l' even} exp(-2 alpha_R |l - l'|) = 1 / sinh(2 alpha_R)`` for odd ``l``
-    in the bulk, Eq. B42 (``sinh2alpha_R`` is ``sinh(2 alpha_R)``). Exact as ``N -> inf``."""
+    in the bulk, Eq. B42 (``sinh2alpha_R`` is ``sinh(2 alpha_R)``). Exact as ``N -> inf``.
+    """
     return 1.0 / math.sinh(2 * eq20_alpha(gamma, mubar).real)
 
 
 def b45_F_bulk(l, lp, gamma, mubar):
     """``F_ll'`` of Eq. B19 in the bulk, Eq. B45:
     ``-pi gamma^2 rho exp(-(|l+1-l'| + |l-l'|) alpha_R) sin((|l+1-l'| - |l-l'|) alpha_I) / |sinh alpha|^2``.
-    Exact for an infinite wire with baths of coupling ``gamma`` at ``l'``."""
+    Exact for an infinite wire with baths of coupling ``gamma`` at ``l'``.
+    """
     a = eq20_alpha(gamma, mubar)
     rho = bath_dos(mubar)
     d1 = np.abs(np.asarray(l) + 1 - np.asarray(lp))
@@ -346,7 +361,8 @@ def b45_F_bulk(l, lp, gamma, mubar):
 
 def b46_sum(gamma, mubar):
     """``sum_l' F_ll' (l - l') = -pi gamma^2 rho cosh(alpha_R) sin(alpha_I) / (2 |sinh alpha|^2 sinh^2 alpha_R)
-    = -2 pi sigma``, Eq. B46 (the first form). Exact as ``N -> inf``."""
+    = -2 pi sigma``, Eq. B46 (the first form). Exact as ``N -> inf``.
+    """
     a = eq20_alpha(gamma, mubar)
     rho = bath_dos(mubar)
     return (-math.pi * gamma**2 * rho / abs(cmath.sinh(a)) ** 2 * math.cosh(a.real) * math.sin(a.imag)
@@ -355,7 +371,8 @@ def b46_sum(gamma, mubar):
 
 def b47_sum(gamma, mubar):
     """``sum_{l' even} F_ll' = pi gamma^2 rho sin(alpha_I) / (2 |sinh alpha|^2 cosh alpha_R)``
-    for odd ``l``, Eq. B47. Exact as ``N -> inf``."""
+    for odd ``l``, Eq. B47. Exact as ``N -> inf``.
+    """
     a = eq20_alpha(gamma, mubar)
     rho = bath_dos(mubar)
     return math.pi * gamma**2 * rho / abs(cmath.sinh(a)) ** 2 * math.sin(a.imag) / (2 * math.cosh(a.real))
@@ -387,7 +404,8 @@ def b52_heat(N, gamma, mubar, Ig, dmu):
 
 def b53_sum(gamma, mubar):
     """``sum_l' exp(-2 alpha_R |l - l'|) (l - l')^2 = cosh(alpha_R) / (2 sinh^3 alpha_R)``,
-    Eq. B53. Exact as ``N -> inf`` (the sum runs over all ``l' != l``)."""
+    Eq. B53. Exact as ``N -> inf`` (the sum runs over all ``l' != l``).
+    """
     aR = eq20_alpha(gamma, mubar).real
     return math.cosh(aR) / (2 * math.sinh(aR) ** 3)
 
@@ -395,7 +413,8 @@ def b53_sum(gamma, mubar):
 def b54_heat(N, gamma, mubar, Ig, dmu):
     """``h_l ~ (1/sigma)[(2 phi sigma / l_c)^2 + l_c^2 Ig^2 / 4]`` with
     ``1/sigma ~ 2 pi / l_c`` and ``l_c ~ 2 / gamma^2``, Eq. B54. Approximate:
-    B52 for ``gamma << 1``. ``phi`` from Eq. 20 with these ``sigma``, ``l_c``."""
+    B52 for ``gamma << 1``. ``phi`` from Eq. 20 with these ``sigma``, ``l_c``.
+    """
     lc = 2.0 / gamma**2
     s = lc / TWO_PI
     phi = (np.asarray(dmu) + np.asarray(Ig) * lc / (2 * s)) / (2 * (1 + (np.asarray(N) - 3) / lc))
@@ -407,13 +426,15 @@ def b54_heat(N, gamma, mubar, Ig, dmu):
 # ==========================================================================
 def c_A(mubar) -> complex:
     """``A = mubar/2 + i sqrt(1 - mubar^2/4)`` (C7), the diagonal of ``Z`` at
-    the reflectionless contacts; ``|A| = 1``, ``A = exp(i k_F)``."""
+    the reflectionless contacts; ``|A| = 1``, ``A = exp(i k_F)``.
+    """
     return complex(mubar / 2, math.sqrt(1 - mubar**2 / 4))
 
 
 def c_2D(gamma, mubar) -> complex:
     """``2D = mubar - gamma^2 (mubar - i sqrt(4 - mubar^2)) / 2`` (C7), the
-    diagonal of ``Z`` at the S and D sites (``= 2C`` of Eq. 20)."""
+    diagonal of ``Z`` at the S and D sites (``= 2C`` of Eq. 20).
+    """
     return mubar - gamma**2 * (mubar - 1j * math.sqrt(4 - mubar**2)) / 2
 
 
@@ -429,13 +450,14 @@ def c_lambdaF(mubar) -> float:
 
 def c_Y(n, mubar):
     """``Y_n = sin((n + 1) k_F) / sin k_F`` (C7): the determinant of an
-    ``n``-site free chain block of ``Z`` (``Y_0 = 1``, ``Y_{-1} = 0``)."""
+    ``n``-site free chain block of ``Z`` (``Y_0 = 1``, ``Y_{-1} = 0``).
+    """
     k = c_kF(mubar)
     return np.sin((np.asarray(n) + 1) * k) / math.sin(k)
 
 
 def c7_det_z(N, gamma, mubar) -> complex:
-    """``det Z`` of the single-dimer wire (C6), Eq. C7. Exact, ``N >= 5``:
+    """``det Z`` of the single-dimer wire (C6), Eq. C7; exact for ``N >= 5``.
 
     ``(2AD - 1){A(2D Y_{N-4} - Y_{N-5}) - Y_{N-4}} - A{A(2D Y_{N-5} - Y_{N-6}) - Y_{N-5}}``.
     """
@@ -495,14 +517,15 @@ def c11_c12_transmissions(N, gamma, mubar) -> dict:
 
 def c3_delta_mu(N, gamma, mubar, Ig, dmu):
     """``Delta mu_N = [2 pi Ig + (T21 - T2N) dmu/2] / (T21 + 2 T2(N-1) + T2N)``, Eq. C3.
-    Exact (``mu_2 = mubar + Delta mu_N = 2 mubar - mu_(N-1)``); ``dmu`` signed."""
+    Exact (``mu_2 = mubar + Delta mu_N = 2 mubar - mu_(N-1)``); ``dmu`` signed.
+    """
     T = c11_c12_transmissions(N, gamma, mubar)
     return (TWO_PI * np.asarray(Ig) + (T["T21"] - T["TN-1,1"]) * np.asarray(dmu) / 2) / (
         T["T21"] + 2 * T["TN-1,2"] + T["TN-1,1"])
 
 
 def c4_conductance(N, gamma, mubar):
-    """``G~_N`` of Eq. C4 from the transmissions (``I_1 = G~_N dmu - Delta j / 2``). Exact:
+    """``G~_N`` of Eq. C4 from the transmissions (``I_1 = G~_N dmu - Delta j / 2``); exact.
 
     ``[(T12 + 2 T1N + T1(N-1))(T21 + 2 T2(N-1) + T2N) - (T12 - T1(N-1))(T21 - T2N)]
     / [4 pi (T21 + 2 T2(N-1) + T2N)]``.
@@ -515,7 +538,8 @@ def c4_conductance(N, gamma, mubar):
 
 def c4_delta_j(N, gamma, mubar, Ig):
     """``Delta j = 2 (T12 - T1(N-1)) Ig / (T21 + 2 T2(N-1) + T2N)``, Eq. C4. Exact;
-    the nonreciprocity while the forward current keeps its sign."""
+    the nonreciprocity while the forward current keeps its sign.
+    """
     T = c11_c12_transmissions(N, gamma, mubar)
     return 2 * (T["T21"] - T["TN-1,1"]) * np.asarray(Ig) / (T["T21"] + 2 * T["TN-1,2"] + T["TN-1,1"])
 
@@ -530,7 +554,8 @@ def c13_delta_mu(N, gamma, mubar, Ig, dmu):
 
 def c13_conductance(N, gamma, mubar):
     """``G~_N = (4 - mubar^2)[(g^2 Xi + g^2 + 2)(Xi + 1 + 2 g^2) - g^2 (Xi - 1)^2]
-    / [4 pi |det Z|^2 (2 g^2 + Xi + 1)]``, Eq. C13. Exact."""
+    / [4 pi |det Z|^2 (2 g^2 + Xi + 1)]``, Eq. C13. Exact.
+    """
     d2 = abs(c7_det_z(N, gamma, mubar)) ** 2
     xi = eq22_xi(N, gamma, mubar)
     g2 = gamma**2
@@ -548,12 +573,14 @@ def eq22_delta_j(N, gamma, mubar, Ig):
     """Nonreciprocity of one S-D dimer at sites 2 and ``N-1``, Eq. 22:
     ``Delta j = 2 (Xi - 1) Ig / (1 + 2 gamma^2 + Xi)``. Exact (linear response,
     reflectionless contacts), while the forward current keeps its sign; zero
-    when ``N - 3`` is a multiple of ``lambda_F / 2``."""
+    when ``N - 3`` is a multiple of ``lambda_F / 2``.
+    """
     return c13_delta_j(N, gamma, mubar, Ig)
 
 
 def c14_delta_mu(N, gamma, mubar, Ig):
     """``Delta mu_N`` at ``Xi = 1``: ``pi |det Z|^2 Ig / ((4 - mubar^2) g^2 (1 + g^2))``, Eq. C14.
-    Exact when ``N - 3`` is a multiple of ``lambda_F/2``; independent of ``dmu``."""
+    Exact when ``N - 3`` is a multiple of ``lambda_F/2``; independent of ``dmu``.
+    """
     d2 = abs(c7_det_z(N, gamma, mubar)) ** 2
     return math.pi * d2 * np.asarray(Ig) / ((4 - mubar**2) * gamma**2 * (1 + gamma**2))

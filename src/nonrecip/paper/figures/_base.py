@@ -14,10 +14,11 @@ from __future__ import annotations
 import io
 import os
 import textwrap
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ...results import atomic_write, write_table
 

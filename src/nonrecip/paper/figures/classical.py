@@ -1,5 +1,6 @@
 """Figures of the classical side: Fig. 1 (the circuits of Sec. I) and the
-map of the classical nonreciprocity over ``(p, N)``."""
+map of the classical nonreciprocity over ``(p, N)``.
+"""
 
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
     names = {"a": "(a) .SD.: V/R ∓ Ig/3", "b": "(b) .SDDS.: V/R", "c": "(c) .SDSD.: V/R ∓ 2Ig/5"}
     with style():
         fig, axes = new_figure(1, 3, width=10.5, height=3.6, sharey=True)
-        for ax, panel in zip(axes[0], "abc"):
+        for ax, panel in zip(axes[0], "abc", strict=False):
             sub = df[df["panel"] == panel]
             for bias in ("forward", "reverse"):
                 num = sub[(sub["series"] == "Kirchhoff solve") & (sub["bias"] == bias)]
@@ -94,7 +95,8 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
 def fig_map_classical(*, quick: bool = False) -> PaperFigure:
     """Map of the classical nonreciprocity ``delta_I / Ig`` of ``dimers`` over
     ``(p, N)`` from the exact solve, with Eq. 8 contours and the line
-    ``N = l_c = 1/(1-p)``."""
+    ``N = l_c = 1/(1-p)``.
+    """
     Ig, drho = 1e-4, 0.1
     q = np.geomspace(1e-3, 0.98, 8 if quick else 50)  # flip probability 1 - p
     ps = 1.0 - q

@@ -72,8 +72,8 @@ def main() -> None:
         s = 0.5 * PARAMS.Ig * w.injection
         inj_l = np.array([PARAMS.rho0 + PARAMS.drho, PARAMS.rho0])
         inj_r = inj_l[::-1].copy()
-        tf = best_of(lambda: solve_classical(w, PARAMS), args.repeat)
-        tb = best_of(lambda: flux_solve(m, s, inj_l, inj_r), max(2, args.repeat // 2))
+        tf = best_of(lambda w=w: solve_classical(w, PARAMS), args.repeat)
+        tb = best_of(lambda m=m, s=s, inj_l=inj_l, inj_r=inj_r: flux_solve(m, s, inj_l, inj_r), max(2, args.repeat // 2))
         ns.append(n)
         t_fast.append(tf)
         t_band.append(tb)
@@ -104,7 +104,7 @@ def main() -> None:
     fwd = solve_dense(w, PARAMS, "forward")
     rev = solve_dense(w, PARAMS, "reverse")
     t_dense = time.perf_counter() - t0
-    tf = best_of(lambda: solve_classical(w, PARAMS), args.repeat)
+    tf = best_of(lambda w=w: solve_classical(w, PARAMS), args.repeat)
     res = solve_classical(w, PARAMS)
     dev = max(abs(fwd.I_in - res.forward.I_in), abs(rev.I_in - res.reverse.I_in))
     print(f"N = {n}: dense {t_dense:.2f} s, O(N) {tf:.2e} s -> dense / O(N) = {t_dense / tf:,.0f}x; "

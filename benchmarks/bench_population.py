@@ -180,11 +180,11 @@ def main() -> None:
         wall, cpu, walkers = bench_nonrecip(wire, scale, k_nr)
         nr = row("nonrecip (numba)", n, k_nr, wall, walkers)
         b = CountsNumpy(wire, PARAMS, scale)
-        wall, cpu, walkers = timed(b.step, lambda: b.walkers, k_cnt)
+        wall, cpu, walkers = timed(b.step, lambda b=b: b.walkers, k_cnt)
         cnt = row("NumPy counts", n, k_cnt, wall, walkers)
         b = PerWalkerNumpy(wire, PARAMS, scale)
         b.step()
-        wall, cpu, walkers = timed(b.step, lambda: b.walkers, k_walk)
+        wall, cpu, walkers = timed(b.step, lambda b=b: b.walkers, k_walk)
         pw = row("NumPy per-walker", n, k_walk, wall, walkers)
         rows += [nr, cnt, pw]
         print(f"\nN = {n}")

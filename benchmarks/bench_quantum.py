@@ -98,11 +98,11 @@ def main() -> None:
     n = 200
     while n <= args.max_dense:
         wire = Wire.dimers(n)
-        tf = best_of(lambda: solve_linear_fast(wire, p), args.repeat)
+        tf = best_of(lambda wire=wire: solve_linear_fast(wire, p), args.repeat)
         rep = 1 if n >= args.max_dense else 2
-        tb = best_of(lambda: dense_baseline(wire, p), rep)
+        tb = best_of(lambda wire=wire: dense_baseline(wire, p), rep)
         if n <= 2000:
-            to = best_of(lambda: solve_linear_dense(wire, p), 1)
+            to = best_of(lambda wire=wire: solve_linear_dense(wire, p), 1)
             d = solve_linear_dense(wire, p)
             f = solve_linear_fast(wire, p)
             eI = max(abs(a.I_1 / b.I_1 - 1) for a, b in zip(f, d, strict=False))
@@ -125,8 +125,8 @@ def main() -> None:
             break
         wire = Wire.dimers(n)
         wire.kinds, wire.injection, wire.scatterer  # noqa: B018 - cached layout arrays, not the solve
-        t = best_of(lambda: solve_linear_fast(wire, p), args.repeat if n < 10**6 else 3)
-        mem = peak_memory(lambda: solve_linear_fast(wire, p))
+        t = best_of(lambda wire=wire: solve_linear_fast(wire, p), args.repeat if n < 10**6 else 3)
+        mem = peak_memory(lambda wire=wire: solve_linear_fast(wire, p))
         ns.append(n)
         ts.append(t)
         print(f"{n:>9d} {t:>14.4f} {1e6 * t / n:>9.3f} {mem / 2**20:>9.1f} {mem / n:>11.0f}")

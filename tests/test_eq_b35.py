@@ -79,7 +79,7 @@ def test_transmission_derivatives_match_b28_b30(gamma, mubar):
     pairs = [(1, 3), (1, 2), (0, 3), (1, 0)]  # T24, T23, T14, T21 (0-based)
     for k, (a, b) in enumerate(pairs):
         for m in range(3):
-            ref = float(mp.diff(lambda x: b28_b30(mp, mp.mpf(gamma), x)[k], mp.mpf(mubar), m))
+            ref = float(mp.diff(lambda x, k=k: b28_b30(mp, mp.mpf(gamma), x)[k], mp.mpf(mubar), m))
             assert T[m, a, b] == pytest.approx(ref, rel=1e-12, abs=1e-14)
     np.testing.assert_array_equal(T, T.transpose(0, 2, 1))
 

@@ -63,10 +63,10 @@ def quad_currents(wire, p, mu):
         for k in has:
             if k == l:
                 continue
-            Tlk = lambda w: transmission_dense(w, g)[l, k]  # noqa: E731
+            Tlk = lambda w, l=l, k=k: transmission_dense(w, g)[l, k]  # noqa: E731
             I[l] += quad(Tlk, mu[k], mu[l], **kw)[0]
-            h[l] += quad(lambda w: (w - mu[l]) * Tlk(w), mu[l], mu[k], **kw)[0]
-            dn[l] += quad(lambda w: Tlk(w) / broadening(w, g[l]), mu[l], mu[k], **kw)[0]
+            h[l] += quad(lambda w, l=l, Tlk=Tlk: (w - mu[l]) * Tlk(w), mu[l], mu[k], **kw)[0]
+            dn[l] += quad(lambda w, l=l, Tlk=Tlk: Tlk(w) / broadening(w, g[l]), mu[l], mu[k], **kw)[0]
     nan = np.full(N, np.nan)
     nan[has] = 0.0
     return I / TWO_PI + nan, dn / TWO_PI + nan, h / TWO_PI + nan
@@ -125,9 +125,9 @@ def test_fermi_gauss_rules_reproduce_moments(K):
     assert z.max() < 40 and zd.max() < 40 and np.all(w > 0) and np.all(wd > 0)
     kw = dict(points=[5, 10, 20, 30], epsabs=1e-300, epsrel=1e-13, limit=200)
     for m in range(2 * K):
-        ref = quad(lambda t: t**m / (math.exp(t) + 1), 0, 40, **kw)[0]
+        ref = quad(lambda t, m=m: t**m / (math.exp(t) + 1), 0, 40, **kw)[0]
         assert (w * z**m).sum() == pytest.approx(ref, rel=1e-12)
-        ref = quad(lambda t: t**m / (4 * math.cosh(t / 2) ** 2), 0, 40, **kw)[0]
+        ref = quad(lambda t, m=m: t**m / (4 * math.cosh(t / 2) ** 2), 0, 40, **kw)[0]
         assert (wd * zd**m).sum() == pytest.approx(ref, rel=1e-12)
     for m in range(4):
         full = float((1 - mpmath.mpf(2) ** -m) * mpmath.factorial(m) * mpmath.zeta(m + 1)) if m else math.log(2)
@@ -218,7 +218,7 @@ def test_bond_currents_by_continuity_equal_eq_b19():
     J = np.zeros(wire.N - 1)
     for l in range(wire.N - 1):
         for k in has:
-            J[l] -= quad(lambda w: F(w, l, k), p.mubar, fwd.mu[k], epsabs=1e-16, epsrel=1e-13)[0] / TWO_PI
+            J[l] -= quad(lambda w, l=l, k=k: F(w, l, k), p.mubar, fwd.mu[k], epsabs=1e-16, epsrel=1e-13)[0] / TWO_PI
     np.testing.assert_allclose(fwd.J, J, rtol=0, atol=1e-11 * max(p.Ig, p.Io))
     assert fwd.J[0] == fwd.I_1 and fwd.J[-1] == pytest.approx(-fwd.I_N, abs=1e-15)
 

@@ -212,3 +212,15 @@ def test_console_script_when_installed():
         pytest.skip("console script not installed (running from the source tree)")
     r = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "validate" in r.stdout
+
+
+def test_conventions_page_has_every_section_the_code_cites():
+    """Docstrings, help texts and tests cite ``docs/conventions.md`` as
+    "conventions §N": every cited section exists, with its MyST anchor."""
+    page = (ROOT / "docs" / "conventions.md").read_text()
+    sections = {int(n) for n in re.findall(r"^\(conventions-(\d)\)=\n## §\1 ", page, re.M)}
+    assert sections == {1, 2, 3, 4, 5}
+    cited = set()
+    for path in [*(ROOT / "src").rglob("*.py"), *(ROOT / "tests").rglob("*.py"), ROOT / "README.md"]:
+        cited |= {int(n) for n in re.findall(r"conventions §(\d)", path.read_text())}
+    assert cited and cited <= sections

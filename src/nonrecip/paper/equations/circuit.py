@@ -126,7 +126,8 @@ def d1_delta_I(N, Ig):
 
 
 def d1_v_reversal(N, R, Ig):
-    """``V`` at which the forward current of Eq. D1 changes sign:
+    """``V`` at which the forward current of Eq. D1 changes sign.
+
     ``R Ig (N-2) / (2 (N-1))``. Exact.
     """
     N = _n_dimers(N)

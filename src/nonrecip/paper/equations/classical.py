@@ -160,7 +160,8 @@ def eq6_delta_I(p, Ig):
 
 
 def eq6_ig_reversal(p, drho):
-    """``Ig`` at which the forward current of Eq. 6 / C23 changes sign:
+    """``Ig`` at which the forward current of Eq. 6 / C23 changes sign.
+
     ``drho / (1 - p)`` (``inf`` at ``p = 1``). Exact (Eq. 6 is).
     ``eq6_delta_I`` holds below it.
     """
@@ -270,7 +271,8 @@ def eq8_delta_I(N, p, Ig):
 
 
 def eq8_ig_reversal(N, p, drho):
-    """``Ig`` at which the forward current of Eq. 8 changes sign:
+    """``Ig`` at which the forward current of Eq. 8 changes sign.
+
     ``drho / ((1-p)(N/2-1))`` (``inf`` at ``p = 1``). Exact (Eq. 8 is).
     ``eq8_delta_I`` holds below it.
     """
@@ -492,7 +494,8 @@ def a36_a39_densities(X, L, lc, Ig, drho, rho0=1.0, *, sublattice, bias="forward
 
 
 def a40_rho_minus_left(L, lc, Ig, drho, rho0=1.0, bias="forward"):
-    """Left-movers on site 1 in the continuum limit, Eq. A40:
+    """Left-movers on site 1 in the continuum limit, Eq. A40.
+
     ``rho-(a) = rho0 + C L/l_c``. Exact on the lattice when
     ``L/l_c = (N-2)(1-p)`` (then it is A20).
     """
@@ -501,7 +504,8 @@ def a40_rho_minus_left(L, lc, Ig, drho, rho0=1.0, bias="forward"):
 
 
 def a41_rho_plus_right(L, lc, Ig, drho, rho0=1.0, bias="forward"):
-    """Right-movers on site N in the continuum limit, Eq. A41:
+    """Right-movers on site N in the continuum limit, Eq. A41.
+
     ``rho+(L+a) = drho + rho0 - C L/l_c``. Exact on the lattice when
     ``L/l_c = (N-2)(1-p)`` (then it is A21).
     """

@@ -110,7 +110,8 @@ def bath_dos(mubar):
 # N = 4: one S-D dimer (Sec. III A, App. B3). Exact in linear response.
 # ==========================================================================
 def b_denominator(gamma, mubar):
-    """``D(mubar)`` of Eq. B28-B30:
+    """``D(mubar)`` of Eq. B28-B30.
+
     ``(2 + 2 g^2 + g^4)^2 - (1 + 2 g^2 + 5 g^4 + 2 g^6) mubar^2 + g^4 mubar^4``.
 
     Exact: ``|Z|^2 = D`` for the 4-site ``Z`` with ``gamma_1 = gamma_4 = 1``.
@@ -303,6 +304,7 @@ def eq21_conductance(N, gamma, mubar):
 
 def eq21_delta_J(N, gamma, mubar, Ig):
     """``delta J = (Ig/2)(1 - l_c / (l_c + N - 3))``, Eq. 21 (``J_D = G_N dmu - delta J``).
+
     Approximate (dimers, ``N >> 4``).
     """
     lc = eq20_lc(gamma, mubar)
@@ -311,6 +313,7 @@ def eq21_delta_J(N, gamma, mubar, Ig):
 
 def eq21_delta_I(N, gamma, mubar, Ig):
     """Nonreciprocity ``2 delta J`` of the dimer wire (Eq. 21, Fig. 3b).
+
     Approximate; holds while the forward current keeps its sign.
     """
     return 2.0 * eq21_delta_J(N, gamma, mubar, Ig)
@@ -332,6 +335,7 @@ def b49_JS(N, gamma, mubar, Ig, dmu):
 
 def b40_transmission_bulk(dl, gamma, mubar):
     """``T_ll' = pi^2 gamma^4 rho^2 exp(-2 alpha_R |l - l'|) / |sinh alpha|^2``, Eq. B40.
+
     Exact for an infinite dimer wire (bulk of a long one), ``dl = l - l' != 0``.
     """
     a = eq20_alpha(gamma, mubar)
@@ -347,7 +351,8 @@ def b42_sum(gamma, mubar):
 
 
 def b45_F_bulk(l, lp, gamma, mubar):
-    """``F_ll'`` of Eq. B19 in the bulk, Eq. B45:
+    """``F_ll'`` of Eq. B19 in the bulk, Eq. B45.
+
     ``-pi gamma^2 rho exp(-(|l+1-l'| + |l-l'|) alpha_R) sin((|l+1-l'| - |l-l'|) alpha_I) / |sinh alpha|^2``.
     Exact for an infinite wire with baths of coupling ``gamma`` at ``l'``.
     """
@@ -517,6 +522,7 @@ def c11_c12_transmissions(N, gamma, mubar) -> dict:
 
 def c3_delta_mu(N, gamma, mubar, Ig, dmu):
     """``Delta mu_N = [2 pi Ig + (T21 - T2N) dmu/2] / (T21 + 2 T2(N-1) + T2N)``, Eq. C3.
+
     Exact (``mu_2 = mubar + Delta mu_N = 2 mubar - mu_(N-1)``); ``dmu`` signed.
     """
     T = c11_c12_transmissions(N, gamma, mubar)
@@ -570,7 +576,8 @@ def c13_delta_j(N, gamma, mubar, Ig):
 
 
 def eq22_delta_j(N, gamma, mubar, Ig):
-    """Nonreciprocity of one S-D dimer at sites 2 and ``N-1``, Eq. 22:
+    """Nonreciprocity of one S-D dimer at sites 2 and ``N-1``, Eq. 22.
+
     ``Delta j = 2 (Xi - 1) Ig / (1 + 2 gamma^2 + Xi)``. Exact (linear response,
     reflectionless contacts), while the forward current keeps its sign; zero
     when ``N - 3`` is a multiple of ``lambda_F / 2``.
@@ -580,6 +587,7 @@ def eq22_delta_j(N, gamma, mubar, Ig):
 
 def c14_delta_mu(N, gamma, mubar, Ig):
     """``Delta mu_N`` at ``Xi = 1``: ``pi |det Z|^2 Ig / ((4 - mubar^2) g^2 (1 + g^2))``, Eq. C14.
+
     Exact when ``N - 3`` is a multiple of ``lambda_F/2``; independent of ``dmu``.
     """
     d2 = abs(c7_det_z(N, gamma, mubar)) ** 2

@@ -15,17 +15,13 @@ from typing import Annotated, Optional
 import typer
 
 from ._app import app
-from ._common import JsonOpt, LayoutOpt, NOpt, OutOpt, emit, info, make_wire
-from .solve import DrhoOpt, IgOpt, POpt, Rho0Opt
+from ..params import default
+from ._common import (BatchesOpt, DrhoOpt, EstimatorOpt, FactorOpt, IgOpt, JsonOpt, LayoutOpt, ModeOpt, NOpt,
+                      OutOpt, POpt, Rho0Opt, SeedOpt, StepsMaxOpt, StepsMinOpt, StepsOpt, emit, info, make_wire)
 
 #: exit code of an interrupted run (Ctrl-C / SIGTERM), as a shell reports SIGINT
 EXIT_INTERRUPTED = 130
 
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed (>= 0): same inputs and seed, same bytes.")]
-EstimatorOpt = Annotated[str, typer.Option(
-    "--estimator", help="walkers (densities and bond currents) or adjoint (currents only, much faster).")]
-BatchesOpt = Annotated[int, typer.Option(
-    "--batches", help="Independent batches for the standard errors (>= 2; fixes the result with --seed).")]
 WorkersOpt = Annotated[Optional[int], typer.Option(
     "--workers", help="Threads (default: all cores); never changes the result.")]
 
@@ -46,20 +42,17 @@ def _interrupted(checkpoint: Path | None, n_batches: int) -> None:
 
 @app.command("simulate")
 def simulate_cmd(
-    layout: LayoutOpt = "dimers",
-    n: NOpt = None,
-    p: POpt = 0.9,
-    ig: IgOpt = 0.05,
-    drho: DrhoOpt = 0.1,
-    rho0: Rho0Opt = 1.0,
-    steps: Annotated[int, typer.Option(
-        "--steps", help="Injection time steps sampled (adjoint: walkers entering at site 1).")] = 100_000,
-    seed: SeedOpt = 0,
-    mode: Annotated[str, typer.Option(
-        "--mode", help="linear (unbiased for the linear master equation) or physical "
-                       "(drains take only walkers present; reports unmet_drain).")] = "linear",
-    estimator: EstimatorOpt = "walkers",
-    batches: BatchesOpt = 32,
+    layout: LayoutOpt = default("layout"),
+    n: NOpt = default("N"),
+    p: POpt = default("p"),
+    ig: IgOpt = default("Ig"),
+    drho: DrhoOpt = default("drho"),
+    rho0: Rho0Opt = default("rho0"),
+    steps: StepsOpt = default("steps"),
+    seed: SeedOpt = default("seed"),
+    mode: ModeOpt = default("mode"),
+    estimator: EstimatorOpt = default("estimator"),
+    batches: BatchesOpt = default("n_batches"),
     workers: WorkersOpt = None,
     checkpoint: Annotated[Optional[Path], typer.Option(
         "--checkpoint", help="Save completed batches to FILE (.npz) every few seconds and on Ctrl-C/SIGTERM.")] = None,
@@ -69,7 +62,7 @@ def simulate_cmd(
     json: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
-    """Monte Carlo steady state of the classical walkers, with standard errors (Sec. II, SPEC 2).
+    """Monte Carlo steady state of the classical walkers, with standard errors (Sec. II, conventions §2).
 
     Every estimated quantity is printed as mean ± stderr; --json gives
     {"mean", "stderr"} for each (lists over bonds and sites).
@@ -93,18 +86,18 @@ def simulate_cmd(
 
 @app.command("converge")
 def converge_cmd(
-    layout: LayoutOpt = "dimers",
-    n: NOpt = None,
-    p: POpt = 0.9,
-    ig: IgOpt = 0.05,
-    drho: DrhoOpt = 0.1,
-    rho0: Rho0Opt = 1.0,
-    steps_min: Annotated[int, typer.Option("--steps-min", help="Smallest budget (steps).")] = 1000,
-    steps_max: Annotated[int, typer.Option("--steps-max", help="Largest budget (steps).")] = 256_000,
-    factor: Annotated[float, typer.Option("--factor", help="Ratio of successive budgets, > 1.")] = 4.0,
-    seed: SeedOpt = 0,
-    estimator: EstimatorOpt = "walkers",
-    batches: BatchesOpt = 32,
+    layout: LayoutOpt = default("layout"),
+    n: NOpt = default("N"),
+    p: POpt = default("p"),
+    ig: IgOpt = default("Ig"),
+    drho: DrhoOpt = default("drho"),
+    rho0: Rho0Opt = default("rho0"),
+    steps_min: StepsMinOpt = default("steps_min"),
+    steps_max: StepsMaxOpt = default("steps_max"),
+    factor: FactorOpt = default("factor"),
+    seed: SeedOpt = default("seed"),
+    estimator: EstimatorOpt = default("estimator"),
+    batches: BatchesOpt = default("n_batches"),
     workers: WorkersOpt = None,
     json: JsonOpt = False,
     out: Annotated[Optional[Path], typer.Option(

@@ -120,7 +120,8 @@ def _register(model: Model) -> None:
     params: list[inspect.Parameter] = []
     for p in model.params:
         default = "" if p.default is None else f" Default: {p.default}."
-        ann = Annotated[Optional[str], typer.Option(p.flag, help=f"{p.help}{default} {_LIST_HELP}", show_default=False)]
+        ann = Annotated[Optional[str], typer.Option(p.flag, help=f"{p.cli_help}{default} {_LIST_HELP}",
+                                                    show_default=False)]
         params.append(inspect.Parameter(_ident(p.flag), inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann))
     for name, ann, default in _RUN_OPTIONS:
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann))

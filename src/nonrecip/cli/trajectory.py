@@ -12,8 +12,9 @@ from typing import Annotated, Optional
 import typer
 
 from ._app import app
-from ._common import JsonOpt, LayoutOpt, NOpt, OutOpt, info, make_wire
-from .solve import DrhoOpt, IgOpt, POpt, Rho0Opt
+from ..params import default
+from ._common import (BiasOpt, DrhoOpt, IgOpt, JsonOpt, LayoutOpt, ModeOpt, NOpt, OutOpt, POpt, RecordEveryOpt,
+                      Rho0Opt, RunsOpt, ScaleOpt, SeedOpt, StartOpt, StepsOpt, info, make_wire)
 
 #: exit code when --stop-after ends a run early (checkpoint kept)
 EXIT_STOPPED = 3
@@ -45,25 +46,20 @@ class _Stop:
 
 @app.command("trajectory")
 def trajectory_cmd(
-    layout: LayoutOpt = "dimers",
-    n: NOpt = None,
-    p: POpt = 0.9,
-    ig: IgOpt = 0.05,
-    drho: DrhoOpt = 0.1,
-    rho0: Rho0Opt = 1.0,
-    steps: Annotated[int, typer.Option("--steps", help="Time steps per run, >= 1.")] = 10000,
-    seed: Annotated[int, typer.Option("--seed", help="Root seed (>= 0); same seed, same bytes.")] = 0,
-    bias: Annotated[str, typer.Option("--bias", help="forward, reverse or both.")] = "forward",
-    start: Annotated[str, typer.Option(
-        "--start", help="Initial wire: empty, rho0 (current-free background) or linear (exact linear state).")] = "empty",
-    mode: Annotated[str, typer.Option(
-        "--mode", help="linear (drains always take Ig/2 per species: negative weights) or physical "
-                       "(drains take only what is there; the shortfall is reported as unmet_drain).")] = "linear",
-    record_every: Annotated[Optional[int], typer.Option(
-        "--record-every", help="Record every this many steps (default: steps/500, at least 1).")] = None,
-    scale: Annotated[float, typer.Option(
-        "--scale", help="Walkers per unit density (larger: smoother, same cost per step).")] = 1000.0,
-    runs: Annotated[int, typer.Option("--runs", help="Independent runs; values get their standard error.")] = 1,
+    layout: LayoutOpt = default("layout"),
+    n: NOpt = default("N"),
+    p: POpt = default("p"),
+    ig: IgOpt = default("Ig"),
+    drho: DrhoOpt = default("drho"),
+    rho0: Rho0Opt = default("rho0"),
+    steps: StepsOpt = default("steps", "trajectory"),
+    seed: SeedOpt = default("seed"),
+    bias: BiasOpt = default("bias"),
+    start: StartOpt = default("start"),
+    mode: ModeOpt = default("mode"),
+    record_every: RecordEveryOpt = default("record_every"),
+    scale: ScaleOpt = default("scale"),
+    runs: RunsOpt = default("runs"),
     workers: Annotated[Optional[int], typer.Option("--workers", help="Threads (default: all cores).")] = None,
     json: JsonOpt = False,
     out: OutOpt = None,
@@ -77,7 +73,7 @@ def trajectory_cmd(
     stop_after: Annotated[Optional[int], typer.Option(
         "--stop-after", hidden=True, help="Stop as if interrupted once this many steps are done (exit 3).")] = None,
 ) -> None:
-    """Time-resolved walker population from an empty wire to the steady state (Sec. II, SPEC 2).
+    """Time-resolved walker population from an empty wire to the steady state (Sec. II, conventions §2).
 
     Prints the late-time average boundary currents against the exact solver;
     --out FILE.csv/.parquet writes the tidy trajectory (occupations, bond

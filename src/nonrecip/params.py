@@ -234,7 +234,8 @@ class Parameter:
     @property
     def aliases(self) -> set[str]:
         """Spellings accepted in sweep grids and TOML files: the name, the
-        flag without dashes, either with ``-`` or ``_``, any case."""
+        flag without dashes, either with ``-`` or ``_``, any case.
+        """
         f = self.flag.lstrip("-")
         return {s.lower() for s in (self.name, f, f.replace("-", "_"), self.name.replace("_", "-"))}
 

@@ -67,7 +67,7 @@ _REEXPORTED = (NonrecipError, ParameterError, ConvergenceError, _real)
 # --------------------------------------------------------------------------
 # bias
 # --------------------------------------------------------------------------
-class Bias(str, enum.Enum):
+class Bias(enum.StrEnum):
     """Direction of the applied bias.
 
     ``FORWARD``: the left side is higher (``drho > 0``, ``V > 0``,
@@ -131,7 +131,7 @@ class Wire:
 
     # -- construction ------------------------------------------------------
     @classmethod
-    def from_spec(cls, layout: str, n: int | None = None) -> "Wire":
+    def from_spec(cls, layout: str, n: int | None = None) -> Wire:
         """Build a wire from a layout string or a named layout.
 
         Parameters
@@ -154,16 +154,17 @@ class Wire:
         return wire
 
     @classmethod
-    def dimers(cls, n: int) -> "Wire":
+    def dimers(cls, n: int) -> Wire:
         """``N/2 - 1`` S-D dimers: S on even, D on odd sites of ``2..N-1``
-        (``.SDSD...SD.``, the paper's main lattice, Eqs. 1-9). ``N`` even, >= 4."""
+        (``.SDSD...SD.``, the paper's main lattice, Eqs. 1-9). ``N`` even, >= 4.
+        """
         n = check_int("N", n, lo=MIN_SITES)
         if n % 2:
             raise ParameterError("N", n, "the 'dimers' layout needs an even N >= 4")
         return cls("." + "SD" * (n // 2 - 1) + ".")
 
     @classmethod
-    def single(cls, n: int) -> "Wire":
+    def single(cls, n: int) -> Wire:
         """One source on site 2 and one drain on site ``N-1`` (App. C). ``N >= 4``."""
         n = check_int("N", n, lo=MIN_SITES)
         return cls(".S" + "." * (n - 4) + "D.")
@@ -211,10 +212,11 @@ class Wire:
     @property
     def is_parity_symmetric(self) -> bool:
         """True when the layout reads the same backwards (no nonreciprocity
-        is then possible, Sec. I)."""
+        is then possible, Sec. I).
+        """
         return self.layout == self.layout[::-1]
 
-    def mirrored(self) -> "Wire":
+    def mirrored(self) -> Wire:
         """The wire seen from the other end (site ``l`` -> ``N + 1 - l``)."""
         return Wire(self.layout[::-1])
 
@@ -357,16 +359,17 @@ class QuantumParams(_Params):
         return self.Ig / self.Io
 
     @classmethod
-    def from_ig_ratio(cls, ig_ratio: float, **kwargs: Any) -> "QuantumParams":
+    def from_ig_ratio(cls, ig_ratio: float, **kwargs: Any) -> QuantumParams:
         """Build with ``Ig = ig_ratio * dmu / (2 pi)`` (the paper's ``Ig/Io``)."""
         return cls.from_options(ig_ratio=ig_ratio, **kwargs)
 
     @classmethod
     def from_options(cls, *, Ig: float | None = None, ig_ratio: float | None = None,  # noqa: N803
-                     **kwargs: Any) -> "QuantumParams":
+                     **kwargs: Any) -> QuantumParams:
         """Build from ``Ig`` or ``ig_ratio`` (not both; neither: ``ig_ratio``
         0.3), as the command line and the sweeps do
-        (:func:`nonrecip.params.quantum_ig`)."""
+        (:func:`nonrecip.params.quantum_ig`).
+        """
         dmu = PARAMETERS["dmu"].check(kwargs.get("dmu", default("dmu")))
         kwargs["dmu"] = dmu
         return cls(Ig=quantum_ig(Ig, ig_ratio, dmu=dmu), **kwargs)

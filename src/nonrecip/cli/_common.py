@@ -33,8 +33,9 @@ import functools
 import inspect
 import sys
 import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional, TypeVar
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
@@ -67,7 +68,8 @@ def option(name: str, *, help: str | None = None, **option: Any) -> Any:
 
 def opt(name: str, *, model: str | None = None, help: str | None = None, **option_args: Any) -> Any:
     """The option of parameter ``name`` as an ``Annotated`` type (type from the
-    table; ``Optional`` where the default in ``model`` is ``None``)."""
+    table; ``Optional`` where the default in ``model`` is ``None``).
+    """
     p = PARAMETERS[name]
     kind: Any = Optional[p.kind] if p.default_for(model) is None else p.kind
     return Annotated[kind, option(name, help=help, **option_args)]
@@ -113,7 +115,7 @@ def pick(values: dict[str, Any], cls: type) -> dict[str, Any]:
 # trajectory). The base type is spelled so that mypy sees it;
 # tests/test_params.py checks each against the table (``opt(name)``).
 LayoutOpt = Annotated[str, option("layout")]
-NOpt = Annotated[Optional[int], option("N")]
+NOpt = Annotated[int | None, option("N")]
 POpt = Annotated[float, option("p")]
 IgOpt = Annotated[float, option("Ig")]
 DrhoOpt = Annotated[float, option("drho")]
@@ -128,7 +130,7 @@ StepsMaxOpt = Annotated[int, option("steps_max")]
 FactorOpt = Annotated[float, option("factor")]
 BiasOpt = Annotated[str, option("bias")]
 StartOpt = Annotated[str, option("start")]
-RecordEveryOpt = Annotated[Optional[int], option("record_every")]
+RecordEveryOpt = Annotated[int | None, option("record_every")]
 ScaleOpt = Annotated[float, option("scale")]
 RunsOpt = Annotated[int, option("runs")]
 
@@ -141,7 +143,7 @@ TABLE_ALIASES = {
     "RunsOpt": "runs",
 }
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else.")]
-OutOpt = Annotated[Optional[Path], typer.Option(
+OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Also write the result to FILE (.json, .csv or .parquet, by extension).")]
 
 

@@ -13,7 +13,7 @@ import inspect
 import json as _json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -31,18 +31,18 @@ _LIST_HELP = "A value, a list a,b,c or an inclusive range start:stop:step."
 
 #: run options shared by every sweep command: (identifier, annotation, default)
 _RUN_OPTIONS: list[tuple[str, Any, Any]] = [
-    ("spec", Annotated[Optional[Path], typer.Option(
+    ("spec", Annotated[Path | None, typer.Option(
         "--spec", help="Read the sweep from a TOML file (a \\[grid] table; options given here override it).")], None),
-    ("out", Annotated[Optional[Path], typer.Option(
+    ("out", Annotated[Path | None, typer.Option(
         "--out", help="Results table, .parquet or .csv, written incrementally and atomically. "
                       "Default: sweep-MODEL.parquet.")], None),
     ("resume", Annotated[bool, typer.Option(
         "--resume", help="Keep the points already in --out and compute only the missing ones.")], False),
-    ("scheduler", Annotated[Optional[str], typer.Option(
+    ("scheduler", Annotated[str | None, typer.Option(
         "--scheduler", help="Run on an existing Dask cluster: its scheduler address tcp://HOST:PORT.")], None),
-    ("workers", Annotated[Optional[int], typer.Option(
+    ("workers", Annotated[int | None, typer.Option(
         "--workers", help="Worker processes of the local cluster (default: the cores of this machine).")], None),
-    ("chunk_batches", Annotated[Optional[int], typer.Option(
+    ("chunk_batches", Annotated[int | None, typer.Option(
         "--chunk-batches", help="Monte Carlo batches per Dask task (default: about four tasks per worker).")], None),
     ("progress", Annotated[bool, typer.Option(
         "--progress/--no-progress", help="Progress bar on stderr: points done and time left.")], True),
@@ -79,7 +79,8 @@ def _print_table(df, model: Model, axes: list[str], max_rows: int = 40) -> None:
 
 def _interrupted(out: Path) -> None:
     """One line on stderr about what an interrupted sweep kept, then exit 130
-    (typer would otherwise turn Ctrl-C into a silent exit 130)."""
+    (typer would otherwise turn Ctrl-C into a silent exit 130).
+    """
     from ..sweep import read_table
 
     kept = len(read_table(out)) if out.exists() else 0
@@ -120,7 +121,7 @@ def _register(model: Model) -> None:
     params: list[inspect.Parameter] = []
     for p in model.params:
         default = "" if p.default is None else f" Default: {p.default}."
-        ann = Annotated[Optional[str], typer.Option(p.flag, help=f"{p.cli_help}{default} {_LIST_HELP}",
+        ann = Annotated[str | None, typer.Option(p.flag, help=f"{p.cli_help}{default} {_LIST_HELP}",
                                                     show_default=False)]
         params.append(inspect.Parameter(_ident(p.flag), inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann))
     for name, ann, default in _RUN_OPTIONS:

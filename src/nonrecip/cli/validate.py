@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,10 +19,10 @@ def validate_cmd(
         "--quick/--full",
         help="--quick: small Monte Carlo budgets, well under a minute (default); "
              "--full: tight Monte Carlo error bars and more sizes.")] = True,
-    out: Annotated[Optional[Path], typer.Option(
+    out: Annotated[Path | None, typer.Option(
         "--out", help="Write the report to FILE: .md, .csv, .json or .html (by extension).")] = None,
     json: JsonOpt = False,
-    select: Annotated[Optional[list[str]], typer.Option(
+    select: Annotated[list[str] | None, typer.Option(
         "--select", help="Only checks whose id matches this glob (repeatable), e.g. 'classical.*'.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Base seed of the Monte Carlo checks.")] = 0,
     rows: Annotated[bool, typer.Option("--rows", help="Show every comparison, not one line per check.")] = False,

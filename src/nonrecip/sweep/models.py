@@ -24,8 +24,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,8 @@ Param = Parameter
 
 def _axes(model: str) -> tuple[Parameter, ...]:
     """The parameters of ``model`` from the table, each with its default in
-    that model (the quantum wire's ``Ig`` is unset: taken from ``ig_ratio``)."""
+    that model (the quantum wire's ``Ig`` is unset: taken from ``ig_ratio``).
+    """
     out = []
     for name in MODEL_PARAMETERS[model]:
         p = PARAMETERS[name]
@@ -54,7 +56,8 @@ def _axes(model: str) -> tuple[Parameter, ...]:
 @dataclass(frozen=True)
 class Prepared:
     """A point made ready to compute: the wire, the frozen parameters and
-    the keyword arguments of the solver (``steps``, ``seed``...)."""
+    the keyword arguments of the solver (``steps``, ``seed``...).
+    """
 
     wire: Wire
     params: Any
@@ -105,7 +108,8 @@ class Model:
 
     def normalise(self, values: Mapping[str, Any]) -> dict:
         """Fill in defaults and normalise a point: an explicit layout fixes
-        ``N`` (= its length); a named layout keeps the ``N`` given."""
+        ``N`` (= its length); a named layout keeps the ``N`` given.
+        """
         point = {p.name: p.default for p in self.params}
         point.update(values)
         layout = point.get("layout")
@@ -231,7 +235,8 @@ def _build_simulate(point: dict) -> Prepared:
 
 def mc_chunk(prepared: Prepared, batch_ids: list[int]):
     """Sums of some batches of a Monte Carlo point (runs on a Dask worker,
-    one thread): :func:`nonrecip.stochastic.run_batches`."""
+    one thread): :func:`nonrecip.stochastic.run_batches`.
+    """
     from ..stochastic import run_batches
 
     try:
@@ -243,7 +248,8 @@ def mc_chunk(prepared: Prepared, batch_ids: list[int]):
 def mc_combine(prepared: Prepared, parts: list) -> dict[str, float]:
     """Output columns of a Monte Carlo point from the sums of all its chunks:
     :func:`nonrecip.stochastic.combine`, equal bit for bit to the serial
-    :func:`~nonrecip.stochastic.simulate` with the point's seed."""
+    :func:`~nonrecip.stochastic.simulate` with the point's seed.
+    """
     from ..stochastic import combine
 
     for part in parts:

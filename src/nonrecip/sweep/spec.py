@@ -22,9 +22,10 @@ option (``n``, ``ig``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..wire import ParameterError
 from .grid import Point, parse_values, product
@@ -85,7 +86,8 @@ class Grid:
     def points(self) -> list[Point]:
         """The distinct points in product order (last axis fastest), defaults
         filled in; points that normalise to the same parameters (an explicit
-        layout with several ``N``) appear once."""
+        layout with several ``N``) appear once.
+        """
         m = self.spec
         seen: dict[str, Point] = {}
         for values in product(self.axes):
@@ -123,7 +125,7 @@ class SweepSpec:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike, *, model: str | None = None,
-                  overrides: Mapping[str, Any] | None = None, **run: Any) -> "SweepSpec":
+                  overrides: Mapping[str, Any] | None = None, **run: Any) -> SweepSpec:
         """Read a sweep from a TOML file.
 
         Parameters

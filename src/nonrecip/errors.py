@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["NonrecipError", "ParameterError", "ConvergenceError"]
+__all__ = ["NonrecipError", "ParameterError", "MissingParameterError", "ConvergenceError"]
 
 
 class NonrecipError(Exception):
@@ -36,6 +36,28 @@ class ParameterError(NonrecipError, ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"invalid {name}={value!r}: {allowed}")
+
+
+class MissingParameterError(ParameterError):
+    """A parameter that this input needs was not given.
+
+    The message says what to add, ``--n is required for layout 'dimers'``,
+    rather than ``invalid N=None``; ``name``, ``value`` (``None``) and
+    ``allowed`` are those of :class:`ParameterError`.
+
+    Parameters
+    ----------
+    name : str
+        The parameter (``"N"``).
+    flag : str
+        How the user gives it (``"--n"``).
+    needed_for : str
+        What needs it (``"for layout 'dimers'"``).
+    """
+
+    def __init__(self, name: str, flag: str, needed_for: str):
+        super().__init__(name, None, f"{flag} is required {needed_for}")
+        self.args = (f"{flag} is required {needed_for}",)
 
 
 class ConvergenceError(NonrecipError, RuntimeError):

@@ -148,8 +148,12 @@ OutOpt = Annotated[Path | None, typer.Option(
 
 
 def make_wire(layout: str, n: int | None):
-    from ..wire import Wire
+    """The :class:`~nonrecip.wire.Wire` of ``--layout`` and ``--n``."""
+    from ..errors import MissingParameterError
+    from ..wire import NAMED_LAYOUTS, Wire
 
+    if n is None and layout in NAMED_LAYOUTS:
+        raise MissingParameterError("N", PARAMETERS["N"].flag, f"for layout {layout!r}")
     return Wire.from_spec(layout, n)
 
 

@@ -141,3 +141,40 @@ def _register(model: Model) -> None:
 
 for _m in MODELS.values():
     _register(_m)
+
+
+def _register_root() -> None:
+    """``nonrecip sweep --spec FILE``: the model comes from the file."""
+    params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
+    for name, ann, default in _RUN_OPTIONS:
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann))
+
+    def root(ctx: typer.Context, **kw: Any) -> None:
+        from ..sweep import SweepSpec
+        from ..sweep.models import get_model
+        from ..wire import ParameterError
+
+        defaults = {name: d for name, _, d in _RUN_OPTIONS}
+        given = [k for k, d in defaults.items() if kw[k] != d]
+        if ctx.invoked_subcommand is not None:
+            if given:
+                flag = "--" + given[0].replace("_", "-")
+                raise ParameterError(given[0], kw[given[0]], f"put {flag} after MODEL: nonrecip sweep "
+                                     f"{ctx.invoked_subcommand} {flag} ...")
+            return
+        if kw["spec"] is None:
+            info(ctx.get_help())
+            raise typer.Exit(2)
+        model = get_model(SweepSpec.model_of(kw["spec"]))
+        kw.update({_ident(p.flag): None for p in model.params})
+        _run(model, kw)
+
+    root.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    root.__annotations__ = {q.name: q.annotation for q in params}
+    root.__doc__ = ("Parameter sweeps (Cartesian products of lists and ranges) on a local or an existing "
+                    "Dask cluster: nonrecip sweep MODEL [OPTIONS], or nonrecip sweep --spec FILE.toml "
+                    "with the model named in the file.")
+    sweep_app.callback(invoke_without_command=True)(root)
+
+
+_register_root()

@@ -34,6 +34,18 @@ from .models import Model, get_model
 __all__ = ["Grid", "SweepSpec"]
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    """Read a sweep file; a missing or malformed file is a :class:`ParameterError`."""
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ParameterError("spec", str(path), "file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ParameterError("spec", str(path), f"is not valid TOML ({e})") from None
+
+
 @dataclass(frozen=True)
 class Grid:
     """The axes of a sweep over one model; the points are their Cartesian
@@ -141,15 +153,8 @@ class SweepSpec:
             ``out``, ``workers``, ``scheduler``, ``chunk_batches`` that
             replace the file's when not ``None``.
         """
-        import tomllib
-
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            raise ParameterError("spec", str(path), "file not found") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise ParameterError("spec", str(path), f"is not valid TOML ({e})") from None
+        data = _read_toml(path)
         allowed = {"model", "out", "workers", "scheduler", "chunk_batches", "grid"}
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -172,6 +177,17 @@ class SweepSpec:
         out = opts.get("out")  # relative paths are relative to the working directory
         return cls(Grid(name, axes), out=None if out is None else Path(out), workers=opts.get("workers"),
                    scheduler=opts.get("scheduler"), chunk_batches=opts.get("chunk_batches"))
+
+    @staticmethod
+    def model_of(path: str | os.PathLike) -> str:
+        """Return the ``model`` a TOML sweep file names (for ``nonrecip sweep
+        --spec FILE`` without MODEL); :class:`ParameterError` if it names none.
+        """
+        path = Path(path)
+        name = _read_toml(path).get("model")
+        if not isinstance(name, str):
+            raise ParameterError("spec", str(path), "needs model = \"classical\" (or give MODEL on the command line)")
+        return name
 
     def run(self, *, resume: bool = False, progress: bool = False, **kw: Any):
         """Run it: :func:`nonrecip.sweep.run_sweep` with these settings."""

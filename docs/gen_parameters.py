@@ -16,6 +16,7 @@ TARGET = Path(__file__).with_name("parameters.md")
 
 
 def main(argv: list[str]) -> int:
+    """Write the file, or with ``--check`` return 1 when it is stale."""
     text = markdown_table()
     if "--check" in argv:
         if not TARGET.exists() or TARGET.read_text() != text:

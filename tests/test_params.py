@@ -34,9 +34,9 @@ COMMANDS = {"classical": ("solve", "classical"), "circuit": ("solve", "circuit")
 
 
 def _command(path):
-    from nonrecip.cli import app
+    from nonrecip.cli import command
 
-    cmd = typer.main.get_command(app)
+    cmd: typing.Any = command()
     for name in path:
         cmd = cmd.commands[name]
     return cmd
@@ -133,7 +133,7 @@ def test_quantum_ig_rule():
 def test_cli_without_options_equals_library_defaults(cli, model):
     from nonrecip.deterministic import solve_circuit, solve_classical, solve_quantum
 
-    solver = {"classical": solve_classical, "circuit": solve_circuit, "quantum": solve_quantum}[model]
+    solver: typing.Any = {"classical": solve_classical, "circuit": solve_circuit, "quantum": solve_quantum}[model]
     r = cli("solve", model, "--layout", ".SDSD.", "--json")
     assert r.code == 0, r.err
     assert r.out == solver(Wire(".SDSD."), PARAM_CLASSES[model]()).to_json() + "\n"
@@ -185,7 +185,7 @@ def test_choices_are_those_the_solvers_accept():
 def test_table_options_gives_a_new_command_its_options():
     # the mechanism new commands use: options by parameter name
     app = typer.Typer()
-    seen = {}
+    seen: dict[str, object] = {}
 
     @app.command()
     @table_options("layout", "N", "p", "Ig", "mubar", model="classical")

@@ -187,6 +187,7 @@ class Parameter:
     model_defaults: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
+        """Default the flag to ``--name`` (lower case, ``-`` for ``_``)."""
         if not self.flag:
             object.__setattr__(self, "flag", "--" + self.name.lower().replace("_", "-"))
 
@@ -228,13 +229,14 @@ class Parameter:
         return self.default is None or any(v is None for _, v in self.model_defaults)
 
     def default_for(self, model: str | None = None) -> Any:
-        """The default in ``model`` (a model or command name)."""
+        """Return the default in ``model`` (a model or command name)."""
         return dict(self.model_defaults).get(model, self.default) if model else self.default
 
     @property
     def aliases(self) -> set[str]:
-        """Spellings accepted in sweep grids and TOML files: the name, the
-        flag without dashes, either with ``-`` or ``_``, any case.
+        """Spellings accepted in sweep grids and TOML files.
+
+        The name, the flag without dashes, either with ``-`` or ``_``, any case.
         """
         f = self.flag.lstrip("-")
         return {s.lower() for s in (self.name, f, f.replace("-", "_"), self.name.replace("_", "-"))}
@@ -361,17 +363,17 @@ EXCLUSIVE: tuple[tuple[str, str], ...] = (("Ig", "ig_ratio"),)
 
 
 def default(name: str, model: str | None = None) -> Any:
-    """The default of parameter ``name`` (in ``model`` when it differs there)."""
+    """Return the default of parameter ``name`` (in ``model`` when it differs there)."""
     return PARAMETERS[name].default_for(model)
 
 
 def choices(name: str) -> tuple[str, ...]:
-    """The allowed values of a choice parameter (``estimator``, ``mode``...)."""
+    """Return the allowed values of a choice parameter (``estimator``, ``mode``...)."""
     return PARAMETERS[name].choices
 
 
 def quantum_ig(Ig: float | None, ig_ratio: float | None, *, dmu: float) -> float:  # noqa: N803 - physics name
-    """The quantum wire's source current from ``Ig`` or ``ig_ratio`` (the one rule).
+    """Return the quantum wire's source current from ``Ig`` or ``ig_ratio`` (the one rule).
 
     ``Ig`` and ``ig_ratio = Ig / Io`` (``Io = dmu / (2 pi)``, Sec. III) are
     mutually exclusive; with neither, ``ig_ratio`` is

@@ -244,7 +244,7 @@ class _Params:
         return asdict(self)  # type: ignore[call-overload]
 
     def replace(self, **changes: Any):
-        """A copy with some fields changed (validated again)."""
+        """Return a copy with some fields changed (validated again)."""
         d = self.to_dict()
         d.update(changes)
         return type(self)(**d)
@@ -344,6 +344,7 @@ class QuantumParams(_Params):
     temperature: float = default("temperature")
 
     def __post_init__(self) -> None:
+        """Resolve ``Ig`` not given (needs ``dmu``), then validate every field."""
         object.__setattr__(self, "dmu", PARAMETERS["dmu"].check(self.dmu))
         object.__setattr__(self, "Ig", quantum_ig(self.Ig, None, dmu=self.dmu))
         super().__post_init__()
@@ -366,9 +367,9 @@ class QuantumParams(_Params):
     @classmethod
     def from_options(cls, *, Ig: float | None = None, ig_ratio: float | None = None,  # noqa: N803
                      **kwargs: Any) -> QuantumParams:
-        """Build from ``Ig`` or ``ig_ratio`` (not both; neither: ``ig_ratio``
-        0.3), as the command line and the sweeps do
-        (:func:`nonrecip.params.quantum_ig`).
+        """Build from ``Ig`` or ``ig_ratio``, as the command line and the sweeps do.
+
+        Not both; neither: ``ig_ratio`` 0.3 (:func:`nonrecip.params.quantum_ig`).
         """
         dmu = PARAMETERS["dmu"].check(kwargs.get("dmu", default("dmu")))
         kwargs["dmu"] = dmu

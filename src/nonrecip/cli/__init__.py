@@ -30,9 +30,11 @@ def _fail(msg: str, code: int) -> int:
 
 
 def _flags_as_flags(cmd) -> None:
-    """Show boolean options as flags in ``--help`` (typer labels them
-    ``<bool>``, which invites ``--json true``): an empty metavar, for every
-    command of the tree."""
+    """Show the boolean options of ``cmd`` and its subcommands as flags.
+
+    Typer labels them ``<bool>`` in ``--help``, which invites ``--json
+    true``; an empty metavar shows them as the flags they are.
+    """
     for p in getattr(cmd, "params", ()):
         if getattr(p, "is_flag", False) and getattr(p, "is_bool_flag", False):
             p.metavar = ""
@@ -50,7 +52,7 @@ def _flags_as_flags(cmd) -> None:
 
 
 def command():
-    """The click command tree of :data:`app`, flags shown as flags."""
+    """Build the click command tree of :data:`app`, flags shown as flags."""
     import typer
 
     cmd = typer.main.get_command(app)
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # typer >= 0.26 vendors click as typer._click
         from typer._click import exceptions as cex
     except ImportError:  # pragma: no cover - older typer on plain click
-        from click import exceptions as cex
+        from click import exceptions as cex  # type: ignore[no-redef]
 
     from ..wire import NonrecipError, ParameterError
 

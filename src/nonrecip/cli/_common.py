@@ -35,7 +35,7 @@ import sys
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -51,7 +51,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def option(name: str, *, help: str | None = None, **option: Any) -> Any:
-    """The ``typer.Option`` of parameter ``name`` (flag and help from the table).
+    """Return the ``typer.Option`` of parameter ``name`` (flag and help from the table).
 
     Parameters
     ----------
@@ -67,16 +67,18 @@ def option(name: str, *, help: str | None = None, **option: Any) -> Any:
 
 
 def opt(name: str, *, model: str | None = None, help: str | None = None, **option_args: Any) -> Any:
-    """The option of parameter ``name`` as an ``Annotated`` type (type from the
-    table; ``Optional`` where the default in ``model`` is ``None``).
+    """Return the option of parameter ``name`` as an ``Annotated`` type.
+
+    The type is the table's, ``Optional`` where the default in ``model`` is
+    ``None``.
     """
     p = PARAMETERS[name]
-    kind: Any = Optional[p.kind] if p.default_for(model) is None else p.kind
+    kind: Any = (p.kind | None) if p.default_for(model) is None else p.kind
     return Annotated[kind, option(name, help=help, **option_args)]
 
 
 def table_options(*names: str, model: str | None = None) -> Callable[[F], F]:
-    """Decorator: give a command the options of the parameters ``names``.
+    """Give a command the options of the parameters ``names`` (a decorator).
 
     The options come first, in the order given, with the table's flags,
     help texts and defaults (those of ``model`` where they differ), then
@@ -104,7 +106,7 @@ def table_options(*names: str, model: str | None = None) -> Callable[[F], F]:
 
 
 def pick(values: dict[str, Any], cls: type) -> dict[str, Any]:
-    """The entries of ``values`` that are fields of the dataclass ``cls``."""
+    """Return the entries of ``values`` that are fields of the dataclass ``cls``."""
     import dataclasses
 
     names = {f.name for f in dataclasses.fields(cls)}
@@ -148,7 +150,7 @@ OutOpt = Annotated[Path | None, typer.Option(
 
 
 def make_wire(layout: str, n: int | None):
-    """The :class:`~nonrecip.wire.Wire` of ``--layout`` and ``--n``."""
+    """Build the :class:`~nonrecip.wire.Wire` of ``--layout`` and ``--n``."""
     from ..errors import MissingParameterError
     from ..wire import NAMED_LAYOUTS, Wire
 
@@ -158,7 +160,7 @@ def make_wire(layout: str, n: int | None):
 
 
 def info(msg: str) -> None:
-    """A message for people: always stderr, never mixed with --json output."""
+    """Print a message for people: always stderr, never mixed with --json output."""
     print(msg, file=sys.stderr)
 
 

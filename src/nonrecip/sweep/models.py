@@ -43,8 +43,10 @@ Param = Parameter
 
 
 def _axes(model: str) -> tuple[Parameter, ...]:
-    """The parameters of ``model`` from the table, each with its default in
-    that model (the quantum wire's ``Ig`` is unset: taken from ``ig_ratio``).
+    """Return the parameters of ``model`` from the table.
+
+    Each carries its default in that model (the quantum wire's ``Ig`` is
+    unset: taken from ``ig_ratio``).
     """
     out = []
     for name in MODEL_PARAMETERS[model]:
@@ -179,7 +181,7 @@ def _import(path: str) -> Callable:
     return getattr(importlib.import_module(mod), fn)
 
 
-def solve_point(solver: str, prepared: Prepared) -> dict[str, float]:
+def solve_point(solver: str, prepared: Prepared) -> dict[str, Any]:
     """Compute one deterministic point (runs on a Dask worker).
 
     Returns the output columns, or ``{"__error__": message}`` when the
@@ -202,7 +204,7 @@ def _wire(point: dict) -> Wire:
 
 
 def _fields(point: dict, cls: type) -> dict:
-    """The values of ``point`` that are fields of the parameter class ``cls``."""
+    """Return the values of ``point`` that are fields of the parameter class ``cls``."""
     return {f.name: point[f.name] for f in dataclasses.fields(cls) if f.name in point}
 
 
@@ -245,7 +247,7 @@ def mc_chunk(prepared: Prepared, batch_ids: list[int]):
         return {"__error__": f"{type(e).__name__}: {e}"}
 
 
-def mc_combine(prepared: Prepared, parts: list) -> dict[str, float]:
+def mc_combine(prepared: Prepared, parts: list) -> dict[str, Any]:
     """Output columns of a Monte Carlo point from the sums of all its chunks:
     :func:`nonrecip.stochastic.combine`, equal bit for bit to the serial
     :func:`~nonrecip.stochastic.simulate` with the point's seed.

@@ -180,8 +180,10 @@ class SweepSpec:
 
     @staticmethod
     def model_of(path: str | os.PathLike) -> str:
-        """Return the ``model`` a TOML sweep file names (for ``nonrecip sweep
-        --spec FILE`` without MODEL); :class:`ParameterError` if it names none.
+        """Return the ``model`` a TOML sweep file names.
+
+        For ``nonrecip sweep --spec FILE`` without MODEL;
+        :class:`ParameterError` if the file names none.
         """
         path = Path(path)
         name = _read_toml(path).get("model")

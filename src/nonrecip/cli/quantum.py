@@ -1,7 +1,6 @@
 """``nonrecip solve quantum``: the NEGF wire with self-consistent baths.
 
-Parse, call the library, print.
-The options are those of the parameter table (:mod:`nonrecip.params`);
+Parse, call the library, print. The options are those of the parameter table (:mod:`nonrecip.params`);
 ``--ig`` and ``--ig-ratio`` follow its one rule
 (:meth:`nonrecip.wire.QuantumParams.from_options`).
 """

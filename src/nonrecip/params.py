@@ -17,8 +17,9 @@ derived from :data:`PARAMETERS`:
   parameters to a command's signature);
 * the axes of ``nonrecip sweep MODEL`` (:data:`MODEL_PARAMETERS`);
 * the reference table ``docs/parameters.md``, written by
-  :func:`markdown_table` (``python -m nonrecip.params > docs/parameters.md``;
-  a test checks that the committed file is current).
+  :func:`markdown_table` (``python docs/gen_parameters.py``, or
+  ``python -m nonrecip.params > docs/parameters.md``; a test checks that the
+  committed file is current).
 
 The library and the command line share these defaults: ``ClassicalParams()``
 is what ``nonrecip solve classical`` computes with no options. The quantum
@@ -79,6 +80,7 @@ __all__ = [
     "BIASES",
     "STARTS",
     "default",
+    "defaults",
     "choices",
     "check_real",
     "check_int",
@@ -367,6 +369,15 @@ def default(name: str, model: str | None = None) -> Any:
     return PARAMETERS[name].default_for(model)
 
 
+def defaults(model: str | None = None) -> dict[str, Any]:
+    """Return every parameter's default in ``model``, by name.
+
+    For hand-written command signatures, ``p: POpt = D["p"]`` with
+    ``D = defaults("simulate")``.
+    """
+    return {name: p.default_for(model) for name, p in PARAMETERS.items()}
+
+
 def choices(name: str) -> tuple[str, ...]:
     """Return the allowed values of a choice parameter (``estimator``, ``mode``...)."""
     return PARAMETERS[name].choices
@@ -412,7 +423,7 @@ def markdown_table() -> str:
     lines = [
         "# Parameters",
         "",
-        "Generated from `src/nonrecip/params.py` by `python -m nonrecip.params > docs/parameters.md`;",
+        "Generated from `src/nonrecip/params.py` by `python docs/gen_parameters.py`;",
         "do not edit by hand (a test checks that this file is current).",
         "",
         "The name is the Python attribute, the API keyword and the sweep-table column; the flag is the",

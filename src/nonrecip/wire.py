@@ -114,6 +114,7 @@ class Wire:
     layout: str
 
     def __post_init__(self) -> None:
+        """Check the layout string (conventions §1)."""
         layout = self.layout
         if not isinstance(layout, str):
             raise ParameterError("layout", layout, "must be a string such as '.SDSD.', or 'dimers'/'single' with N")
@@ -155,8 +156,9 @@ class Wire:
 
     @classmethod
     def dimers(cls, n: int) -> Wire:
-        """``N/2 - 1`` S-D dimers: S on even, D on odd sites of ``2..N-1``
-        (``.SDSD...SD.``, the paper's main lattice, Eqs. 1-9). ``N`` even, >= 4.
+        """Build ``N/2 - 1`` S-D dimers: S on even, D on odd sites of ``2..N-1``.
+
+        ``.SDSD...SD.``, the paper's main lattice (Eqs. 1-9); ``N`` even, >= 4.
         """
         n = check_int("N", n, lo=MIN_SITES)
         if n % 2:
@@ -198,10 +200,12 @@ class Wire:
 
     @property
     def n_sources(self) -> int:
+        """Number of sources ``S``."""
         return self.layout.count("S")
 
     @property
     def n_drains(self) -> int:
+        """Number of drains ``D``."""
         return self.layout.count("D")
 
     @property
@@ -211,16 +215,18 @@ class Wire:
 
     @property
     def is_parity_symmetric(self) -> bool:
-        """True when the layout reads the same backwards (no nonreciprocity
-        is then possible, Sec. I).
+        """Whether the layout reads the same backwards.
+
+        No nonreciprocity is then possible (Sec. I).
         """
         return self.layout == self.layout[::-1]
 
     def mirrored(self) -> Wire:
-        """The wire seen from the other end (site ``l`` -> ``N + 1 - l``)."""
+        """Return the wire seen from the other end (site ``l`` -> ``N + 1 - l``)."""
         return Wire(self.layout[::-1])
 
     def __str__(self) -> str:
+        """Return the layout string."""
         return self.layout
 
 

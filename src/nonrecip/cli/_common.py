@@ -13,9 +13,12 @@ from the one parameter table :mod:`nonrecip.params`, in one of two ways.
           params = ClassicalParams(**pick(values, ClassicalParams))
 
 * :func:`option` gives the ``typer.Option`` of one parameter, for a
-  hand-written signature; the default comes from :func:`default`::
+  hand-written signature; the defaults come from
+  :func:`nonrecip.params.defaults`::
 
-      def cmd(p: POpt = default("p"), ...) -> None: ...
+      D = defaults("simulate")
+
+      def cmd(p: POpt = D["p"], ...) -> None: ...
 
   (``POpt = Annotated[float, option("p")]`` below: a new alias is one line,
   and ``TABLE_ALIASES`` lets the tests check its type against the table).

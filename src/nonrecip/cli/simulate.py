@@ -10,19 +10,41 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from ..params import defaults
 from ._app import app
-from ..params import default
-from ._common import (BatchesOpt, DrhoOpt, EstimatorOpt, FactorOpt, IgOpt, JsonOpt, LayoutOpt, ModeOpt, NOpt,
-                      OutOpt, POpt, Rho0Opt, SeedOpt, StepsMaxOpt, StepsMinOpt, StepsOpt, emit, info, make_wire)
+from ._common import (
+    BatchesOpt,
+    DrhoOpt,
+    EstimatorOpt,
+    FactorOpt,
+    IgOpt,
+    JsonOpt,
+    LayoutOpt,
+    ModeOpt,
+    NOpt,
+    OutOpt,
+    POpt,
+    Rho0Opt,
+    SeedOpt,
+    StepsMaxOpt,
+    StepsMinOpt,
+    StepsOpt,
+    emit,
+    info,
+    make_wire,
+)
+
+#: defaults of the options, from the parameter table (nonrecip.params)
+D = defaults("simulate")
 
 #: exit code of an interrupted run (Ctrl-C / SIGTERM), as a shell reports SIGINT
 EXIT_INTERRUPTED = 130
 
-WorkersOpt = Annotated[Optional[int], typer.Option(
+WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", help="Threads (default: all cores); never changes the result.")]
 
 
@@ -42,19 +64,19 @@ def _interrupted(checkpoint: Path | None, n_batches: int) -> None:
 
 @app.command("simulate")
 def simulate_cmd(
-    layout: LayoutOpt = default("layout"),
-    n: NOpt = default("N"),
-    p: POpt = default("p"),
-    ig: IgOpt = default("Ig"),
-    drho: DrhoOpt = default("drho"),
-    rho0: Rho0Opt = default("rho0"),
-    steps: StepsOpt = default("steps"),
-    seed: SeedOpt = default("seed"),
-    mode: ModeOpt = default("mode"),
-    estimator: EstimatorOpt = default("estimator"),
-    batches: BatchesOpt = default("n_batches"),
+    layout: LayoutOpt = D["layout"],
+    n: NOpt = D["N"],
+    p: POpt = D["p"],
+    ig: IgOpt = D["Ig"],
+    drho: DrhoOpt = D["drho"],
+    rho0: Rho0Opt = D["rho0"],
+    steps: StepsOpt = D["steps"],
+    seed: SeedOpt = D["seed"],
+    mode: ModeOpt = D["mode"],
+    estimator: EstimatorOpt = D["estimator"],
+    batches: BatchesOpt = D["n_batches"],
     workers: WorkersOpt = None,
-    checkpoint: Annotated[Optional[Path], typer.Option(
+    checkpoint: Annotated[Path | None, typer.Option(
         "--checkpoint", help="Save completed batches to FILE (.npz) every few seconds and on Ctrl-C/SIGTERM.")] = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue the run saved in --checkpoint (same inputs): the same result as uninterrupted.")] = False,
@@ -86,23 +108,23 @@ def simulate_cmd(
 
 @app.command("converge")
 def converge_cmd(
-    layout: LayoutOpt = default("layout"),
-    n: NOpt = default("N"),
-    p: POpt = default("p"),
-    ig: IgOpt = default("Ig"),
-    drho: DrhoOpt = default("drho"),
-    rho0: Rho0Opt = default("rho0"),
-    steps_min: StepsMinOpt = default("steps_min"),
-    steps_max: StepsMaxOpt = default("steps_max"),
-    factor: FactorOpt = default("factor"),
-    seed: SeedOpt = default("seed"),
-    estimator: EstimatorOpt = default("estimator"),
-    batches: BatchesOpt = default("n_batches"),
+    layout: LayoutOpt = D["layout"],
+    n: NOpt = D["N"],
+    p: POpt = D["p"],
+    ig: IgOpt = D["Ig"],
+    drho: DrhoOpt = D["drho"],
+    rho0: Rho0Opt = D["rho0"],
+    steps_min: StepsMinOpt = D["steps_min"],
+    steps_max: StepsMaxOpt = D["steps_max"],
+    factor: FactorOpt = D["factor"],
+    seed: SeedOpt = D["seed"],
+    estimator: EstimatorOpt = D["estimator"],
+    batches: BatchesOpt = D["n_batches"],
     workers: WorkersOpt = None,
     json: JsonOpt = False,
-    out: Annotated[Optional[Path], typer.Option(
+    out: Annotated[Path | None, typer.Option(
         "--out", help="Also write the table to FILE (.csv, .parquet or .json).")] = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Log-log plot of stderr and error vs budget (PNG).")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Log-log plot of stderr and error vs budget (PNG).")] = None,
 ) -> None:
     """Convergence study: estimate, stderr and distance to the exact answer over a geometric
     series of budgets; the fitted stderr slope should be -1/2.

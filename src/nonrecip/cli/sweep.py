@@ -1,5 +1,6 @@
-"""``nonrecip sweep MODEL``: parameter sweeps on Dask. A thin layer over
-:func:`nonrecip.sweep.run_sweep`.
+"""``nonrecip sweep MODEL``: parameter sweeps on Dask.
+
+A thin layer over :func:`nonrecip.sweep.run_sweep`.
 
 One command per model of :data:`nonrecip.sweep.MODELS`, built from the
 model's parameter list, so every option of the matching ``solve`` /
@@ -78,8 +79,9 @@ def _print_table(df, model: Model, axes: list[str], max_rows: int = 40) -> None:
 
 
 def _interrupted(out: Path) -> None:
-    """One line on stderr about what an interrupted sweep kept, then exit 130
-    (typer would otherwise turn Ctrl-C into a silent exit 130).
+    """Say on stderr what an interrupted sweep kept, then exit 130.
+
+    Typer would otherwise turn Ctrl-C into a silent exit 130.
     """
     from ..sweep import read_table
 

@@ -7,14 +7,35 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from ..params import defaults
 from ._app import app
-from ..params import default
-from ._common import (BiasOpt, DrhoOpt, IgOpt, JsonOpt, LayoutOpt, ModeOpt, NOpt, OutOpt, POpt, RecordEveryOpt,
-                      Rho0Opt, RunsOpt, ScaleOpt, SeedOpt, StartOpt, StepsOpt, info, make_wire)
+from ._common import (
+    BiasOpt,
+    DrhoOpt,
+    IgOpt,
+    JsonOpt,
+    LayoutOpt,
+    ModeOpt,
+    NOpt,
+    OutOpt,
+    POpt,
+    RecordEveryOpt,
+    Rho0Opt,
+    RunsOpt,
+    ScaleOpt,
+    SeedOpt,
+    StartOpt,
+    StepsOpt,
+    info,
+    make_wire,
+)
+
+#: defaults of the options, from the parameter table (nonrecip.params)
+D = defaults("trajectory")
 
 #: exit code when --stop-after ends a run early (checkpoint kept)
 EXIT_STOPPED = 3
@@ -33,7 +54,7 @@ class _Stop:
             raise KeyboardInterrupt
         self.signalled = signum
 
-    def __enter__(self) -> "_Stop":
+    def __enter__(self) -> _Stop:
         if threading.current_thread() is threading.main_thread():
             for s in (signal.SIGINT, signal.SIGTERM):
                 self._old[s] = signal.signal(s, self._handler)
@@ -46,31 +67,31 @@ class _Stop:
 
 @app.command("trajectory")
 def trajectory_cmd(
-    layout: LayoutOpt = default("layout"),
-    n: NOpt = default("N"),
-    p: POpt = default("p"),
-    ig: IgOpt = default("Ig"),
-    drho: DrhoOpt = default("drho"),
-    rho0: Rho0Opt = default("rho0"),
-    steps: StepsOpt = default("steps", "trajectory"),
-    seed: SeedOpt = default("seed"),
-    bias: BiasOpt = default("bias"),
-    start: StartOpt = default("start"),
-    mode: ModeOpt = default("mode"),
-    record_every: RecordEveryOpt = default("record_every"),
-    scale: ScaleOpt = default("scale"),
-    runs: RunsOpt = default("runs"),
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Threads (default: all cores).")] = None,
+    layout: LayoutOpt = D["layout"],
+    n: NOpt = D["N"],
+    p: POpt = D["p"],
+    ig: IgOpt = D["Ig"],
+    drho: DrhoOpt = D["drho"],
+    rho0: Rho0Opt = D["rho0"],
+    steps: StepsOpt = D["steps"],
+    seed: SeedOpt = D["seed"],
+    bias: BiasOpt = D["bias"],
+    start: StartOpt = D["start"],
+    mode: ModeOpt = D["mode"],
+    record_every: RecordEveryOpt = D["record_every"],
+    scale: ScaleOpt = D["scale"],
+    runs: RunsOpt = D["runs"],
+    workers: Annotated[int | None, typer.Option("--workers", help="Threads (default: all cores).")] = None,
     json: JsonOpt = False,
     out: OutOpt = None,
-    checkpoint: Annotated[Optional[Path], typer.Option(
+    checkpoint: Annotated[Path | None, typer.Option(
         "--checkpoint", help="Checkpoint FILE, written periodically, on Ctrl-C/SIGTERM and at the end.")] = None,
     checkpoint_every: Annotated[float, typer.Option(
         "--checkpoint-every", help="Seconds between periodic checkpoints.")] = 60.0,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue from --checkpoint (same parameters; --steps may grow).")] = False,
     progress: Annotated[bool, typer.Option("--progress", help="Progress bar on stderr.")] = False,
-    stop_after: Annotated[Optional[int], typer.Option(
+    stop_after: Annotated[int | None, typer.Option(
         "--stop-after", hidden=True, help="Stop as if interrupted once this many steps are done (exit 3).")] = None,
 ) -> None:
     """Time-resolved walker population from an empty wire to the steady state (Sec. II, conventions §2).

@@ -57,8 +57,10 @@ def _axes(model: str) -> tuple[Parameter, ...]:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A point made ready to compute: the wire, the frozen parameters and
-    the keyword arguments of the solver (``steps``, ``seed``...).
+    """A point made ready to compute.
+
+    The wire, the frozen parameters and the keyword arguments of the solver
+    (``steps``, ``seed``...).
     """
 
     wire: Wire
@@ -100,7 +102,7 @@ class Model:
     exclusive: tuple[tuple[str, str], ...] = ()
 
     def param(self, name: str) -> Parameter:
-        """The parameter called ``name`` in any accepted spelling."""
+        """Return the parameter called ``name`` in any accepted spelling."""
         low = name.lower()
         for p in self.params:
             if low in p.aliases:
@@ -109,8 +111,10 @@ class Model:
         raise ParameterError("parameter", name, f"is not a parameter of '{self.name}'; known: {known}")
 
     def normalise(self, values: Mapping[str, Any]) -> dict:
-        """Fill in defaults and normalise a point: an explicit layout fixes
-        ``N`` (= its length); a named layout keeps the ``N`` given.
+        """Fill in defaults and normalise a point.
+
+        An explicit layout fixes ``N`` (= its length); a named layout keeps
+        the ``N`` given.
         """
         point = {p.name: p.default for p in self.params}
         point.update(values)
@@ -146,7 +150,7 @@ _SKIP = ("I_in", "I_out", "I_1", "I_N")
 
 
 def outputs_of(result) -> dict[str, float]:
-    """The scalar outputs of a :class:`~nonrecip.results.Result` as columns.
+    """Return the scalar outputs of a :class:`~nonrecip.results.Result` as columns.
 
     Every scalar field ``F`` of the forward and reverse states becomes
     ``F_forward`` and ``F_reverse`` (``I_in_forward``, ``I_out_reverse``...),
@@ -236,8 +240,9 @@ def _build_simulate(point: dict) -> Prepared:
 
 
 def mc_chunk(prepared: Prepared, batch_ids: list[int]):
-    """Sums of some batches of a Monte Carlo point (runs on a Dask worker,
-    one thread): :func:`nonrecip.stochastic.run_batches`.
+    """Sum some batches of a Monte Carlo point.
+
+    Runs on a Dask worker, one thread: :func:`nonrecip.stochastic.run_batches`.
     """
     from ..stochastic import run_batches
 
@@ -248,7 +253,8 @@ def mc_chunk(prepared: Prepared, batch_ids: list[int]):
 
 
 def mc_combine(prepared: Prepared, parts: list) -> dict[str, Any]:
-    """Output columns of a Monte Carlo point from the sums of all its chunks:
+    """Return the output columns of a Monte Carlo point from the sums of all its chunks.
+
     :func:`nonrecip.stochastic.combine`, equal bit for bit to the serial
     :func:`~nonrecip.stochastic.simulate` with the point's seed.
     """
@@ -315,7 +321,7 @@ MODELS: dict[str, Model] = {
 
 
 def get_model(name: str) -> Model:
-    """The model called ``name``; :class:`ParameterError` lists the known ones."""
+    """Return the model called ``name``; :class:`ParameterError` lists the known ones."""
     try:
         return MODELS[name]
     except KeyError:

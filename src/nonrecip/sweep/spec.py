@@ -1,5 +1,7 @@
-"""What to sweep: :class:`Grid` (axes of one model) and :class:`SweepSpec`
-(a grid plus where and how to run it, readable from a TOML file).
+"""What to sweep: :class:`Grid` and :class:`SweepSpec`.
+
+A grid is the axes of one model; a spec is a grid plus where and how to run
+it, readable from a TOML file.
 
 A TOML sweep file looks like this (every key optional except the grid)::
 
@@ -48,8 +50,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Grid:
-    """The axes of a sweep over one model; the points are their Cartesian
-    product (defaults fill the parameters not swept).
+    """The axes of a sweep over one model.
+
+    The points are their Cartesian product (defaults fill the parameters not
+    swept).
 
     Parameters
     ----------
@@ -71,6 +75,7 @@ class Grid:
     axes: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Normalise the axes to the model's parameter names and check them."""
         m = get_model(self.model)
         axes: dict[str, tuple] = {}
         for name, spec in dict(self.axes).items():
@@ -90,15 +95,17 @@ class Grid:
         return get_model(self.model)
 
     def __len__(self) -> int:
+        """Return the number of points (before duplicates are merged)."""
         n = 1
         for v in self.axes.values():
             n *= len(v)
         return n
 
     def points(self) -> list[Point]:
-        """The distinct points in product order (last axis fastest), defaults
-        filled in; points that normalise to the same parameters (an explicit
-        layout with several ``N``) appear once.
+        """Return the distinct points in product order (last axis fastest).
+
+        Defaults are filled in; points that normalise to the same parameters
+        (an explicit layout with several ``N``) appear once.
         """
         m = self.spec
         seen: dict[str, Point] = {}
@@ -133,6 +140,7 @@ class SweepSpec:
 
     @property
     def model(self) -> str:
+        """Name of the model swept."""
         return self.grid.model
 
     @classmethod

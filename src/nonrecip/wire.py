@@ -1,6 +1,6 @@
 """The one shared model of the wire: layout, bias and validated parameters.
 
-Everything in nonrecip speaks this language (``SPEC.md`` section 1):
+Everything in nonrecip speaks this language (``docs/conventions.md`` §1):
 
 * a :class:`Wire` is an immutable layout string of length ``N``, one
   character per site (``.`` free, ``S`` source, ``D`` drain, ``P`` scatterer /
@@ -9,7 +9,9 @@ Everything in nonrecip speaks this language (``SPEC.md`` section 1):
 * :class:`Bias` is ``forward`` (left side higher) or ``reverse`` (the two
   sides swapped, everything else unchanged);
 * :class:`ClassicalParams`, :class:`CircuitParams` and :class:`QuantumParams`
-  are frozen, keyword-only and validated on construction.
+  are frozen, keyword-only and validated on construction; their defaults,
+  ranges and error messages come from the one parameter table
+  :mod:`nonrecip.params` (the defaults are those of the command line).
 
 Bad input raises :class:`ParameterError`, whose message names the parameter,
 the value given and what is allowed; the CLI turns it into a one-line message
@@ -30,12 +32,14 @@ from __future__ import annotations
 
 import enum
 import math
-import numbers
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+
+from .errors import ConvergenceError, NonrecipError, ParameterError
+from .params import PARAMETERS, _real, check_int, check_real, default, quantum_ig
 
 __all__ = [
     "NonrecipError",
@@ -52,89 +56,18 @@ __all__ = [
     "PROBE",
     "LAYOUT_CHARS",
     "NAMED_LAYOUTS",
+    "check_real",
+    "check_int",
 ]
 
-
-# --------------------------------------------------------------------------
-# errors
-# --------------------------------------------------------------------------
-class NonrecipError(Exception):
-    """Base class of every error nonrecip raises on purpose."""
-
-
-class ParameterError(NonrecipError, ValueError):
-    """An input parameter is not allowed.
-
-    Parameters
-    ----------
-    name : str
-        The parameter as the user knows it (``"p"``, ``"layout"``, ``"N"``).
-    value : object
-        The value that was given.
-    allowed : str
-        What is allowed, phrased so that the user can fix the input.
-    """
-
-    def __init__(self, name: str, value: Any, allowed: str):
-        self.name = name
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"invalid {name}={value!r}: {allowed}")
-
-
-class ConvergenceError(NonrecipError, RuntimeError):
-    """A numerical solve did not converge; the message gives the residual."""
-
-
-# --------------------------------------------------------------------------
-# validation helpers (shared by every parameter object)
-# --------------------------------------------------------------------------
-def _real(name: str, value: Any) -> float:
-    """Return ``value`` as a finite float or raise :class:`ParameterError`."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(name, value, "must be a real number")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ParameterError(name, value, "must be finite (not NaN or infinite)")
-    return x
-
-
-def check_real(name: str, value: Any, *, lo: float | None = None, hi: float | None = None,
-               lo_open: bool = False, hi_open: bool = False) -> float:
-    """Validate a finite real within an interval; return it as a float.
-
-    The error message spells the interval, e.g. ``must be in (0, 1]``.
-    """
-    x = _real(name, value)
-    bad = (
-        (lo is not None and (x <= lo if lo_open else x < lo))
-        or (hi is not None and (x >= hi if hi_open else x > hi))
-    )
-    if bad:
-        if lo is not None and hi is not None:
-            allowed = f"must be in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
-        elif lo is not None:
-            allowed = f"must be {'>' if lo_open else '>='} {lo:g}"
-        else:
-            allowed = f"must be {'<' if hi_open else '<='} {hi:g}"
-        raise ParameterError(name, value, allowed)
-    return x
-
-
-def check_int(name: str, value: Any, *, lo: int | None = None) -> int:
-    """Validate an integer (not bool), optionally ``>= lo``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ParameterError(name, value, "must be an integer")
-    v = int(value)
-    if lo is not None and v < lo:
-        raise ParameterError(name, value, f"must be an integer >= {lo}")
-    return v
+# re-exported here, where they were first defined: every existing import works
+_REEXPORTED = (NonrecipError, ParameterError, ConvergenceError, _real)
 
 
 # --------------------------------------------------------------------------
 # bias
 # --------------------------------------------------------------------------
-class Bias(str, enum.Enum):
+class Bias(enum.StrEnum):
     """Direction of the applied bias.
 
     ``FORWARD``: the left side is higher (``drho > 0``, ``V > 0``,
@@ -181,6 +114,7 @@ class Wire:
     layout: str
 
     def __post_init__(self) -> None:
+        """Check the layout string (conventions §1)."""
         layout = self.layout
         if not isinstance(layout, str):
             raise ParameterError("layout", layout, "must be a string such as '.SDSD.', or 'dimers'/'single' with N")
@@ -198,7 +132,7 @@ class Wire:
 
     # -- construction ------------------------------------------------------
     @classmethod
-    def from_spec(cls, layout: str, n: int | None = None) -> "Wire":
+    def from_spec(cls, layout: str, n: int | None = None) -> Wire:
         """Build a wire from a layout string or a named layout.
 
         Parameters
@@ -221,16 +155,18 @@ class Wire:
         return wire
 
     @classmethod
-    def dimers(cls, n: int) -> "Wire":
-        """``N/2 - 1`` S-D dimers: S on even, D on odd sites of ``2..N-1``
-        (``.SDSD...SD.``, the paper's main lattice, Eqs. 1-9). ``N`` even, >= 4."""
+    def dimers(cls, n: int) -> Wire:
+        """Build ``N/2 - 1`` S-D dimers: S on even, D on odd sites of ``2..N-1``.
+
+        ``.SDSD...SD.``, the paper's main lattice (Eqs. 1-9); ``N`` even, >= 4.
+        """
         n = check_int("N", n, lo=MIN_SITES)
         if n % 2:
             raise ParameterError("N", n, "the 'dimers' layout needs an even N >= 4")
         return cls("." + "SD" * (n // 2 - 1) + ".")
 
     @classmethod
-    def single(cls, n: int) -> "Wire":
+    def single(cls, n: int) -> Wire:
         """One source on site 2 and one drain on site ``N-1`` (App. C). ``N >= 4``."""
         n = check_int("N", n, lo=MIN_SITES)
         return cls(".S" + "." * (n - 4) + "D.")
@@ -264,10 +200,12 @@ class Wire:
 
     @property
     def n_sources(self) -> int:
+        """Number of sources ``S``."""
         return self.layout.count("S")
 
     @property
     def n_drains(self) -> int:
+        """Number of drains ``D``."""
         return self.layout.count("D")
 
     @property
@@ -277,15 +215,18 @@ class Wire:
 
     @property
     def is_parity_symmetric(self) -> bool:
-        """True when the layout reads the same backwards (no nonreciprocity
-        is then possible, Sec. I)."""
+        """Whether the layout reads the same backwards.
+
+        No nonreciprocity is then possible (Sec. I).
+        """
         return self.layout == self.layout[::-1]
 
-    def mirrored(self) -> "Wire":
-        """The wire seen from the other end (site ``l`` -> ``N + 1 - l``)."""
+    def mirrored(self) -> Wire:
+        """Return the wire seen from the other end (site ``l`` -> ``N + 1 - l``)."""
         return Wire(self.layout[::-1])
 
     def __str__(self) -> str:
+        """Return the layout string."""
         return self.layout
 
 
@@ -293,14 +234,23 @@ class Wire:
 # parameters
 # --------------------------------------------------------------------------
 class _Params:
-    """Common behaviour of the frozen parameter objects."""
+    """Common behaviour of the frozen parameter objects.
+
+    Every field is a parameter of :data:`nonrecip.params.PARAMETERS` (same
+    name); ``__post_init__`` validates each with :meth:`Parameter.check
+    <nonrecip.params.Parameter.check>`, in field order.
+    """
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            object.__setattr__(self, f.name, PARAMETERS[f.name].check(getattr(self, f.name)))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain ``dict`` of the parameters (JSON-ready)."""
         return asdict(self)  # type: ignore[call-overload]
 
     def replace(self, **changes: Any):
-        """A copy with some fields changed (validated again)."""
+        """Return a copy with some fields changed (validated again)."""
         d = self.to_dict()
         d.update(changes)
         return type(self)(**d)
@@ -308,9 +258,10 @@ class _Params:
 
 @dataclass(frozen=True, kw_only=True)
 class ClassicalParams(_Params):
-    """Parameters of the classical master equation (Sec. II, SPEC section 2).
+    """Parameters of the classical master equation (Sec. II, conventions §2).
 
-    Units ``e = v_F = a = tau = 1``.
+    Units ``e = v_F = a = tau = 1``. The defaults are those of ``nonrecip
+    solve classical`` (:mod:`nonrecip.params`).
 
     Parameters
     ----------
@@ -326,16 +277,10 @@ class ClassicalParams(_Params):
         Background reservoir density, ``>= 0``. Currents do not depend on it.
     """
 
-    p: float
-    Ig: float = 0.0
-    drho: float = 0.1
-    rho0: float = 1.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "p", check_real("p", self.p, lo=0.0, hi=1.0, lo_open=True))
-        object.__setattr__(self, "Ig", check_real("Ig", self.Ig, lo=0.0))
-        object.__setattr__(self, "drho", check_real("drho", self.drho, lo=0.0))
-        object.__setattr__(self, "rho0", check_real("rho0", self.rho0, lo=0.0))
+    p: float = default("p")
+    Ig: float = default("Ig")
+    drho: float = default("drho")
+    rho0: float = default("rho0")
 
     @property
     def lc(self) -> float:
@@ -350,7 +295,7 @@ class ClassicalParams(_Params):
 
 @dataclass(frozen=True, kw_only=True)
 class CircuitParams(_Params):
-    """Parameters of the resistive circuit (Sec. I, App. D, SPEC section 3).
+    """Parameters of the resistive circuit (Sec. I, App. D, conventions §3).
 
     Parameters
     ----------
@@ -364,19 +309,14 @@ class CircuitParams(_Params):
         Current of each ideal source / drain, ``>= 0``.
     """
 
-    V: float = 1.0
-    R: float = 1.0
-    Ig: float = 0.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "V", check_real("V", self.V, lo=0.0))
-        object.__setattr__(self, "R", check_real("R", self.R, lo=0.0, lo_open=True))
-        object.__setattr__(self, "Ig", check_real("Ig", self.Ig, lo=0.0))
+    V: float = default("V")
+    R: float = default("R")
+    Ig: float = default("Ig")
 
 
 @dataclass(frozen=True, kw_only=True)
 class QuantumParams(_Params):
-    """Parameters of the quantum tight-binding wire (Sec. III, SPEC section 4).
+    """Parameters of the quantum tight-binding wire (Sec. III, conventions §4).
 
     Units ``gamma_o = e = hbar = 1`` (hopping 1, band ``|w| < 2``).
 
@@ -390,8 +330,10 @@ class QuantumParams(_Params):
     dmu : float
         Forward bias ``mu_L - mu_R > 0``.
     Ig : float
-        Current of each source / drain bath, ``>= 0``. See
-        :meth:`from_ig_ratio` for the paper's ``Ig/Io``.
+        Current of each source / drain bath, ``>= 0``. Not given: ``0.3 Io``
+        (``Io = dmu / (2 pi)``, the paper's ``Ig/Io = 0.3``, as ``nonrecip
+        solve quantum``); see :meth:`from_ig_ratio` and
+        :func:`nonrecip.params.quantum_ig`.
     gamma_contact : float
         Coupling of the reservoirs at sites 1 and N, ``> 0`` (1:
         reflectionless; App. B5 varies it).
@@ -399,21 +341,19 @@ class QuantumParams(_Params):
         Temperature of every bath, ``>= 0`` (used beyond linear response).
     """
 
-    gamma: float = 0.5
-    mubar: float = 1.0
-    dmu: float = 0.1
-    Ig: float = 0.0
-    gamma_contact: float = 1.0
-    temperature: float = 0.0
+    gamma: float = default("gamma")
+    mubar: float = default("mubar")
+    dmu: float = default("dmu")
+    # None (not given) becomes IG_RATIO_DEFAULT * Io in __post_init__: always a float afterwards
+    Ig: float = cast(float, default("Ig", "quantum"))
+    gamma_contact: float = default("gamma_contact")
+    temperature: float = default("temperature")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gamma", check_real("gamma", self.gamma, lo=0.0))
-        object.__setattr__(self, "mubar", check_real("mubar", self.mubar, lo=-2.0, hi=2.0, lo_open=True, hi_open=True))
-        object.__setattr__(self, "dmu", check_real("dmu", self.dmu, lo=0.0, lo_open=True))
-        object.__setattr__(self, "Ig", check_real("Ig", self.Ig, lo=0.0))
-        object.__setattr__(self, "gamma_contact",
-                           check_real("gamma_contact", self.gamma_contact, lo=0.0, lo_open=True))
-        object.__setattr__(self, "temperature", check_real("temperature", self.temperature, lo=0.0))
+        """Resolve ``Ig`` not given (needs ``dmu``), then validate every field."""
+        object.__setattr__(self, "dmu", PARAMETERS["dmu"].check(self.dmu))
+        object.__setattr__(self, "Ig", quantum_ig(self.Ig, None, dmu=self.dmu))
+        super().__post_init__()
 
     @property
     def Io(self) -> float:  # noqa: N802
@@ -426,12 +366,20 @@ class QuantumParams(_Params):
         return self.Ig / self.Io
 
     @classmethod
-    def from_ig_ratio(cls, ig_ratio: float, **kwargs: Any) -> "QuantumParams":
+    def from_ig_ratio(cls, ig_ratio: float, **kwargs: Any) -> QuantumParams:
         """Build with ``Ig = ig_ratio * dmu / (2 pi)`` (the paper's ``Ig/Io``)."""
-        r = check_real("ig_ratio", ig_ratio, lo=0.0)
-        dmu = check_real("dmu", kwargs.get("dmu", cls.dmu), lo=0.0, lo_open=True)
+        return cls.from_options(ig_ratio=ig_ratio, **kwargs)
+
+    @classmethod
+    def from_options(cls, *, Ig: float | None = None, ig_ratio: float | None = None,  # noqa: N803
+                     **kwargs: Any) -> QuantumParams:
+        """Build from ``Ig`` or ``ig_ratio``, as the command line and the sweeps do.
+
+        Not both; neither: ``ig_ratio`` 0.3 (:func:`nonrecip.params.quantum_ig`).
+        """
+        dmu = PARAMETERS["dmu"].check(kwargs.get("dmu", default("dmu")))
         kwargs["dmu"] = dmu
-        return cls(Ig=r * dmu / (2.0 * math.pi), **kwargs)
+        return cls(Ig=quantum_ig(Ig, ig_ratio, dmu=dmu), **kwargs)
 
     def potentials(self, bias: Bias) -> tuple[float, float]:
         """``(mu_1, mu_N)`` of the two reservoirs for ``bias``."""

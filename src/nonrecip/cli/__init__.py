@@ -29,6 +29,37 @@ def _fail(msg: str, code: int) -> int:
     return code
 
 
+def _flags_as_flags(cmd) -> None:
+    """Show the boolean options of ``cmd`` and its subcommands as flags.
+
+    Typer labels them ``<bool>`` in ``--help``, which invites ``--json
+    true``; an empty metavar shows them as the flags they are.
+    """
+    for p in getattr(cmd, "params", ()):
+        if getattr(p, "is_flag", False) and getattr(p, "is_bool_flag", False):
+            p.metavar = ""
+    original = cmd.get_help_option
+
+    def get_help_option(ctx):  # --help itself is a flag too
+        opt = original(ctx)
+        if opt is not None:
+            opt.metavar = ""
+        return opt
+
+    cmd.get_help_option = get_help_option
+    for sub in getattr(cmd, "commands", {}).values():
+        _flags_as_flags(sub)
+
+
+def command():
+    """Build the click command tree of :data:`app`, flags shown as flags."""
+    import typer
+
+    cmd = typer.main.get_command(app)
+    _flags_as_flags(cmd)
+    return cmd
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nonrecip`` console script; returns the exit code."""
     import typer
@@ -36,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # typer >= 0.26 vendors click as typer._click
         from typer._click import exceptions as cex
     except ImportError:  # pragma: no cover - older typer on plain click
-        from click import exceptions as cex
+        from click import exceptions as cex  # type: ignore[no-redef]
 
     from ..wire import NonrecipError, ParameterError
 
@@ -44,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else list(argv)
     try:
-        rv = app(args=args, prog_name="nonrecip", standalone_mode=False)
+        rv = command().main(args=args, prog_name="nonrecip", standalone_mode=False)
     except no_args as e:  # bare group: show the help once
         # building the error already called ctx.get_help(), which in typer's
         # rich mode prints the help itself and returns ""; calling it again

@@ -1,13 +1,41 @@
-"""The typer applications. Command modules register themselves on these."""
+"""The typer applications. Command modules register themselves on these.
+
+``-h`` is ``--help`` everywhere (click passes ``help_option_names`` down to
+every subcommand); ``nonrecip --version`` prints the version.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
+
+#: context settings of every command (inherited by the subcommands)
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="nonrecip",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
     help="Nonreciprocal charge transport in wires with balanced sources and drains.",
 )
 solve_app = typer.Typer(no_args_is_help=True, help="Exact steady states (classical, circuit, quantum).")
 app.add_typer(solve_app, name="solve")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        print(f"nonrecip {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Nonreciprocal charge transport in wires with balanced sources and drains."""

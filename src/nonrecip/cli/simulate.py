@@ -10,23 +10,41 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from ..params import defaults
 from ._app import app
-from ._common import JsonOpt, LayoutOpt, NOpt, OutOpt, emit, info, make_wire
-from .solve import DrhoOpt, IgOpt, POpt, Rho0Opt
+from ._common import (
+    BatchesOpt,
+    DrhoOpt,
+    EstimatorOpt,
+    FactorOpt,
+    IgOpt,
+    JsonOpt,
+    LayoutOpt,
+    ModeOpt,
+    NOpt,
+    OutOpt,
+    POpt,
+    Rho0Opt,
+    SeedOpt,
+    StepsMaxOpt,
+    StepsMinOpt,
+    StepsOpt,
+    emit,
+    info,
+    make_wire,
+)
+
+#: defaults of the options, from the parameter table (nonrecip.params)
+D = defaults("simulate")
 
 #: exit code of an interrupted run (Ctrl-C / SIGTERM), as a shell reports SIGINT
 EXIT_INTERRUPTED = 130
 
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed (>= 0): same inputs and seed, same bytes.")]
-EstimatorOpt = Annotated[str, typer.Option(
-    "--estimator", help="walkers (densities and bond currents) or adjoint (currents only, much faster).")]
-BatchesOpt = Annotated[int, typer.Option(
-    "--batches", help="Independent batches for the standard errors (>= 2; fixes the result with --seed).")]
-WorkersOpt = Annotated[Optional[int], typer.Option(
+WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", help="Threads (default: all cores); never changes the result.")]
 
 
@@ -46,22 +64,19 @@ def _interrupted(checkpoint: Path | None, n_batches: int) -> None:
 
 @app.command("simulate")
 def simulate_cmd(
-    layout: LayoutOpt = "dimers",
-    n: NOpt = None,
-    p: POpt = 0.9,
-    ig: IgOpt = 0.05,
-    drho: DrhoOpt = 0.1,
-    rho0: Rho0Opt = 1.0,
-    steps: Annotated[int, typer.Option(
-        "--steps", help="Injection time steps sampled (adjoint: walkers entering at site 1).")] = 100_000,
-    seed: SeedOpt = 0,
-    mode: Annotated[str, typer.Option(
-        "--mode", help="linear (unbiased for the linear master equation) or physical "
-                       "(drains take only walkers present; reports unmet_drain).")] = "linear",
-    estimator: EstimatorOpt = "walkers",
-    batches: BatchesOpt = 32,
+    layout: LayoutOpt = D["layout"],
+    n: NOpt = D["N"],
+    p: POpt = D["p"],
+    ig: IgOpt = D["Ig"],
+    drho: DrhoOpt = D["drho"],
+    rho0: Rho0Opt = D["rho0"],
+    steps: StepsOpt = D["steps"],
+    seed: SeedOpt = D["seed"],
+    mode: ModeOpt = D["mode"],
+    estimator: EstimatorOpt = D["estimator"],
+    batches: BatchesOpt = D["n_batches"],
     workers: WorkersOpt = None,
-    checkpoint: Annotated[Optional[Path], typer.Option(
+    checkpoint: Annotated[Path | None, typer.Option(
         "--checkpoint", help="Save completed batches to FILE (.npz) every few seconds and on Ctrl-C/SIGTERM.")] = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue the run saved in --checkpoint (same inputs): the same result as uninterrupted.")] = False,
@@ -69,7 +84,7 @@ def simulate_cmd(
     json: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
-    """Monte Carlo steady state of the classical walkers, with standard errors (Sec. II, SPEC 2).
+    """Monte Carlo steady state of the classical walkers, with standard errors (Sec. II, conventions §2).
 
     Every estimated quantity is printed as mean ± stderr; --json gives
     {"mean", "stderr"} for each (lists over bonds and sites).
@@ -93,23 +108,23 @@ def simulate_cmd(
 
 @app.command("converge")
 def converge_cmd(
-    layout: LayoutOpt = "dimers",
-    n: NOpt = None,
-    p: POpt = 0.9,
-    ig: IgOpt = 0.05,
-    drho: DrhoOpt = 0.1,
-    rho0: Rho0Opt = 1.0,
-    steps_min: Annotated[int, typer.Option("--steps-min", help="Smallest budget (steps).")] = 1000,
-    steps_max: Annotated[int, typer.Option("--steps-max", help="Largest budget (steps).")] = 256_000,
-    factor: Annotated[float, typer.Option("--factor", help="Ratio of successive budgets, > 1.")] = 4.0,
-    seed: SeedOpt = 0,
-    estimator: EstimatorOpt = "walkers",
-    batches: BatchesOpt = 32,
+    layout: LayoutOpt = D["layout"],
+    n: NOpt = D["N"],
+    p: POpt = D["p"],
+    ig: IgOpt = D["Ig"],
+    drho: DrhoOpt = D["drho"],
+    rho0: Rho0Opt = D["rho0"],
+    steps_min: StepsMinOpt = D["steps_min"],
+    steps_max: StepsMaxOpt = D["steps_max"],
+    factor: FactorOpt = D["factor"],
+    seed: SeedOpt = D["seed"],
+    estimator: EstimatorOpt = D["estimator"],
+    batches: BatchesOpt = D["n_batches"],
     workers: WorkersOpt = None,
     json: JsonOpt = False,
-    out: Annotated[Optional[Path], typer.Option(
+    out: Annotated[Path | None, typer.Option(
         "--out", help="Also write the table to FILE (.csv, .parquet or .json).")] = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Log-log plot of stderr and error vs budget (PNG).")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Log-log plot of stderr and error vs budget (PNG).")] = None,
 ) -> None:
     """Convergence study: estimate, stderr and distance to the exact answer over a geometric
     series of budgets; the fitted stderr slope should be -1/2.

@@ -1,54 +1,38 @@
-"""``nonrecip solve ...``: exact steady states. Parse, call the library, print."""
+"""``nonrecip solve classical|circuit``: exact steady states. Parse, call the library, print.
+
+The options are those of the parameter table (:mod:`nonrecip.params`).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-import typer
-
+from ..params import MODEL_PARAMETERS
 from ._app import solve_app
-from ._common import JsonOpt, LayoutOpt, NOpt, OutOpt, emit, make_wire
+from ._common import DrhoOpt, IgOpt, JsonOpt, OutOpt, POpt, Rho0Opt, emit, make_wire, pick, table_options
 
-POpt = Annotated[float, typer.Option("--p", help="Move probability at S/D/P sites, in (0, 1]; 1-p flips.")]
-IgOpt = Annotated[float, typer.Option("--ig", help="Current of each source and drain, >= 0.")]
-DrhoOpt = Annotated[float, typer.Option("--drho", help="Density bias delta_rho >= 0 (left higher when forward).")]
-Rho0Opt = Annotated[float, typer.Option("--rho0", help="Background reservoir density, >= 0 (currents do not depend on it).")]
+__all__ = ["POpt", "IgOpt", "DrhoOpt", "Rho0Opt", "solve_classical_cmd", "solve_circuit_cmd"]
 
 
 @solve_app.command("classical")
-def solve_classical_cmd(
-    layout: LayoutOpt = "dimers",
-    n: NOpt = None,
-    p: POpt = 0.9,
-    ig: IgOpt = 0.05,
-    drho: DrhoOpt = 0.1,
-    rho0: Rho0Opt = 1.0,
-    json: JsonOpt = False,
-    out: OutOpt = None,
-) -> None:
+@table_options(*MODEL_PARAMETERS["classical"], model="classical")
+def solve_classical_cmd(*, json: JsonOpt = False, out: OutOpt = None, **values: Any) -> None:
     """Exact steady state of the classical master equation (Sec. II, App. A)."""
     from ..deterministic import solve_classical
     from ..wire import ClassicalParams
 
-    wire = make_wire(layout, n)
-    res = solve_classical(wire, ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0))
+    wire = make_wire(values["layout"], values["N"])
+    res = solve_classical(wire, ClassicalParams(**pick(values, ClassicalParams)))
     emit(res, as_json=json, out=out)
 
 
 @solve_app.command("circuit")
-def solve_circuit_cmd(
-    layout: LayoutOpt = "dimers",
-    n: NOpt = None,
-    v: Annotated[float, typer.Option("--v", help="Bias voltage V >= 0 (site 1 at V when forward).")] = 1.0,
-    r: Annotated[float, typer.Option("--r", help="Total resistance R > 0 of the wire.")] = 1.0,
-    ig: IgOpt = 0.05,
-    json: JsonOpt = False,
-    out: OutOpt = None,
-) -> None:
+@table_options(*MODEL_PARAMETERS["circuit"], model="circuit")
+def solve_circuit_cmd(*, json: JsonOpt = False, out: OutOpt = None, **values: Any) -> None:
     """Kirchhoff solve of the resistive circuit (Sec. I, App. D)."""
     from ..deterministic import solve_circuit
     from ..wire import CircuitParams
 
-    wire = make_wire(layout, n)
-    res = solve_circuit(wire, CircuitParams(V=v, R=r, Ig=ig))
+    wire = make_wire(values["layout"], values["N"])
+    res = solve_circuit(wire, CircuitParams(**pick(values, CircuitParams)))
     emit(res, as_json=json, out=out)

@@ -1,5 +1,6 @@
-"""``nonrecip sweep MODEL``: parameter sweeps on Dask. A thin layer over
-:func:`nonrecip.sweep.run_sweep`.
+"""``nonrecip sweep MODEL``: parameter sweeps on Dask.
+
+A thin layer over :func:`nonrecip.sweep.run_sweep`.
 
 One command per model of :data:`nonrecip.sweep.MODELS`, built from the
 model's parameter list, so every option of the matching ``solve`` /
@@ -13,7 +14,7 @@ import inspect
 import json as _json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -31,18 +32,18 @@ _LIST_HELP = "A value, a list a,b,c or an inclusive range start:stop:step."
 
 #: run options shared by every sweep command: (identifier, annotation, default)
 _RUN_OPTIONS: list[tuple[str, Any, Any]] = [
-    ("spec", Annotated[Optional[Path], typer.Option(
+    ("spec", Annotated[Path | None, typer.Option(
         "--spec", help="Read the sweep from a TOML file (a \\[grid] table; options given here override it).")], None),
-    ("out", Annotated[Optional[Path], typer.Option(
+    ("out", Annotated[Path | None, typer.Option(
         "--out", help="Results table, .parquet or .csv, written incrementally and atomically. "
                       "Default: sweep-MODEL.parquet.")], None),
     ("resume", Annotated[bool, typer.Option(
         "--resume", help="Keep the points already in --out and compute only the missing ones.")], False),
-    ("scheduler", Annotated[Optional[str], typer.Option(
+    ("scheduler", Annotated[str | None, typer.Option(
         "--scheduler", help="Run on an existing Dask cluster: its scheduler address tcp://HOST:PORT.")], None),
-    ("workers", Annotated[Optional[int], typer.Option(
+    ("workers", Annotated[int | None, typer.Option(
         "--workers", help="Worker processes of the local cluster (default: the cores of this machine).")], None),
-    ("chunk_batches", Annotated[Optional[int], typer.Option(
+    ("chunk_batches", Annotated[int | None, typer.Option(
         "--chunk-batches", help="Monte Carlo batches per Dask task (default: about four tasks per worker).")], None),
     ("progress", Annotated[bool, typer.Option(
         "--progress/--no-progress", help="Progress bar on stderr: points done and time left.")], True),
@@ -78,8 +79,10 @@ def _print_table(df, model: Model, axes: list[str], max_rows: int = 40) -> None:
 
 
 def _interrupted(out: Path) -> None:
-    """One line on stderr about what an interrupted sweep kept, then exit 130
-    (typer would otherwise turn Ctrl-C into a silent exit 130)."""
+    """Say on stderr what an interrupted sweep kept, then exit 130.
+
+    Typer would otherwise turn Ctrl-C into a silent exit 130.
+    """
     from ..sweep import read_table
 
     kept = len(read_table(out)) if out.exists() else 0
@@ -120,7 +123,8 @@ def _register(model: Model) -> None:
     params: list[inspect.Parameter] = []
     for p in model.params:
         default = "" if p.default is None else f" Default: {p.default}."
-        ann = Annotated[Optional[str], typer.Option(p.flag, help=f"{p.help}{default} {_LIST_HELP}", show_default=False)]
+        ann = Annotated[str | None, typer.Option(p.flag, help=f"{p.cli_help}{default} {_LIST_HELP}",
+                                                    show_default=False)]
         params.append(inspect.Parameter(_ident(p.flag), inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann))
     for name, ann, default in _RUN_OPTIONS:
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann))
@@ -139,3 +143,40 @@ def _register(model: Model) -> None:
 
 for _m in MODELS.values():
     _register(_m)
+
+
+def _register_root() -> None:
+    """``nonrecip sweep --spec FILE``: the model comes from the file."""
+    params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
+    for name, ann, default in _RUN_OPTIONS:
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann))
+
+    def root(ctx: typer.Context, **kw: Any) -> None:
+        from ..sweep import SweepSpec
+        from ..sweep.models import get_model
+        from ..wire import ParameterError
+
+        defaults = {name: d for name, _, d in _RUN_OPTIONS}
+        given = [k for k, d in defaults.items() if kw[k] != d]
+        if ctx.invoked_subcommand is not None:
+            if given:
+                flag = "--" + given[0].replace("_", "-")
+                raise ParameterError(given[0], kw[given[0]], f"put {flag} after MODEL: nonrecip sweep "
+                                     f"{ctx.invoked_subcommand} {flag} ...")
+            return
+        if kw["spec"] is None:
+            info(ctx.get_help())
+            raise typer.Exit(2)
+        model = get_model(SweepSpec.model_of(kw["spec"]))
+        kw.update({_ident(p.flag): None for p in model.params})
+        _run(model, kw)
+
+    root.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    root.__annotations__ = {q.name: q.annotation for q in params}
+    root.__doc__ = ("Parameter sweeps (Cartesian products of lists and ranges) on a local or an existing "
+                    "Dask cluster: nonrecip sweep MODEL [OPTIONS], or nonrecip sweep --spec FILE.toml "
+                    "with the model named in the file.")
+    sweep_app.callback(invoke_without_command=True)(root)
+
+
+_register_root()

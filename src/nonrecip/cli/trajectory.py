@@ -7,13 +7,35 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from ..params import defaults
 from ._app import app
-from ._common import JsonOpt, LayoutOpt, NOpt, OutOpt, info, make_wire
-from .solve import DrhoOpt, IgOpt, POpt, Rho0Opt
+from ._common import (
+    BiasOpt,
+    DrhoOpt,
+    IgOpt,
+    JsonOpt,
+    LayoutOpt,
+    ModeOpt,
+    NOpt,
+    OutOpt,
+    POpt,
+    RecordEveryOpt,
+    Rho0Opt,
+    RunsOpt,
+    ScaleOpt,
+    SeedOpt,
+    StartOpt,
+    StepsOpt,
+    info,
+    make_wire,
+)
+
+#: defaults of the options, from the parameter table (nonrecip.params)
+D = defaults("trajectory")
 
 #: exit code when --stop-after ends a run early (checkpoint kept)
 EXIT_STOPPED = 3
@@ -32,7 +54,7 @@ class _Stop:
             raise KeyboardInterrupt
         self.signalled = signum
 
-    def __enter__(self) -> "_Stop":
+    def __enter__(self) -> _Stop:
         if threading.current_thread() is threading.main_thread():
             for s in (signal.SIGINT, signal.SIGTERM):
                 self._old[s] = signal.signal(s, self._handler)
@@ -45,39 +67,34 @@ class _Stop:
 
 @app.command("trajectory")
 def trajectory_cmd(
-    layout: LayoutOpt = "dimers",
-    n: NOpt = None,
-    p: POpt = 0.9,
-    ig: IgOpt = 0.05,
-    drho: DrhoOpt = 0.1,
-    rho0: Rho0Opt = 1.0,
-    steps: Annotated[int, typer.Option("--steps", help="Time steps per run, >= 1.")] = 10000,
-    seed: Annotated[int, typer.Option("--seed", help="Root seed (>= 0); same seed, same bytes.")] = 0,
-    bias: Annotated[str, typer.Option("--bias", help="forward, reverse or both.")] = "forward",
-    start: Annotated[str, typer.Option(
-        "--start", help="Initial wire: empty, rho0 (current-free background) or linear (exact linear state).")] = "empty",
-    mode: Annotated[str, typer.Option(
-        "--mode", help="linear (drains always take Ig/2 per species: negative weights) or physical "
-                       "(drains take only what is there; the shortfall is reported as unmet_drain).")] = "linear",
-    record_every: Annotated[Optional[int], typer.Option(
-        "--record-every", help="Record every this many steps (default: steps/500, at least 1).")] = None,
-    scale: Annotated[float, typer.Option(
-        "--scale", help="Walkers per unit density (larger: smoother, same cost per step).")] = 1000.0,
-    runs: Annotated[int, typer.Option("--runs", help="Independent runs; values get their standard error.")] = 1,
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Threads (default: all cores).")] = None,
+    layout: LayoutOpt = D["layout"],
+    n: NOpt = D["N"],
+    p: POpt = D["p"],
+    ig: IgOpt = D["Ig"],
+    drho: DrhoOpt = D["drho"],
+    rho0: Rho0Opt = D["rho0"],
+    steps: StepsOpt = D["steps"],
+    seed: SeedOpt = D["seed"],
+    bias: BiasOpt = D["bias"],
+    start: StartOpt = D["start"],
+    mode: ModeOpt = D["mode"],
+    record_every: RecordEveryOpt = D["record_every"],
+    scale: ScaleOpt = D["scale"],
+    runs: RunsOpt = D["runs"],
+    workers: Annotated[int | None, typer.Option("--workers", help="Threads (default: all cores).")] = None,
     json: JsonOpt = False,
     out: OutOpt = None,
-    checkpoint: Annotated[Optional[Path], typer.Option(
+    checkpoint: Annotated[Path | None, typer.Option(
         "--checkpoint", help="Checkpoint FILE, written periodically, on Ctrl-C/SIGTERM and at the end.")] = None,
     checkpoint_every: Annotated[float, typer.Option(
         "--checkpoint-every", help="Seconds between periodic checkpoints.")] = 60.0,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue from --checkpoint (same parameters; --steps may grow).")] = False,
     progress: Annotated[bool, typer.Option("--progress", help="Progress bar on stderr.")] = False,
-    stop_after: Annotated[Optional[int], typer.Option(
+    stop_after: Annotated[int | None, typer.Option(
         "--stop-after", hidden=True, help="Stop as if interrupted once this many steps are done (exit 3).")] = None,
 ) -> None:
-    """Time-resolved walker population from an empty wire to the steady state (Sec. II, SPEC 2).
+    """Time-resolved walker population from an empty wire to the steady state (Sec. II, conventions §2).
 
     Prints the late-time average boundary currents against the exact solver;
     --out FILE.csv/.parquet writes the tidy trajectory (occupations, bond

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,13 +16,13 @@ from ._common import JsonOpt, info
 @app.command("validate")
 def validate_cmd(
     quick: Annotated[bool, typer.Option(
-        "--quick/--full",
-        help="--quick: small Monte Carlo budgets, well under a minute (default); "
-             "--full: tight Monte Carlo error bars and more sizes.")] = True,
-    out: Annotated[Optional[Path], typer.Option(
+        "--quick", help="Small Monte Carlo budgets, well under a minute (the default).")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Tight Monte Carlo error bars and more sizes (not with --quick).")] = False,
+    out: Annotated[Path | None, typer.Option(
         "--out", help="Write the report to FILE: .md, .csv, .json or .html (by extension).")] = None,
     json: JsonOpt = False,
-    select: Annotated[Optional[list[str]], typer.Option(
+    select: Annotated[list[str] | None, typer.Option(
         "--select", help="Only checks whose id matches this glob (repeatable), e.g. 'classical.*'.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Base seed of the Monte Carlo checks.")] = 0,
     rows: Annotated[bool, typer.Option("--rows", help="Show every comparison, not one line per check.")] = False,
@@ -37,7 +37,9 @@ def validate_cmd(
     from ..validate.report import print_table, summary, to_json, write_report
     from ..wire import ParameterError
 
-    level = "quick" if quick else "full"
+    if quick and full:
+        raise ParameterError("full", True, "give either --quick or --full, not both")
+    level = "full" if full else "quick"
     if out is not None and out.suffix.lower() not in (".md", ".csv", ".json", ".html"):
         raise ParameterError("out", str(out), "the report extension must be .md, .csv, .json or .html")
     if list_checks:

@@ -32,9 +32,10 @@ import itertools
 import json
 import math
 import numbers
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..wire import ParameterError
 
@@ -83,7 +84,7 @@ def coerce(value: Any, kind: type, name: str) -> Any:
         if isinstance(value, numbers.Integral):
             return int(value)
         if isinstance(value, numbers.Real) and float(value).is_integer():
-            return int(value)
+            return int(float(value))
         raise ParameterError(name, value, "must be an integer")
     if kind is float and isinstance(value, numbers.Real):
         return float(value)
@@ -176,8 +177,11 @@ def _canonical(v: Any) -> Any:
 
 
 def point_key(model: str, params: Mapping[str, Any]) -> str:
-    """Canonical key of one point: 16 hex digits of the SHA-256 of its model
-    and parameters (sorted names; values normalised to int/float/str)."""
+    """Return the canonical key of one point.
+
+    16 hex digits of the SHA-256 of its model and parameters (sorted names;
+    values normalised to int/float/str).
+    """
     payload = json.dumps({"model": model, "params": {k: _canonical(v) for k, v in params.items()}},
                          sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
@@ -185,21 +189,27 @@ def point_key(model: str, params: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Point:
-    """One point of a sweep: its canonical ``key`` and ``params``
-    (parameter name -> normalised value, defaults filled in)."""
+    """One point of a sweep.
+
+    Its canonical ``key`` and ``params`` (parameter name -> normalised
+    value, defaults filled in).
+    """
 
     key: str
     params: dict
 
     @classmethod
-    def make(cls, model: str, params: Mapping[str, Any]) -> "Point":
+    def make(cls, model: str, params: Mapping[str, Any]) -> Point:
+        """Build the point of ``model`` at ``params``, with its key."""
         p = dict(params)
         return cls(point_key(model, p), p)
 
 
 def product(axes: Mapping[str, Iterable]) -> Iterable[dict]:
-    """Cartesian product of ``axes`` (name -> values), in order: the last
-    axis varies fastest."""
+    """Yield the Cartesian product of ``axes`` (name -> values).
+
+    In order: the last axis varies fastest.
+    """
     names = list(axes)
     for combo in itertools.product(*(list(axes[n]) for n in names)):
-        yield dict(zip(names, combo))
+        yield dict(zip(names, combo, strict=False))

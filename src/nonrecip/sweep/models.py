@@ -1,8 +1,10 @@
 """What can be swept: one :class:`Model` per ``nonrecip sweep MODEL``.
 
-A model lists its sweepable parameters (:class:`Param`: the physicist's
-name, which is also the table column, its type, its default and the CLI
-flag of the matching ``solve``/``simulate`` command) and knows how to turn
+A model lists its sweepable parameters (the parameters of the one table
+:mod:`nonrecip.params` that :data:`~nonrecip.params.MODEL_PARAMETERS` names
+for it: the physicist's name, which is also the table column, its type, its
+default and the CLI flag of the matching ``solve``/``simulate`` command) and
+knows how to turn
 one point into a wire and a frozen parameter object (:meth:`Model.prepare`,
 run on the client, so bad points are recorded without reaching a worker)
 and how to compute it (:func:`solve_point`, run on a Dask worker).
@@ -22,52 +24,44 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
+from ..params import EXCLUSIVE, IG_RATIO_DEFAULT, MODEL_PARAMETERS, PARAMETERS, Parameter
 from ..wire import NAMED_LAYOUTS, NonrecipError, ParameterError, Wire
 
 __all__ = ["Param", "Model", "Prepared", "MODELS", "get_model", "outputs_of", "solve_point",
            "mc_chunk", "mc_combine"]
 
 
-@dataclass(frozen=True)
-class Param:
-    """One sweepable parameter.
+#: a sweepable parameter is a parameter of the one table (name, type,
+#: default, flag, help, accepted spellings: :class:`nonrecip.params.Parameter`)
+Param = Parameter
 
-    Attributes
-    ----------
-    name : str
-        Name in the results table and the Python API (``"N"``, ``"Ig"``).
-    kind : {int, float, str}
-    default : object
-        Value used when the sweep does not set it (``None``: unset, e.g.
-        ``N`` for an explicit layout).
-    flag : str
-        Option of the matching CLI command (``"--n"``, ``"--ig"``).
-    help : str
+
+def _axes(model: str) -> tuple[Parameter, ...]:
+    """Return the parameters of ``model`` from the table.
+
+    Each carries its default in that model (the quantum wire's ``Ig`` is
+    unset: taken from ``ig_ratio``).
     """
-
-    name: str
-    kind: type
-    default: Any
-    flag: str
-    help: str = ""
-
-    @property
-    def aliases(self) -> set[str]:
-        """Spellings accepted in grids and TOML files: the name, the flag
-        without dashes, either with ``-`` or ``_``, any case."""
-        f = self.flag.lstrip("-")
-        return {s.lower() for s in (self.name, f, f.replace("-", "_"), self.name.replace("_", "-"))}
+    out = []
+    for name in MODEL_PARAMETERS[model]:
+        p = PARAMETERS[name]
+        out.append(dataclasses.replace(p, default=p.default_for(model), model_defaults=()))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A point made ready to compute: the wire, the frozen parameters and
-    the keyword arguments of the solver (``steps``, ``seed``...)."""
+    """A point made ready to compute.
+
+    The wire, the frozen parameters and the keyword arguments of the solver
+    (``steps``, ``seed``...).
+    """
 
     wire: Wire
     params: Any
@@ -82,8 +76,8 @@ class Model:
     ----------
     name : str
         ``classical``, ``circuit``, ``simulate``, ``quantum``.
-    params : tuple of Param
-        In table-column order.
+    params : tuple of Parameter
+        In table-column order, defaults those of this model.
     build : callable
         ``build(point: dict) -> Prepared``; raises ``ParameterError``.
     solver : str
@@ -99,7 +93,7 @@ class Model:
     """
 
     name: str
-    params: tuple[Param, ...]
+    params: tuple[Parameter, ...]
     build: Callable[[dict], Prepared]
     solver: str
     stochastic: bool = False
@@ -107,8 +101,8 @@ class Model:
     fill: Callable[[dict], None] | None = None
     exclusive: tuple[tuple[str, str], ...] = ()
 
-    def param(self, name: str) -> Param:
-        """The parameter called ``name`` in any accepted spelling."""
+    def param(self, name: str) -> Parameter:
+        """Return the parameter called ``name`` in any accepted spelling."""
         low = name.lower()
         for p in self.params:
             if low in p.aliases:
@@ -117,8 +111,11 @@ class Model:
         raise ParameterError("parameter", name, f"is not a parameter of '{self.name}'; known: {known}")
 
     def normalise(self, values: Mapping[str, Any]) -> dict:
-        """Fill in defaults and normalise a point: an explicit layout fixes
-        ``N`` (= its length); a named layout keeps the ``N`` given."""
+        """Fill in defaults and normalise a point.
+
+        An explicit layout fixes ``N`` (= its length); a named layout keeps
+        the ``N`` given.
+        """
         point = {p.name: p.default for p in self.params}
         point.update(values)
         layout = point.get("layout")
@@ -153,7 +150,7 @@ _SKIP = ("I_in", "I_out", "I_1", "I_N")
 
 
 def outputs_of(result) -> dict[str, float]:
-    """The scalar outputs of a :class:`~nonrecip.results.Result` as columns.
+    """Return the scalar outputs of a :class:`~nonrecip.results.Result` as columns.
 
     Every scalar field ``F`` of the forward and reverse states becomes
     ``F_forward`` and ``F_reverse`` (``I_in_forward``, ``I_out_reverse``...),
@@ -188,7 +185,7 @@ def _import(path: str) -> Callable:
     return getattr(importlib.import_module(mod), fn)
 
 
-def solve_point(solver: str, prepared: Prepared) -> dict[str, float]:
+def solve_point(solver: str, prepared: Prepared) -> dict[str, Any]:
     """Compute one deterministic point (runs on a Dask worker).
 
     Returns the output columns, or ``{"__error__": message}`` when the
@@ -206,43 +203,47 @@ def solve_point(solver: str, prepared: Prepared) -> dict[str, float]:
 # --------------------------------------------------------------------------
 # the models
 # --------------------------------------------------------------------------
-_LAYOUT = Param("layout", str, "dimers", "--layout",
-                "Layout string of '.', 'S', 'D', 'P' (e.g. .SDSD.), or 'dimers'/'single' with --n.")
-_N = Param("N", int, None, "--n", "Number of sites N (named layouts; an explicit layout fixes N).")
-
-
 def _wire(point: dict) -> Wire:
     return Wire.from_spec(point["layout"], point["N"])
+
+
+def _fields(point: dict, cls: type) -> dict:
+    """Return the values of ``point`` that are fields of the parameter class ``cls``."""
+    return {f.name: point[f.name] for f in dataclasses.fields(cls) if f.name in point}
 
 
 def _build_classical(point: dict) -> Prepared:
     from ..wire import ClassicalParams
 
-    return Prepared(_wire(point), ClassicalParams(p=point["p"], Ig=point["Ig"], drho=point["drho"],
-                                                  rho0=point["rho0"]))
+    return Prepared(_wire(point), ClassicalParams(**_fields(point, ClassicalParams)))
 
 
 def _build_circuit(point: dict) -> Prepared:
     from ..wire import CircuitParams
 
-    return Prepared(_wire(point), CircuitParams(V=point["V"], R=point["R"], Ig=point["Ig"]))
+    return Prepared(_wire(point), CircuitParams(**_fields(point, CircuitParams)))
+
+
+#: keywords of the Monte Carlo run besides the wire and the parameters (steps, seed, mode...)
+_RUN_KEYWORDS = tuple(n for n in MODEL_PARAMETERS["simulate"] if n not in MODEL_PARAMETERS["classical"])
 
 
 def _build_simulate(point: dict) -> Prepared:
     from ..stochastic import run_batches
     from ..wire import ClassicalParams
 
-    prep = Prepared(_wire(point), ClassicalParams(p=point["p"], Ig=point["Ig"], drho=point["drho"],
-                                                  rho0=point["rho0"]),
-                    {k: point[k] for k in ("steps", "seed", "n_batches", "mode", "estimator")})
+    prep = Prepared(_wire(point), ClassicalParams(**_fields(point, ClassicalParams)),
+                    {k: point[k] for k in _RUN_KEYWORDS})
     # no batch asked: validates steps, seed, n_batches, mode and estimator, computes nothing
     run_batches(prep.wire, prep.params, batch_ids=[], **prep.kwargs)
     return prep
 
 
 def mc_chunk(prepared: Prepared, batch_ids: list[int]):
-    """Sums of some batches of a Monte Carlo point (runs on a Dask worker,
-    one thread): :func:`nonrecip.stochastic.run_batches`."""
+    """Sum some batches of a Monte Carlo point.
+
+    Runs on a Dask worker, one thread: :func:`nonrecip.stochastic.run_batches`.
+    """
     from ..stochastic import run_batches
 
     try:
@@ -251,10 +252,12 @@ def mc_chunk(prepared: Prepared, batch_ids: list[int]):
         return {"__error__": f"{type(e).__name__}: {e}"}
 
 
-def mc_combine(prepared: Prepared, parts: list) -> dict[str, float]:
-    """Output columns of a Monte Carlo point from the sums of all its chunks:
+def mc_combine(prepared: Prepared, parts: list) -> dict[str, Any]:
+    """Return the output columns of a Monte Carlo point from the sums of all its chunks.
+
     :func:`nonrecip.stochastic.combine`, equal bit for bit to the serial
-    :func:`~nonrecip.stochastic.simulate` with the point's seed."""
+    :func:`~nonrecip.stochastic.simulate` with the point's seed.
+    """
     from ..stochastic import combine
 
     for part in parts:
@@ -267,97 +270,58 @@ def mc_combine(prepared: Prepared, parts: list) -> dict[str, float]:
 
 
 #: Ig/Io of `nonrecip solve quantum` when neither --ig nor --ig-ratio is given
-QUANTUM_IG_RATIO = 0.3
+QUANTUM_IG_RATIO = IG_RATIO_DEFAULT
 
 
 def _fill_quantum(point: dict) -> None:
+    # the table column shows the ratio used (the key of the point depends on it)
     if point.get("Ig") is None and point.get("ig_ratio") is None:
-        point["ig_ratio"] = QUANTUM_IG_RATIO
+        point["ig_ratio"] = IG_RATIO_DEFAULT
 
 
 def _build_quantum(point: dict) -> Prepared:
     from ..wire import QuantumParams
 
     wire = _wire(point)
-    common = {k: point[k] for k in ("gamma", "mubar", "dmu", "gamma_contact", "temperature")}
-    if point["Ig"] is not None and point["ig_ratio"] is not None:
-        raise ParameterError("Ig", point["Ig"], "give either Ig (--ig) or ig_ratio (--ig-ratio), not both")
-    if point["Ig"] is not None:
-        params = QuantumParams(Ig=point["Ig"], **common)
-    else:
-        params = QuantumParams.from_ig_ratio(point["ig_ratio"], **common)
-    for name, allowed in (("response", ("linear", "nonlinear", "cubic")), ("method", ("auto", "fast", "dense"))):
-        if point[name] not in allowed:
-            raise ParameterError(name, point[name], f"must be one of {', '.join(allowed)}")
+    params = QuantumParams.from_options(ig_ratio=point["ig_ratio"], **_fields(point, QuantumParams))
+    for name in ("response", "method"):
+        PARAMETERS[name].check(point[name])
     options = {k: point[k] for k in ("tol", "max_iter", "max_nodes") if point.get(k) is not None}
     return Prepared(wire, params, {"response": point["response"], "method": point["method"], **options})
 
 
-_CLASSICAL_PARAMS = (
-    _LAYOUT, _N,
-    Param("p", float, 0.9, "--p", "Move probability at S/D/P sites, in (0, 1]; 1-p flips."),
-    Param("Ig", float, 0.05, "--ig", "Current of each source and drain, >= 0."),
-    Param("drho", float, 0.1, "--drho", "Density bias delta_rho >= 0 (left higher when forward)."),
-    Param("rho0", float, 1.0, "--rho0", "Background reservoir density, >= 0."),
-)
-
 MODELS: dict[str, Model] = {
     "classical": Model(
-        "classical", _CLASSICAL_PARAMS, _build_classical,
+        "classical", _axes("classical"), _build_classical,
         "nonrecip.deterministic.classical:solve_classical",
         help="Exact steady states of the classical master equation (Sec. II, App. A).",
     ),
     "simulate": Model(
-        "simulate",
-        _CLASSICAL_PARAMS + (
-            Param("steps", int, 100_000, "--steps", "Injection time steps sampled (adjoint: walkers entering at site 1)."),
-            Param("seed", int, 0, "--seed", "Seed (>= 0) of the point: its batches draw from SeedSequence(seed)."),
-            Param("mode", str, "linear", "--mode", "linear (unbiased for the linear master equation) or physical."),
-            Param("estimator", str, "walkers", "--estimator", "walkers (densities and currents) or adjoint (currents only)."),
-            Param("n_batches", int, 32, "--batches", "Independent batches for the standard errors (>= 2)."),
-        ),
+        "simulate", _axes("simulate"),
         _build_simulate,
         "nonrecip.stochastic:simulate",
         stochastic=True,
         help="Monte Carlo steady states of the classical walkers with standard errors (Sec. II).",
     ),
     "circuit": Model(
-        "circuit",
-        (_LAYOUT, _N,
-         Param("V", float, 1.0, "--v", "Bias voltage V >= 0 (site 1 at V when forward)."),
-         Param("R", float, 1.0, "--r", "Total resistance R > 0 of the wire."),
-         Param("Ig", float, 0.05, "--ig", "Current of each source and drain, >= 0.")),
+        "circuit", _axes("circuit"),
         _build_circuit,
         "nonrecip.deterministic.circuit:solve_circuit",
         help="Kirchhoff solves of the resistive circuit (Sec. I, App. D).",
     ),
     "quantum": Model(
-        "quantum",
-        (_LAYOUT, _N,
-         Param("gamma", float, 0.5, "--gamma", "Coupling of the S, D and P baths, >= 0 (units of the hopping)."),
-         Param("mubar", float, 1.0, "--mu", "Mean chemical potential mubar, inside the band (-2, 2)."),
-         Param("dmu", float, 0.1, "--dmu", "Forward bias mu_L - mu_R > 0."),
-         Param("Ig", float, None, "--ig", "Current of each source and drain, >= 0. Not with --ig-ratio."),
-         Param("ig_ratio", float, None, "--ig-ratio",
-               f"Ig in units of Io = dmu/(2 pi) (the paper's Ig/Io); {QUANTUM_IG_RATIO} when --ig is not given."),
-         Param("gamma_contact", float, 1.0, "--gamma-contact", "Coupling of the reservoirs at sites 1 and N, > 0."),
-         Param("temperature", float, 0.0, "--temperature", "Temperature of every bath, >= 0 (linear response needs 0)."),
-         Param("response", str, "linear", "--response", "linear (T = 0), nonlinear (Landauer-Buttiker) or cubic (Eq. B35)."),
-         Param("method", str, "auto", "--method", "Linear response: fast (= auto) or dense (O(N^3) oracle)."),
-         Param("tol", float, None, "--tol", "Nonlinear only: Newton/quadrature tolerance relative to max(Ig, Io)."),
-         Param("max_iter", int, None, "--max-iter", "Nonlinear only: Newton iteration limit."),
-         Param("max_nodes", int, None, "--max-nodes", "Nonlinear only: largest energy grid.")),
+        "quantum", _axes("quantum"),
         _build_quantum,
         "nonrecip.deterministic.quantum:solve_quantum",
         help="NEGF quantum wire with self-consistent S/D/P baths (Sec. III, App. B, C1).",
         fill=_fill_quantum,
-        exclusive=(("Ig", "ig_ratio"),),
+        exclusive=EXCLUSIVE,
     ),
 }
 
 
 def get_model(name: str) -> Model:
-    """The model called ``name``; :class:`ParameterError` lists the known ones."""
+    """Return the model called ``name``; :class:`ParameterError` lists the known ones."""
     try:
         return MODELS[name]
     except KeyError:

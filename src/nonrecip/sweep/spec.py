@@ -1,5 +1,7 @@
-"""What to sweep: :class:`Grid` (axes of one model) and :class:`SweepSpec`
-(a grid plus where and how to run it, readable from a TOML file).
+"""What to sweep: :class:`Grid` and :class:`SweepSpec`.
+
+A grid is the axes of one model; a spec is a grid plus where and how to run
+it, readable from a TOML file.
 
 A TOML sweep file looks like this (every key optional except the grid)::
 
@@ -22,9 +24,10 @@ option (``n``, ``ig``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..wire import ParameterError
 from .grid import Point, parse_values, product
@@ -33,10 +36,24 @@ from .models import Model, get_model
 __all__ = ["Grid", "SweepSpec"]
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    """Read a sweep file; a missing or malformed file is a :class:`ParameterError`."""
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ParameterError("spec", str(path), "file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ParameterError("spec", str(path), f"is not valid TOML ({e})") from None
+
+
 @dataclass(frozen=True)
 class Grid:
-    """The axes of a sweep over one model; the points are their Cartesian
-    product (defaults fill the parameters not swept).
+    """The axes of a sweep over one model.
+
+    The points are their Cartesian product (defaults fill the parameters not
+    swept).
 
     Parameters
     ----------
@@ -58,6 +75,7 @@ class Grid:
     axes: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Normalise the axes to the model's parameter names and check them."""
         m = get_model(self.model)
         axes: dict[str, tuple] = {}
         for name, spec in dict(self.axes).items():
@@ -77,15 +95,18 @@ class Grid:
         return get_model(self.model)
 
     def __len__(self) -> int:
+        """Return the number of points (before duplicates are merged)."""
         n = 1
         for v in self.axes.values():
             n *= len(v)
         return n
 
     def points(self) -> list[Point]:
-        """The distinct points in product order (last axis fastest), defaults
-        filled in; points that normalise to the same parameters (an explicit
-        layout with several ``N``) appear once."""
+        """Return the distinct points in product order (last axis fastest).
+
+        Defaults are filled in; points that normalise to the same parameters
+        (an explicit layout with several ``N``) appear once.
+        """
         m = self.spec
         seen: dict[str, Point] = {}
         for values in product(self.axes):
@@ -119,11 +140,12 @@ class SweepSpec:
 
     @property
     def model(self) -> str:
+        """Name of the model swept."""
         return self.grid.model
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike, *, model: str | None = None,
-                  overrides: Mapping[str, Any] | None = None, **run: Any) -> "SweepSpec":
+                  overrides: Mapping[str, Any] | None = None, **run: Any) -> SweepSpec:
         """Read a sweep from a TOML file.
 
         Parameters
@@ -139,15 +161,8 @@ class SweepSpec:
             ``out``, ``workers``, ``scheduler``, ``chunk_batches`` that
             replace the file's when not ``None``.
         """
-        import tomllib
-
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            raise ParameterError("spec", str(path), "file not found") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise ParameterError("spec", str(path), f"is not valid TOML ({e})") from None
+        data = _read_toml(path)
         allowed = {"model", "out", "workers", "scheduler", "chunk_batches", "grid"}
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -170,6 +185,19 @@ class SweepSpec:
         out = opts.get("out")  # relative paths are relative to the working directory
         return cls(Grid(name, axes), out=None if out is None else Path(out), workers=opts.get("workers"),
                    scheduler=opts.get("scheduler"), chunk_batches=opts.get("chunk_batches"))
+
+    @staticmethod
+    def model_of(path: str | os.PathLike) -> str:
+        """Return the ``model`` a TOML sweep file names.
+
+        For ``nonrecip sweep --spec FILE`` without MODEL;
+        :class:`ParameterError` if the file names none.
+        """
+        path = Path(path)
+        name = _read_toml(path).get("model")
+        if not isinstance(name, str):
+            raise ParameterError("spec", str(path), "needs model = \"classical\" (or give MODEL on the command line)")
+        return name
 
     def run(self, *, resume: bool = False, progress: bool = False, **kw: Any):
         """Run it: :func:`nonrecip.sweep.run_sweep` with these settings."""

@@ -238,3 +238,28 @@ def test_result_contract(tmp_path):
 def test_single_reference_for_one_pair():
     r = design("classical", 8, 1, ClassicalParams(p=0.5, Ig=0.01, drho=0.1))
     assert set(r.reference) == {"dimers", "single"} and r.reference["single"].layout == ".S....D."
+
+
+def test_refused_layouts_are_skipped_and_counted():
+    """mubar = 1.9 near the band edge: Ig = 0.006 pushes some bath potentials out of
+    the band; those layouts are refused by the solver, skipped and counted."""
+    from nonrecip.wire import ParameterError
+
+    params = QuantumParams(gamma=0.7, mubar=1.9, dmu=0.05, Ig=0.006)
+    ok, refused = {}, 0
+    for t in itertools.product(".SD", repeat=8):
+        lay = "." + "".join(t) + "."
+        if lay.count("S") != 2 or lay.count("D") != 2:
+            continue
+        try:
+            ok[lay] = solve_quantum(Wire(lay), params).delta_I
+        except ParameterError:
+            refused += 1
+    assert 0 < refused < len(ok) + refused
+    r = design("quantum", 10, 2, params, top=3)
+    assert r.parameters["refused"] == refused and r.evaluated == len(ok) + refused
+    assert [c.layout for c in r.best] == [k for k, _ in top_of(ok, 3)]
+    an = design("quantum", 10, 2, params, method="anneal", budget=300, restarts=3, seed=0, top=1)
+    assert an.parameters["refused"] > 0 and an.best[0].layout in ok
+    with pytest.raises(ParameterError, match="refused every layout"):
+        design("quantum", 10, 2, params.replace(Ig=0.05))

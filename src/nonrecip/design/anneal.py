@@ -58,7 +58,11 @@ class AnnealOutput:
     agreeing : int
         Restarts whose best is the overall best.
     objectives : ndarray
-        The objective of every distinct evaluated layout.
+        The objective of every distinct evaluated layout the solver accepted.
+    refused : int
+        Layouts the solver refused (counted in ``evaluated``).
+    first_refusal : str
+        The message of one refusal.
     """
 
     best: list[Candidate]
@@ -67,6 +71,8 @@ class AnnealOutput:
     restart_best: tuple[Candidate, ...]
     agreeing: int
     objectives: np.ndarray
+    refused: int = 0
+    first_refusal: str = ""
 
 
 def random_layout(space: LayoutSpace, rng: np.random.Generator) -> str:
@@ -148,8 +154,9 @@ def anneal(space: LayoutSpace, evaluator: Evaluator, *, budget: int, restarts: i
     max_seconds : float, optional
         Wall-clock limit over all restarts (split equally).
     """
-    cache: dict[str, Candidate] = {}
+    cache: dict[str, Candidate | None] = {}  # None: the solver refused the layout
     hits = 0
+    refusals: list[str] = []
     t_start = time.perf_counter()
     open_mask = np.zeros(space.N, dtype=bool)
     open_mask[[s - 1 for s in space.open_sites]] = True
@@ -160,17 +167,29 @@ def anneal(space: LayoutSpace, evaluator: Evaluator, *, budget: int, restarts: i
         calls0 = len(cache)
         deadline = None if max_seconds is None else t_start + max_seconds * (r + 1) / restarts
 
-        def score(lay: str) -> Candidate:
+        def score(lay: str) -> Candidate | None:
             nonlocal hits
-            c = cache.get(lay)
-            if c is None:
-                c = cache[lay] = evaluator(lay)
-            else:
+            if lay in cache:
                 hits += 1
-            return c
+                return cache[lay]
+            c = evaluator.try_eval(lay)
+            if isinstance(c, Candidate):
+                cache[lay] = c
+                return c
+            cache[lay] = None
+            refusals.append(str(c))
+            return None
 
-        # T0: spread of the objective over a few random layouts
-        probes = [score(random_layout(space, rng)) for _ in range(min(8, per))]
+        # T0: spread of the objective over a few random layouts (the solver accepts)
+        probes: list[Candidate] = []
+        for _ in range(max(8, per)):
+            c0 = score(random_layout(space, rng))
+            if c0 is not None:
+                probes.append(c0)
+            if len(probes) >= min(8, per) or len(cache) - calls0 >= per:
+                break
+        if not probes:
+            continue
         cur = max(probes, key=lambda c: c.objective)
         spread = float(np.std([c.objective for c in probes]))
         T0 = spread if spread > 0 else max(abs(cur.objective), 1e-300) * 0.1
@@ -190,14 +209,17 @@ def anneal(space: LayoutSpace, evaluator: Evaluator, *, budget: int, restarts: i
             frac = min(1.0, (len(cache) - calls0) / per)
             T = T0 * 1e-3**frac
             c = score(lay)
+            if c is None:
+                continue
             d = c.objective - cur.objective
             if d >= 0 or rng.random() < math.exp(d / T):
                 cur, state = c, new
                 if rank_key(c) < rank_key(best):
                     best = c
         restart_best.append(best)
-    overall = sorted(cache.values(), key=rank_key)
-    top_obj = overall[0].objective
+    overall = sorted((c for c in cache.values() if c is not None), key=rank_key)
+    top_obj = overall[0].objective if overall else math.nan
     agreeing = sum(1 for b in restart_best if same_objective(b.objective, top_obj))
-    objs = np.fromiter((c.objective for c in cache.values()), dtype=float, count=len(cache))
-    return AnnealOutput(overall[:top], len(cache), hits, tuple(restart_best), agreeing, objs)
+    objs = np.array([c.objective for c in overall], dtype=float)
+    return AnnealOutput(overall[:top], len(cache), hits, tuple(restart_best), agreeing, objs, len(refusals),
+                        refusals[0] if refusals else "")

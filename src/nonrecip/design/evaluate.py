@@ -13,6 +13,10 @@ solver (:func:`~nonrecip.deterministic.solve_classical`,
   currents vanish: no current, no nonreciprocity);
 * ``per-pair``: ``delta_I / K``.
 
+A layout the solver refuses (a quantum bath potential pushed out of the
+band by ``Ig``, say) is not a candidate: the searches skip it and report
+how many were ``refused``.
+
 With ``robust_over`` the objective is evaluated at every sampled value of
 one parameter and combined by its worst case (``robust="worst"``) or mean
 (``"mean"``); ``delta_I`` and the currents reported stay those of the
@@ -129,3 +133,12 @@ class Evaluator:
             raise ParameterError("layout", layout, f"the {self.model} solver gave a non-finite result "
                                  f"(I_in forward {fwd}, reverse {rev})")
         return Candidate(layout, abs(rev) - abs(fwd), fwd, rev, obj)
+
+    def try_eval(self, layout: str) -> Candidate | ParameterError:
+        """Like calling, but a layout the solver refuses (e.g. a quantum bath
+        potential pushed out of the band) comes back as its ``ParameterError``;
+        the searches skip it and count it as ``refused``."""
+        try:
+            return self(layout)
+        except ParameterError as e:
+            return e

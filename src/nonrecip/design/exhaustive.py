@@ -49,19 +49,27 @@ class ChunkOutput:
     best: tuple[Candidate, ...]
     evaluated: int
     objectives: np.ndarray
+    refused: int = 0
+    first_refusal: str = ""
 
 
 def evaluate_chunk(task: ChunkTask) -> ChunkOutput:
     """Evaluate every layout of one rank range (runs on a worker)."""
-    cands = (task.evaluator(lay) for lay in task.space.iter_range(task.start, task.stop))
     objs: list[float] = []
+    refused: list[str] = []
 
-    def tally(c: Candidate) -> Candidate:
-        objs.append(c.objective)
-        return c
+    def candidates():
+        for lay in task.space.iter_range(task.start, task.stop):
+            c = task.evaluator.try_eval(lay)
+            if isinstance(c, Candidate):
+                objs.append(c.objective)
+                yield c
+            else:
+                refused.append(str(c))
 
-    best = heapq.nsmallest(task.top, (tally(c) for c in cands), key=rank_key)
-    return ChunkOutput(tuple(best), len(objs), np.asarray(objs, dtype=float))
+    best = heapq.nsmallest(task.top, candidates(), key=rank_key)
+    return ChunkOutput(tuple(best), len(objs) + len(refused), np.asarray(objs, dtype=float), len(refused),
+                       refused[0] if refused else "")
 
 
 def map_tasks(func: Any, tasks: list, executor: Any = None, workers: int | None = None) -> list:
@@ -81,7 +89,8 @@ def map_tasks(func: Any, tasks: list, executor: Any = None, workers: int | None 
 
 
 def enumerate_all(space: LayoutSpace, evaluator: Evaluator, top: int, *, executor: Any = None,
-                  workers: int | None = None, n_chunks: int | None = None) -> tuple[list[Candidate], int, np.ndarray]:
+                  workers: int | None = None, n_chunks: int | None = None
+                  ) -> tuple[list[Candidate], int, np.ndarray, int, str]:
     """Exhaustive search over ``space``.
 
     Returns
@@ -89,9 +98,14 @@ def enumerate_all(space: LayoutSpace, evaluator: Evaluator, top: int, *, executo
     best : list of Candidate
         The ``top`` best, sorted by :func:`rank_key`.
     evaluated : int
-        Layouts evaluated (= the layouts of the space that satisfy ``min_gap``).
+        Layouts evaluated (= the layouts of the space that satisfy ``min_gap``),
+        refused ones included.
     objectives : ndarray
-        Every objective value, in rank order.
+        Every objective value, in rank order (refused layouts left out).
+    refused : int
+        Layouts the solver refused (counted in ``evaluated``).
+    first_refusal : str
+        The message of one refusal (``""`` if none).
     """
     if n_chunks is None:
         par = workers if executor is None else 8
@@ -100,4 +114,5 @@ def enumerate_all(space: LayoutSpace, evaluator: Evaluator, top: int, *, executo
     outs = map_tasks(evaluate_chunk, tasks, executor, workers)
     best = heapq.nsmallest(top, (c for o in outs for c in o.best), key=rank_key)
     objs = np.concatenate([o.objectives for o in outs]) if outs else np.empty(0)
-    return best, sum(o.evaluated for o in outs), objs
+    msg = next((o.first_refusal for o in outs if o.first_refusal), "")
+    return best, sum(o.evaluated for o in outs), objs, sum(o.refused for o in outs), msg

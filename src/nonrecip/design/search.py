@@ -174,6 +174,7 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
 
     # ---- choose and run --------------------------------------------------------
     record: dict[str, Any] = {}
+    why = ""
     if method == "auto":
         if analytic_ok:
             method = "analytic"
@@ -197,14 +198,23 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
         record.update(optimal_order=opt.word, optimal_layouts=opt.n_placements, saturated=opt.saturated,
                       delta_I_closed_form=opt.delta_I)
     elif method == "exhaustive":
-        best, evaluated, objs = enumerate_all(space, ev, top, executor=executor, workers=workers)
+        best, evaluated, objs, refused, why = enumerate_all(space, ev, top, executor=executor, workers=workers)
         exhaustive = True
+        record.update(refused=refused)
     else:
         out = anneal(space, ev, budget=cap, restarts=restarts, seed=seed, top=top, max_seconds=max_seconds)
         best, evaluated, objs, exhaustive = out.best, out.evaluated, out.objectives, False
-        restart_best = out.restart_best
-        record.update(restarts=restarts, seed=seed, cache_hits=out.cache_hits, restarts_agreeing=out.agreeing)
-    reference = {name: ev(lay) for name, lay in reference_layouts(space.N, space.K, space.M).items()}
+        restart_best, refused, why = out.restart_best, out.refused, out.first_refusal
+        record.update(restarts=restarts, seed=seed, cache_hits=out.cache_hits, restarts_agreeing=out.agreeing,
+                      refused=refused)
+    if not best:
+        raise ParameterError("params", params, f"the {model} solver refused every layout tried ({evaluated}), "
+                             f"e.g.: {why}")
+    reference = {}
+    for name, lay in reference_layouts(space.N, space.K, space.M).items():
+        c = ev.try_eval(lay)
+        if isinstance(c, Candidate):
+            reference[name] = c
 
     parameters: dict[str, Any] = {"model": model, **space.to_dict(), "objective": objective}
     parameters.update(params.to_dict())

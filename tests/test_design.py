@@ -54,7 +54,13 @@ def test_exhaustive_is_brute_force(model, params, solve, N, K, M):
     assert r.evaluated == len(vals) == LayoutSpace(N, K, M).count
     # the same solver on the same layout: bit-identical values, identical order
     assert [(c.layout, c.objective) for c in r.best] == top_of(vals, 6)
-    assert sorted(r.objectives.tolist()) == sorted(vals.values())
+    # the distribution comes from superposed injections: equal up to round-off, here
+    # 1e-12 of the largest |objective| (observed <= 1e-15)
+    want = np.sort(np.array(list(vals.values())))
+    np.testing.assert_allclose(np.sort(r.objectives), want, rtol=0, atol=1e-12 * np.abs(want).max())
+    assert r.parameters["superposed"] and r.parameters["solver_calls"] < r.evaluated
+    direct = design(model, N, K, params, probes=M, method="exhaustive", top=6, superpose=False)
+    assert direct.best == r.best and sorted(direct.objectives.tolist()) == sorted(vals.values())
 
 
 def test_exhaustive_constrained_is_brute_force():
@@ -87,8 +93,11 @@ def test_parallel_equals_serial():
     b = design("quantum", 11, 2, params, top=5, workers=2)
     with ThreadPoolExecutor(3) as ex:
         c = design("quantum", 11, 2, params, top=5, executor=ex)
-    assert a.to_dict() == b.to_dict() == c.to_dict()
-    assert np.array_equal(a.objectives, c.objectives)
+    # solver_calls depend on the chunking (a set of bath sites split across chunks is
+    # solved in each); everything else is the same
+    for r in (b, c):
+        assert r.best == a.best and r.evaluated == a.evaluated and r.reference == a.reference
+        np.testing.assert_allclose(r.objectives, a.objectives, rtol=0, atol=1e-12 * np.abs(a.objectives).max())
 
 
 # ---------------------------------------------------------------- classical theorem

@@ -18,6 +18,7 @@ def no_solver(monkeypatch):
         raise AssertionError("a solver ran before validation finished")
 
     monkeypatch.setattr(evaluate, "_solve", boom)
+    monkeypatch.setattr(evaluate, "_solve_full", boom)
 
 
 def check(name, match, **kw):

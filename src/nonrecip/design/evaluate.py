@@ -29,6 +29,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..wire import CircuitParams, ClassicalParams, ParameterError, QuantumParams, Wire
 
 __all__ = ["Candidate", "Evaluator", "MODELS", "OBJECTIVES", "ROBUST", "objective_value", "PARAMS"]
@@ -66,6 +68,11 @@ def objective_value(objective: str, fwd: float, rev: float, K: int) -> float:
 
 
 def _solve(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float]:
+    return _solve_full(model, wire, params, response)[:2]  # type: ignore[return-value]
+
+
+def _solve_full(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float, Any]:
+    """``(I_in fwd, I_in rev, mu)``; ``mu`` is the quantum ``(2, N)`` bath potentials, else ``None``."""
     from ..deterministic import solve_circuit, solve_classical, solve_quantum
 
     if model == "classical":
@@ -74,7 +81,9 @@ def _solve(model: str, wire: Wire, params: Any, response: str) -> tuple[float, f
         res = solve_circuit(wire, params)
     else:
         res = solve_quantum(wire, params, response=response)
-    return float(res.forward.I_in), float(res.reverse.I_in)  # type: ignore[attr-defined]
+        mu = np.array([res.forward.mu, res.reverse.mu])  # type: ignore[attr-defined]
+        return float(res.forward.I_in), float(res.reverse.I_in), mu  # type: ignore[attr-defined]
+    return float(res.forward.I_in), float(res.reverse.I_in), None  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,13 @@ with ``map`` (:class:`concurrent.futures.Executor`, or a Dask
 from __future__ import annotations
 
 import heapq
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..wire import ParameterError
 from .evaluate import Candidate, Evaluator
 from .space import LayoutSpace
 
@@ -38,6 +40,7 @@ class ChunkTask:
     start: int
     stop: int
     top: int
+    superpose: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,15 @@ class ChunkOutput:
     objectives: np.ndarray
     refused: int = 0
     first_refusal: str = ""
+    solver_calls: int = 0
 
 
 def evaluate_chunk(task: ChunkTask) -> ChunkOutput:
     """Evaluate every layout of one rank range (runs on a worker)."""
+    from .superpose import supported
+
+    if task.superpose and supported(task.evaluator):
+        return _superposed_chunk(task)
     objs: list[float] = []
     refused: list[str] = []
 
@@ -68,8 +76,71 @@ def evaluate_chunk(task: ChunkTask) -> ChunkOutput:
                 refused.append(str(c))
 
     best = heapq.nsmallest(task.top, candidates(), key=rank_key)
-    return ChunkOutput(tuple(best), len(objs) + len(refused), np.asarray(objs, dtype=float), len(refused),
-                       refused[0] if refused else "")
+    n = len(objs) + len(refused)
+    return ChunkOutput(tuple(best), n, np.asarray(objs, dtype=float), len(refused),
+                       refused[0] if refused else "", n * task.evaluator.solves_per_layout)
+
+
+_BATHS = str.maketrans({"S": "B", "D": "B", "P": "B"})
+
+
+def _superposed_chunk(task: ChunkTask) -> ChunkOutput:
+    """The chunk by :mod:`.superpose`: blocks of layouts with the same bath sites,
+    then direct solves of every layout within the window of the ``top``-th best."""
+    from .superpose import WINDOW, block_scores
+
+    ev = task.evaluator
+    lays: list[str] = []
+    obj_parts: list[np.ndarray] = []
+    scale_parts: list[np.ndarray] = []
+    calls = 0
+    exact: dict[str, Candidate | ParameterError] = {}
+    for _, grp in itertools.groupby(task.space.iter_range(task.start, task.stop), key=lambda s: s.translate(_BATHS)):
+        block = list(grp)
+        got = block_scores(task.space, ev, block)
+        if got is None:  # a basis layout was refused: solve this block directly
+            res = [ev.try_eval(lay) for lay in block]
+            calls += len(block) * ev.solves_per_layout
+            exact.update(zip(block, res, strict=True))
+            o = np.array([c.objective if isinstance(c, Candidate) else np.nan for c in res])
+            sc = np.array([abs(c.I_in_forward) + abs(c.I_in_reverse) if isinstance(c, Candidate) else 0.0
+                           for c in res])
+        else:
+            o, sc, k = got
+            calls += k
+        lays.extend(block)
+        obj_parts.append(o)
+        scale_parts.append(sc)
+    if not lays:
+        return ChunkOutput((), 0, np.empty(0))
+    obj = np.concatenate(obj_parts)
+    good = np.isfinite(obj)
+    best: list[Candidate] = []
+    refused_msg = ""
+    if good.any():
+        tol = WINDOW * (float(np.max(np.abs(obj[good]))) + float(np.max(np.concatenate(scale_parts))))
+        k = min(task.top, int(good.sum()))
+        cut = float(np.partition(obj[good], -k)[-k]) - tol
+        for i in np.flatnonzero(good & (obj >= cut)):
+            lay = lays[i]
+            if lay not in exact:
+                exact[lay] = ev.try_eval(lay)
+                calls += ev.solves_per_layout
+            c = exact[lay]
+            if isinstance(c, Candidate):
+                obj[i] = c.objective
+                best.append(c)
+            else:
+                obj[i] = np.nan
+                refused_msg = refused_msg or str(c)
+    for c in exact.values():
+        if not isinstance(c, Candidate):
+            refused_msg = refused_msg or str(c)
+    n_refused = int((~np.isfinite(obj)).sum())
+    if n_refused and not refused_msg:
+        refused_msg = "a quantum bath potential left the band (-2, 2) (superposed potentials)"
+    top = heapq.nsmallest(task.top, best, key=rank_key)
+    return ChunkOutput(tuple(top), len(lays), obj[np.isfinite(obj)], n_refused, refused_msg, calls)
 
 
 def map_tasks(func: Any, tasks: list, executor: Any = None, workers: int | None = None) -> list:
@@ -89,8 +160,8 @@ def map_tasks(func: Any, tasks: list, executor: Any = None, workers: int | None 
 
 
 def enumerate_all(space: LayoutSpace, evaluator: Evaluator, top: int, *, executor: Any = None,
-                  workers: int | None = None, n_chunks: int | None = None
-                  ) -> tuple[list[Candidate], int, np.ndarray, int, str]:
+                  workers: int | None = None, n_chunks: int | None = None, superpose: bool = True
+                  ) -> tuple[list[Candidate], int, np.ndarray, int, str, int]:
     """Exhaustive search over ``space``.
 
     Returns
@@ -106,13 +177,16 @@ def enumerate_all(space: LayoutSpace, evaluator: Evaluator, top: int, *, executo
         Layouts the solver refused (counted in ``evaluated``).
     first_refusal : str
         The message of one refusal (``""`` if none).
+    solver_calls : int
+        Calls of the model's solver (fewer than layouts with ``superpose``).
     """
     if n_chunks is None:
         par = workers if executor is None else 8
         n_chunks = 1 if not par or par <= 1 else 4 * par
-    tasks = [ChunkTask(space, evaluator, a, b, top) for a, b in space.chunks(n_chunks)]
+    tasks = [ChunkTask(space, evaluator, a, b, top, superpose) for a, b in space.chunks(n_chunks)]
     outs = map_tasks(evaluate_chunk, tasks, executor, workers)
     best = heapq.nsmallest(top, (c for o in outs for c in o.best), key=rank_key)
     objs = np.concatenate([o.objectives for o in outs]) if outs else np.empty(0)
     msg = next((o.first_refusal for o in outs if o.first_refusal), "")
-    return best, sum(o.evaluated for o in outs), objs, sum(o.refused for o in outs), msg
+    return (best, sum(o.evaluated for o in outs), objs, sum(o.refused for o in outs), msg,
+            sum(o.solver_calls for o in outs))

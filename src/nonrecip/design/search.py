@@ -30,6 +30,7 @@ from .evaluate import MODELS, PARAMS, Candidate, Evaluator
 from .exhaustive import enumerate_all, rank_key
 from .result import DesignResult
 from .space import LayoutSpace
+from .superpose import supported
 
 __all__ = ["design", "reference_layouts", "METHODS", "DEFAULT_BUDGET", "robust_values"]
 
@@ -74,7 +75,8 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
            fixed: Mapping[int, str] | str | None = None, min_gap: int = 1, method: str = "auto",
            budget: int | None = None, max_seconds: float | None = None, restarts: int = 8, seed: int | None = 0,
            top: int = 5, response: str = "linear", robust_over: Sequence[Any] | None = None,
-           robust: str = "worst", executor: Any = None, workers: int | None = None) -> DesignResult:
+           robust: str = "worst", executor: Any = None, workers: int | None = None,
+           superpose: bool = True) -> DesignResult:
     """Search the layouts of ``n`` sites with ``pairs`` S-D pairs for the largest objective.
 
     Parameters
@@ -113,6 +115,10 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
         Parallel exhaustive search: an executor with ``map``
         (``concurrent.futures`` or a Dask client), or a process pool of
         ``workers``.
+    superpose : bool
+        Exhaustive search by superposition of the injections (:mod:`.superpose`):
+        ``2K + M`` solver calls score every order of one set of bath sites; the
+        listed layouts are re-solved directly. ``False``: one solve per layout.
 
     Returns
     -------
@@ -194,17 +200,20 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
         opt = classical_optimum(space, params)
         best = sorted((ev(lay) for lay in opt.ranked_layouts(top)), key=rank_key)
         evaluated, exhaustive = len(best), True
+        calls = evaluated * ev.solves_per_layout
         objs = np.array([c.objective for c in best])
         record.update(optimal_order=opt.word, optimal_layouts=opt.n_placements, saturated=opt.saturated,
                       delta_I_closed_form=opt.delta_I)
     elif method == "exhaustive":
-        best, evaluated, objs, refused, why = enumerate_all(space, ev, top, executor=executor, workers=workers)
+        best, evaluated, objs, refused, why, calls = enumerate_all(space, ev, top, executor=executor,
+                                                                   workers=workers, superpose=superpose)
         exhaustive = True
-        record.update(refused=refused)
+        record.update(refused=refused, superposed=superpose and supported(ev))
     else:
         out = anneal(space, ev, budget=cap, restarts=restarts, seed=seed, top=top, max_seconds=max_seconds)
         best, evaluated, objs, exhaustive = out.best, out.evaluated, out.objectives, False
         restart_best, refused, why = out.restart_best, out.refused, out.first_refusal
+        calls = evaluated * ev.solves_per_layout
         record.update(restarts=restarts, seed=seed, cache_hits=out.cache_hits, restarts_agreeing=out.agreeing,
                       refused=refused)
     if not best:
@@ -223,7 +232,7 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
     if rname is not None:
         parameters.update(robust_over=rname, robust_values=list(rvals), robust=robust)
     parameters.update(method=method, layouts_in_space=space.count, budget=budget, max_seconds=max_seconds,
-                      solver_calls=(evaluated + len(reference)) * ev.solves_per_layout, **record)
+                      solver_calls=calls + len(reference) * ev.solves_per_layout, **record)
     if not all(math.isfinite(c.objective) for c in best):  # evaluator already refuses; belt and braces
         raise ParameterError("layout", best, "non-finite objective")
     return DesignResult(parameters, tuple(best), evaluated, exhaustive, reference, method, objs, restart_best,

@@ -67,6 +67,18 @@ def objective_value(objective: str, fwd: float, rev: float, K: int) -> float:
     return 0.0 if mean == 0.0 else dI / mean
 
 
+def objective_values(objective: str, fwd: np.ndarray, rev: np.ndarray, K: int) -> np.ndarray:
+    """:func:`objective_value` elementwise on arrays of currents."""
+    dI = np.abs(rev) - np.abs(fwd)
+    if objective == "delta_I":
+        return dI
+    if objective == "per-pair":
+        return dI / K
+    mean = 0.5 * (np.abs(rev) + np.abs(fwd))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mean == 0.0, 0.0, dI / np.where(mean == 0.0, 1.0, mean))
+
+
 def _solve(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float]:
     return _solve_full(model, wire, params, response)[:2]  # type: ignore[return-value]
 

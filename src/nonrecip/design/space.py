@@ -156,7 +156,8 @@ class LayoutSpace:
         object.__setattr__(self, "M", M)
         object.__setattr__(self, "min_gap", g)
         object.__setattr__(self, "fixed", tuple(sorted(fixed.items())))
-        if self.max_placeable() < self.n_free_baths:
+        fits = (B - 1) * g + 1 <= N - 2 if not fixed else self.max_placeable() >= self.n_free_baths
+        if not fits:
             if fixed:
                 raise ParameterError("min_gap", g, f"no layout of N = {N} with {2 * K} S/D and {M} P keeps all baths "
                                      f"{g} sites apart given fixed sites {_fmt(fixed)}")
@@ -197,7 +198,7 @@ class LayoutSpace:
     @cached_property
     def count(self) -> int:
         """Size of the rank space (layouts before the ``min_gap`` filter)."""
-        return math.comb(len(self.open_sites), self.n_free_baths) * self.n_words
+        return math.comb(self.N - 2 - len(self.fixed), self.n_free_baths) * self.n_words
 
     @property
     def constrained(self) -> bool:

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..wire import ParameterError, Wire
 from . import evaluate as _evaluate
-from .evaluate import Evaluator, objective_value
+from .evaluate import Evaluator, objective_values
 from .space import LayoutSpace
 
 __all__ = ["supported", "block_scores", "WINDOW"]
@@ -116,7 +116,7 @@ def block_scores(space: LayoutSpace, ev: Evaluator, layouts: list[str]) -> tuple
             on[:, [0, -1]] = True
             bad = (np.abs(mu) >= 2.0) & on[:, None, :]
             ok &= ~bad.any(axis=(1, 2))
-        obj = np.array([objective_value(ev.objective, f, r, ev.K) for f, r in zip(fwd, rev, strict=True)])
+        obj = objective_values(ev.objective, fwd, rev, ev.K)
         objs.append(np.where(ok, obj, np.nan))
         if k == 0:
             nominal = (fwd, rev)

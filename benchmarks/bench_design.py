@@ -27,10 +27,10 @@ import time
 
 import numpy as np
 
-from nonrecip.deterministic import solve_quantum
 from nonrecip.design import LayoutSpace, design
 from nonrecip.design.anneal import random_layout
 from nonrecip.design.evaluate import Evaluator
+from nonrecip.deterministic import solve_quantum
 from nonrecip.wire import ClassicalParams, QuantumParams, Wire
 
 QP = QuantumParams(gamma=0.7, mubar=1.0, dmu=0.1, Ig=0.0005)

@@ -85,8 +85,9 @@ __all__ = ["bath_weight", "closed_form_currents", "ClassicalOptimum", "classical
 
 
 def bath_weight(layout: str) -> int:
-    """``A = sum over bath sites of (C(l) + C(l-1))``: twice the summed heights
-    of the S/D walk before each bath (module docstring).
+    """Return ``A = sum over bath sites of (C(l) + C(l-1))``.
+
+    Twice the summed heights of the S/D walk before each bath (module docstring).
     """
     h, a = 0, 0
     for c in word_of(layout):
@@ -161,9 +162,10 @@ class ClassicalOptimum:
             yield b.decode("ascii")
 
     def ranked_layouts(self, limit: int) -> list[str]:
-        """The ``limit`` best layouts: the optimal order's placements first, then the
-        next orders by decreasing ``A`` (all orders are listed only when there are
-        at most 100,000 of them).
+        """Return the ``limit`` best layouts.
+
+        The optimal order's placements first, then the next orders by decreasing
+        ``A`` (all orders are listed only when there are at most 100,000 of them).
         """
         out: list[str] = []
         words = [self.word]
@@ -193,7 +195,7 @@ def _multiset_perms(K: int, M: int) -> Iterator[tuple[str, ...]]:
 
 
 def classical_optimum(space: LayoutSpace, params: ClassicalParams) -> ClassicalOptimum:
-    """The exact classical optimum without search (module docstring, Theorem).
+    """Return the exact classical optimum without search (module docstring, Theorem).
 
     Parameters
     ----------

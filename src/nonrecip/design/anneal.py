@@ -76,8 +76,9 @@ class AnnealOutput:
 
 
 def random_layout(space: LayoutSpace, rng: np.random.Generator) -> str:
-    """A uniformly drawn layout of the rank space satisfying ``min_gap``
-    (rejection; falls back to the greedy leftmost placement with random kinds).
+    """Draw a layout uniformly from the rank space, satisfying ``min_gap``.
+
+    By rejection; falls back to the greedy leftmost placement with random kinds.
     """
     for _ in range(1000):
         lay = space.layout(int(rng.integers(space.count)) if space.count < 2**62 else _big_rank(space, rng))
@@ -138,7 +139,7 @@ def _propose(lay: bytearray, open_mask: np.ndarray, rng: np.random.Generator) ->
 
 def anneal(space: LayoutSpace, evaluator: Evaluator, *, budget: int, restarts: int, seed: int | None,
            top: int, max_seconds: float | None = None) -> AnnealOutput:
-    """Simulated annealing with ``restarts`` restarts (module docstring).
+    """Run simulated annealing with ``restarts`` restarts (module docstring).
 
     Parameters
     ----------

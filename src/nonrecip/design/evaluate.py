@@ -52,12 +52,13 @@ class Candidate:
     objective: float
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the JSON row ``{layout, delta_I, I_in_forward, I_in_reverse, objective}``."""
         return {"layout": self.layout, "delta_I": self.delta_I, "I_in_forward": self.I_in_forward,
                 "I_in_reverse": self.I_in_reverse, "objective": self.objective}
 
 
 def objective_value(objective: str, fwd: float, rev: float, K: int) -> float:
-    """The objective from the two input currents (see the module docstring)."""
+    """Return the objective from the two input currents (see the module docstring)."""
     dI = abs(rev) - abs(fwd)
     if objective == "delta_I":
         return dI
@@ -80,7 +81,8 @@ def objective_values(objective: str, fwd: np.ndarray, rev: np.ndarray, K: int) -
 
 
 def _solve(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float]:
-    return _solve_full(model, wire, params, response)[:2]  # type: ignore[return-value]
+    f, r, _ = _solve_full(model, wire, params, response)
+    return f, r
 
 
 def _solve_full(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float, Any]:
@@ -125,7 +127,7 @@ class Evaluator:
     robust_params: tuple[Any, ...] = ()
     robust: str = "worst"
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # noqa: D105
         if self.model not in MODELS:
             raise ParameterError("model", self.model, f"must be one of {', '.join(MODELS)}")
         want = PARAMS[self.model]
@@ -156,9 +158,12 @@ class Evaluator:
         return Candidate(layout, abs(rev) - abs(fwd), fwd, rev, obj)
 
     def try_eval(self, layout: str) -> Candidate | ParameterError:
-        """Like calling, but a layout the solver refuses (e.g. a quantum bath
-        potential pushed out of the band) comes back as its ``ParameterError``;
-        the searches skip it and count it as ``refused``."""
+        """Evaluate like calling, but return a solver refusal instead of raising it.
+
+        A layout the solver refuses (e.g. a quantum bath potential pushed out of
+        the band) comes back as its ``ParameterError``; the searches skip it and
+        count it as ``refused``.
+        """
         try:
             return self(layout)
         except ParameterError as e:

@@ -45,8 +45,10 @@ class ChunkTask:
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """What a chunk returns: its ``best`` candidates (sorted), the number of
-    layouts ``evaluated`` and their ``objectives`` in rank order.
+    """What a chunk returns.
+
+    Its ``best`` candidates (sorted), the number of layouts ``evaluated``, their
+    ``objectives`` in rank order, the ``refused`` ones and the ``solver_calls``.
     """
 
     best: tuple[Candidate, ...]
@@ -85,8 +87,11 @@ _BATHS = str.maketrans({"S": "B", "D": "B", "P": "B"})
 
 
 def _superposed_chunk(task: ChunkTask) -> ChunkOutput:
-    """The chunk by :mod:`.superpose`: blocks of layouts with the same bath sites,
-    then direct solves of every layout within the window of the ``top``-th best."""
+    """Evaluate a chunk by :mod:`.superpose`.
+
+    Blocks of layouts with the same bath sites are scored by superposition, then
+    every layout within the window of the ``top``-th best is solved directly.
+    """
     from .superpose import WINDOW, block_scores
 
     ev = task.evaluator
@@ -144,8 +149,10 @@ def _superposed_chunk(task: ChunkTask) -> ChunkOutput:
 
 
 def map_tasks(func: Any, tasks: list, executor: Any = None, workers: int | None = None) -> list:
-    """``[func(t) for t in tasks]`` serially, on a process pool of ``workers``,
-    or on ``executor`` (``concurrent.futures`` style ``map``, or a Dask client).
+    """Return ``[func(t) for t in tasks]``, computed serially, on a pool or an executor.
+
+    A process pool of ``workers``, or ``executor`` (``concurrent.futures`` style
+    ``map``, or a Dask client, whose futures are gathered).
     """
     if executor is not None:
         if hasattr(executor, "gather"):  # distributed.Client: map returns futures

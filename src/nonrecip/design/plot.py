@@ -1,5 +1,7 @@
-"""The figure of a design result: the best layout along the wire with its
-profile, and the distribution of the objective over the evaluated layouts.
+"""The figure of a design result.
+
+The best layout along the wire with its profile, and the distribution of the
+objective over the evaluated layouts.
 
 The profile is the model's own: the density ``rho+ + rho-`` (classical), the
 node voltage ``V`` (circuit) or the bath potential ``mu`` (quantum), under
@@ -45,7 +47,9 @@ def profile(result: DesignResult, layout: str | None = None) -> tuple[str, np.nd
 
 
 def plot(result: DesignResult, *, width: float = 10.0, height: float = 3.8) -> Any:
-    """Two panels: the best layout with its forward/reverse profile, and a
+    """Draw the best layout with its profile and the distribution of the objective.
+
+    Two panels: the best layout with its forward/reverse profile, and a
     histogram of the objective over the evaluated layouts (best and the
     references marked). Returns a :class:`matplotlib.figure.Figure` (no pyplot).
     """
@@ -72,8 +76,8 @@ def plot(result: DesignResult, *, width: float = 10.0, height: float = 3.8) -> A
     obj = result.objectives
     hx.hist(obj, bins=min(60, max(5, int(np.sqrt(obj.size)))), color="#888888")
     hx.axvline(best.objective, color="k", lw=1.5, label="best")
-    for (k, c), col in zip(result.reference.items(), ("#ff7f0e", "#17becf"), strict=False):
-        hx.axvline(c.objective, color=col, ls="--", label=k)
+    for (k, ref), col in zip(result.reference.items(), ("#ff7f0e", "#17becf"), strict=False):
+        hx.axvline(ref.objective, color=col, ls="--", label=k)
     hx.set_xlabel(f"objective ({result.parameters['objective']})")
     hx.set_ylabel("layouts")
     hx.set_title(f"{result.evaluated} evaluated ({result.method})")

@@ -69,7 +69,7 @@ class DesignResult:
     restart_best: tuple[Candidate, ...] = ()
     elapsed: float = 0.0
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # noqa: D105
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
         object.__setattr__(self, "reference", MappingProxyType(dict(self.reference)))
         object.__setattr__(self, "best", tuple(self.best))
@@ -78,7 +78,7 @@ class DesignResult:
         object.__setattr__(self, "objectives", obj)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (module docstring)."""
+        """Return the JSON contract (module docstring)."""
         return {
             "parameters": to_jsonable(dict(self.parameters)),
             "best": [to_jsonable(c.to_dict()) for c in self.best],

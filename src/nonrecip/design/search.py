@@ -39,7 +39,7 @@ DEFAULT_BUDGET = 100_000
 
 
 def reference_layouts(N: int, K: int, M: int = 0) -> dict[str, str]:
-    """The paper's layouts with ``K`` pairs and ``M`` probes in ``N`` sites, where they exist.
+    """Return the paper's layouts with ``K`` pairs and ``M`` probes in ``N`` sites, where they exist.
 
     ``dimers``: ``K`` S-D dimers from site 2 on (``.SDSD..SD...``; for
     ``N = 2K + 2`` the paper's dimer lattice, Eqs. 1-9). ``single``: the

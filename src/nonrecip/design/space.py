@@ -44,7 +44,7 @@ _FIXED_KINDS = ("S", "D", "P", ".")
 
 
 def parse_fixed(fixed: Mapping[int, str] | str | None) -> dict[int, str]:
-    """Fixed sites as ``{site: kind}`` from a mapping or the text ``"2=S,9=D"``.
+    """Parse fixed sites as ``{site: kind}`` from a mapping or the text ``"2=S,9=D"``.
 
     Raises
     ------
@@ -60,20 +60,20 @@ def parse_fixed(fixed: Mapping[int, str] | str | None) -> dict[int, str]:
         for part in (s.strip() for s in fixed.split(",")):
             if not part:
                 continue
-            site, sep, kind = part.partition("=")
+            site_text, sep, kind_text = part.partition("=")
             if not sep:
                 raise ParameterError("fixed", fixed, "must look like '2=S,9=D' (site=kind, kind one of S D P .)")
             try:
-                items.append((int(site.strip()), kind.strip()))
+                items.append((int(site_text.strip()), kind_text.strip()))
             except ValueError:
-                raise ParameterError("fixed", fixed, f"site {site.strip()!r} is not an integer") from None
+                raise ParameterError("fixed", fixed, f"site {site_text.strip()!r} is not an integer") from None
     elif isinstance(fixed, Mapping):
         items = list(fixed.items())
     else:
         raise ParameterError("fixed", fixed, "must be a mapping {site: kind} or text like '2=S,9=D'")
     out: dict[int, str] = {}
-    for site, kind in items:
-        site = check_int("fixed", site)
+    for site_given, kind in items:  # noqa: B007
+        site = check_int("fixed", site_given)
         if kind not in _FIXED_KINDS:
             raise ParameterError("fixed", f"{site}={kind}", "the kind of a fixed site must be one of S, D, P, '.'")
         if site in out and out[site] != kind:
@@ -84,12 +84,12 @@ def parse_fixed(fixed: Mapping[int, str] | str | None) -> dict[int, str]:
 
 
 def word_of(layout: str) -> str:
-    """The baths of a layout in order along the wire (``".S.PD."`` -> ``"SPD"``)."""
+    """Return the baths of a layout in order along the wire (``".S.PD."`` -> ``"SPD"``)."""
     return layout.replace(".", "")
 
 
 def mirror(layout: str) -> str:
-    """The layout seen from the other end."""
+    """Return the layout seen from the other end."""
     return layout[::-1]
 
 
@@ -125,7 +125,7 @@ class LayoutSpace:
     fixed: Any = None
     min_gap: int = 1
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # noqa: D105
         K = check_int("pairs", self.K, lo=1)
         M = check_int("probes", self.M, lo=0)
         N = check_int("N", self.N, lo=MIN_SITES)
@@ -188,6 +188,7 @@ class LayoutSpace:
 
     @property
     def n_free_baths(self) -> int:
+        """Baths still to place (not fixed)."""
         return sum(self.free_counts)
 
     @cached_property
@@ -277,7 +278,7 @@ class LayoutSpace:
         return "".join(out)
 
     def _combination(self, rank: int) -> list[int]:
-        """Indices into :attr:`open_sites` of the ``rank``-th combination (lexicographic)."""
+        """Return the indices into :attr:`open_sites` of the ``rank``-th combination (lexicographic)."""
         n, b = len(self.open_sites), self.n_free_baths
         out, start = [], 0
         for k in range(b, 0, -1):
@@ -291,7 +292,7 @@ class LayoutSpace:
         return out
 
     def layout(self, rank: int) -> str:
-        """The layout of rank ``rank`` (ignores ``min_gap``: see :meth:`iter_range`)."""
+        """Return the layout of rank ``rank`` (ignores ``min_gap``: see :meth:`iter_range`)."""
         if not 0 <= rank < self.count:
             raise IndexError(rank)
         c, w = divmod(rank, self.n_words)
@@ -301,7 +302,7 @@ class LayoutSpace:
         return b.decode("ascii")
 
     def iter_range(self, start: int, stop: int) -> Iterator[str]:
-        """The layouts of ranks ``start .. stop-1`` that satisfy ``min_gap``, in rank order.
+        """Yield the layouts of ranks ``start .. stop-1`` that satisfy ``min_gap``, in rank order.
 
         Unranks ``start`` once and walks on by successor: ``O(N)`` per
         layout, no list of the space.

@@ -32,14 +32,18 @@ def _grid(quick: bool) -> dict[int, list[int]]:
 
 @register("design", "Optimal layouts vs the paper's dimers and single layouts", paper=False)
 def fig_design(*, quick: bool = False) -> PaperFigure:
-    """Optimal ``delta_I / Ig`` vs ``N`` for ``K = 1..4``, classical and quantum,
-    against the dimers and single layouts."""
+    """Plot the optimal ``delta_I / Ig`` vs ``N`` for ``K = 1..4`` against dimers and single.
+
+    Classical (closed-form optimum) and quantum (exhaustive or annealing).
+    """
     rows = []
     for model, params in (("classical", CLASSICAL), ("quantum", QUANTUM)):
         for K, Ns in _grid(quick).items():
             for N in Ns:
-                kw = {"budget": EXHAUSTIVE_MAX, "restarts": 4, "seed": 0} if model == "quantum" else {}
-                r = design(model, N, K, params, top=1, **kw)
+                if model == "quantum":
+                    r = design(model, N, K, params, top=1, budget=EXHAUSTIVE_MAX, restarts=4, seed=0)
+                else:
+                    r = design(model, N, K, params, top=1)
                 base = dict(model=model, K=K, N=N, **params.to_dict())
                 b = r.best[0]
                 rows.append(dict(base, series="optimum", layout=b.layout, delta_I=b.delta_I, method=r.method,

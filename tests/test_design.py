@@ -272,3 +272,23 @@ def test_refused_layouts_are_skipped_and_counted():
     assert an.parameters["refused"] > 0 and an.best[0].layout in ok
     with pytest.raises(ParameterError, match="refused every layout"):
         design("quantum", 10, 2, params.replace(Ig=0.05))
+
+
+def test_classical_robust_closed_form_is_exhaustive_search():
+    """The optimal order maximises delta_I at every p, so also the worst case and the mean."""
+    params = ClassicalParams(p=0.6, Ig=0.02, drho=0.1)
+    for robust in ("worst", "mean"):
+        a = design("classical", 9, 2, params, robust_over=("p", 0.3, 0.9, 4), robust=robust, top=1)
+        e = design("classical", 9, 2, params, robust_over=("p", 0.3, 0.9, 4), robust=robust, top=1,
+                   method="exhaustive", superpose=False)
+        assert a.method == "analytic"
+        assert a.best[0].objective == pytest.approx(e.best[0].objective, rel=1e-12)
+
+
+def test_dask_client_executor():
+    distributed = pytest.importorskip("distributed")
+    params = QuantumParams(gamma=0.7, Ig=0.005)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as client:
+        r = design("quantum", 10, 2, params, top=4, executor=client)
+    s = design("quantum", 10, 2, params, top=4)
+    assert r.best == s.best and r.evaluated == s.evaluated

@@ -128,8 +128,8 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
     --------
     >>> from nonrecip.wire import ClassicalParams
     >>> r = design("classical", 12, 2, ClassicalParams(p=0.5, Ig=0.1, drho=0.1))
-    >>> r.best[0].layout, r.exhaustive
-    ('.SSDD.......', True)
+    >>> r.best[0].layout.replace(".", ""), r.exhaustive, r.parameters["optimal_layouts"]
+    ('SSDD', True, 210)
     """
     t0 = time.perf_counter()
     # ---- validation (no solver call before this block ends) ---------------------

@@ -196,6 +196,9 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
         else:
             method = "anneal"
     restart_best: tuple[Candidate, ...] = ()
+    if model == "classical" and not analytic_ok:
+        record["closed_form"] = ("not applicable (" + ("fixed sites" if space.fixed else f"objective {objective}")
+                                 + "): searched instead")
     if method == "analytic":
         opt = classical_optimum(space, params)
         best = sorted((ev(lay) for lay in opt.ranked_layouts(top)), key=rank_key)

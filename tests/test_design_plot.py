@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nonrecip.deterministic import solve_circuit, solve_classical, solve_quantum
 from nonrecip.design import design
 from nonrecip.design.plot import plot, profile
+from nonrecip.deterministic import solve_circuit, solve_classical, solve_quantum
 from nonrecip.wire import CircuitParams, ClassicalParams, QuantumParams, Wire
 
 

@@ -138,6 +138,30 @@ def test_classical_theorem_is_exhaustive_search(N, K, M, p, Ig, drho, g):
         assert rv == pytest.approx(res.reverse.I_in, abs=1e-14 * scale)
 
 
+FIXED_CASES = [
+    # N, K, M, fixed, min_gap, p, Ig, drho
+    (10, 2, 0, {2: "D"}, 1, 0.5, 0.01, 0.1),             # a drain forced first
+    (11, 2, 1, {5: "D", 8: "S"}, 1, 0.7, 0.02, 0.1),     # order forced against the optimum
+    (12, 2, 0, {3: "S", 6: ".", 9: "D"}, 2, 0.6, 0.05, 0.1),
+    (10, 3, 0, {4: "D", 7: "S"}, 1, 0.2, 0.5, 0.1),      # saturated (forward current reversed)
+    (9, 1, 2, {3: "P", 6: "S"}, 1, 0.5, 0.1, 0.1),
+]
+
+
+@pytest.mark.parametrize("N,K,M,fixed,g,p,Ig,drho", FIXED_CASES)
+def test_classical_fixed_sites_programme_is_exhaustive_search(N, K, M, fixed, g, p, Ig, drho):
+    params = ClassicalParams(p=p, Ig=Ig, drho=drho)
+    vals = brute(N, K, M, lambda w: solve_classical(w, params), min_gap=g, fixed=fixed)
+    mx = max(vals.values())
+    scale = drho + Ig
+    opt = classical_optimum(LayoutSpace(N, K, M, fixed, g), params)
+    assert opt.delta_I == pytest.approx(mx, rel=1e-12, abs=1e-14 * scale)
+    assert {lay for lay, v in vals.items() if v >= mx - 1e-12 * scale} == {lay for lay in vals if opt.is_optimal(lay)}
+    r = design("classical", N, K, params, probes=M, fixed=fixed, min_gap=g)
+    assert r.method == "analytic" and len(r.best) == 1 and r.best[0].layout in vals
+    assert r.best[0].objective == pytest.approx(mx, rel=1e-12, abs=1e-14 * scale)
+
+
 def test_optimal_order_and_weight():
     assert bath_weight(".SSPDD.") == 2 * 2 * (2 + 1)          # A_max = 2K(K+M)
     assert bath_weight(".SDSD.") == 4                        # dimers: A = 2K

@@ -19,8 +19,8 @@ def test_profiles_are_the_solvers():
     np.testing.assert_array_equal(f, res.forward.mu)
     np.testing.assert_array_equal(rv, res.reverse.mu)
     cp = ClassicalParams(p=0.5, Ig=0.01, drho=0.1)
-    r = design("classical", 10, 2, cp, fixed="2=D")
-    assert r.parameters["closed_form"].startswith("not applicable (fixed sites)")
+    r = design("classical", 10, 2, cp, objective="relative")
+    assert r.parameters["closed_form"].startswith("not applicable (objective relative)")
     _, f, _ = profile(r)
     st = solve_classical(Wire(r.best[0].layout), cp).forward
     np.testing.assert_array_equal(f, st.rho_plus + st.rho_minus)

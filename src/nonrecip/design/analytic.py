@@ -66,9 +66,11 @@ optimum is ``K`` times larger before saturation. The same order maximises
 ``delta_I`` at every ``p``, ``Ig``, ``drho``, so it is also the optimum of
 the worst case and of the mean over any parameter range (``robust_over``).
 
-With ``fixed`` sites or the ``relative`` objective the order is
-constrained or the objective not monotone in ``A``; the search then falls
-back to enumeration or annealing (and says so).
+With ``fixed`` sites the order is constrained; the largest ``A`` then comes
+from a small dynamic programme over the runs of open sites between the
+fixed baths (:mod:`.analytic_fixed`), still without search and for any
+``N``. With the ``relative`` objective, not monotone in ``A``, the search
+falls back to enumeration or annealing (and says so).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..wire import ClassicalParams, ParameterError
+from ..wire import ClassicalParams
 from .space import LayoutSpace, word_of
 
 __all__ = ["bath_weight", "closed_form_currents", "ClassicalOptimum", "classical_optimum", "optimal_word"]
@@ -125,12 +127,15 @@ class ClassicalOptimum:
         ``2 K (K + M)``.
     delta_I : float
         ``delta_I*`` of the theorem.
-    n_placements : int
-        Layouts with the optimal order (``min_gap`` respected).
+    n_placements : int or None
+        Layouts with the optimal order (``min_gap`` respected); ``None`` with
+        fixed sites (then :attr:`example` is the one optimal layout listed).
     saturated : bool
         ``q Ig A_max >= 2 drho``: then also every order with ``A >= A_threshold`` is optimal.
     A_threshold : float
         ``2 drho / (q Ig)`` (``inf`` if ``q Ig = 0``).
+    example : str
+        One optimal layout.
     """
 
     space: LayoutSpace
@@ -138,9 +143,10 @@ class ClassicalOptimum:
     word: str
     A_max: int
     delta_I: float
-    n_placements: int
+    n_placements: int | None
     saturated: bool
     A_threshold: float
+    example: str = ""
 
     def is_optimal(self, layout: str) -> bool:
         """Whether ``layout`` reaches ``delta_I*`` (exactly, by the integer ``A``)."""
@@ -150,16 +156,14 @@ class ClassicalOptimum:
         return a == self.A_max or (self.saturated and a >= self.A_threshold)
 
     def placements(self, word: str | None = None) -> Iterator[str]:
-        """Layouts carrying ``word`` (default the optimal one), baths leftmost first."""
-        word = self.word if word is None else word
-        sp = self.space
-        B, g = len(word), sp.min_gap
-        n = sp.N - 2 - (B - 1) * (g - 1)
-        for combo in itertools.combinations(range(n), B):
-            b = bytearray(b"." * sp.N)
-            for i, (c, kind) in enumerate(zip(combo, word, strict=False)):
-                b[1 + c + i * (g - 1)] = ord(kind)
-            yield b.decode("ascii")
+        """Yield the layouts carrying ``word`` (default the optimal one), baths leftmost first.
+
+        With fixed sites only :attr:`example`.
+        """
+        if self.space.fixed:
+            yield self.example
+            return
+        yield from _placements(self.space, self.word if word is None else word)
 
     def ranked_layouts(self, limit: int) -> list[str]:
         """Return the ``limit`` best layouts.
@@ -167,6 +171,8 @@ class ClassicalOptimum:
         The optimal order's placements first, then the next orders by decreasing
         ``A`` (all orders are listed only when there are at most 100,000 of them).
         """
+        if self.space.fixed:
+            return [self.example]
         out: list[str] = []
         words = [self.word]
         sp = self.space
@@ -179,6 +185,16 @@ class ClassicalOptimum:
                 if len(out) >= limit:
                     return out
         return out
+
+
+def _placements(sp: LayoutSpace, word: str) -> Iterator[str]:
+    B, g = len(word), sp.min_gap
+    n = sp.N - 2 - (B - 1) * (g - 1)
+    for combo in itertools.combinations(range(n), B):
+        b = bytearray(b"." * sp.N)
+        for i, (c, kind) in enumerate(zip(combo, word, strict=False)):
+            b[1 + c + i * (g - 1)] = ord(kind)
+        yield b.decode("ascii")
 
 
 def _multiset_perms(K: int, M: int) -> Iterator[tuple[str, ...]]:
@@ -200,22 +216,28 @@ def classical_optimum(space: LayoutSpace, params: ClassicalParams) -> ClassicalO
     Parameters
     ----------
     space : LayoutSpace
-        ``N``, ``K``, ``M`` and ``min_gap``; no ``fixed`` sites.
+        ``N``, ``K``, ``M``, ``min_gap`` and ``fixed`` sites (these by the
+        dynamic programme of :mod:`.analytic_fixed`).
     params : ClassicalParams
 
     Returns
     -------
     ClassicalOptimum
     """
-    if space.fixed:
-        raise ParameterError("fixed", space.to_dict()["fixed"], "the closed-form classical optimum has no fixed "
-                             "sites; use method='exhaustive' or 'anneal'")
     K, M = space.K, space.M
     q = 1.0 - params.p
     B = 2 * K + M
-    A_max = 2 * K * (K + M)
+    if space.fixed:
+        from .analytic_fixed import fixed_optimum
+
+        A_max, example = fixed_optimum(space)
+        word = word_of(example)
+        n: int | None = None
+    else:
+        A_max, word = 2 * K * (K + M), optimal_word(K, M)
+        n = math.comb(space.N - 2 - (B - 1) * (space.min_gap - 1), B)
+        example = next(_placements(space, word))
     qi = q * params.Ig
     dI = min(qi * A_max, 2.0 * params.drho) / (1.0 + q * B)
     thr = 2.0 * params.drho / qi if qi > 0 else math.inf
-    n = math.comb(space.N - 2 - (B - 1) * (space.min_gap - 1), B)
-    return ClassicalOptimum(space, params, optimal_word(K, M), A_max, dI, n, qi * A_max >= 2.0 * params.drho, thr)
+    return ClassicalOptimum(space, params, word, A_max, dI, n, qi * A_max >= 2.0 * params.drho, thr, example)

@@ -3,9 +3,10 @@
 Which search runs (``method="auto"``):
 
 1. ``analytic`` — the classical model with the ``delta_I`` or ``per-pair``
-   objective and no fixed sites: the closed-form theorem of
-   :mod:`.analytic` gives the optimum for any ``N`` without search; the
-   listed layouts are then evaluated with the solver.
+   objective: the closed-form theorem of :mod:`.analytic` (with fixed sites
+   the dynamic programme of :mod:`.analytic_fixed`) gives the optimum for
+   any ``N`` without search; the listed layouts are then evaluated with the
+   solver (with fixed sites one optimal layout is listed).
 2. ``exhaustive`` — otherwise, if the layouts number at most ``budget``
    (default 100,000) and, with ``max_seconds``, their estimated time fits:
    all of them, in parallel chunks (:mod:`.exhaustive`).
@@ -169,10 +170,10 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
                                  + ", ".join(params.to_dict()))
         rparams = tuple(params.replace(**{rname: v}) for v in rvals)
     ev = Evaluator(model, params, space.K, objective, response, rparams, robust)
-    analytic_ok = model == "classical" and objective in ("delta_I", "per-pair") and not space.fixed
+    analytic_ok = model == "classical" and objective in ("delta_I", "per-pair")
     if method == "analytic" and not analytic_ok:
         raise ParameterError("method", method, "the closed form covers the classical model with objective "
-                             "delta_I or per-pair and no fixed sites")
+                             "delta_I or per-pair")
     cap = DEFAULT_BUDGET if budget is None else budget
     if method == "exhaustive" and space.count > 50 * cap:
         raise ParameterError("method", method, f"{space.count} layouts exceed 50 x the budget {cap}; raise "
@@ -197,8 +198,7 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
             method = "anneal"
     restart_best: tuple[Candidate, ...] = ()
     if model == "classical" and not analytic_ok:
-        record["closed_form"] = ("not applicable (" + ("fixed sites" if space.fixed else f"objective {objective}")
-                                 + "): searched instead")
+        record["closed_form"] = f"not applicable (objective {objective}): searched instead"
     if method == "analytic":
         opt = classical_optimum(space, params)
         best = sorted((ev(lay) for lay in opt.ranked_layouts(top)), key=rank_key)

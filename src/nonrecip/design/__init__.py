@@ -9,7 +9,9 @@ quantum model, and returns a read-only :class:`DesignResult` whose
 * :mod:`.space` — the layouts, their constraints and ranks;
 * :mod:`.evaluate` — one layout through the model's solver and the objective;
 * :mod:`.analytic` — the classical optimum in closed form, with its proof;
+* :mod:`.analytic_fixed` — the same with fixed sites (a dynamic programme);
 * :mod:`.exhaustive` — all layouts, in parallel rank chunks;
+* :mod:`.superpose` — every order of one set of bath sites from ``2K + M`` solves;
 * :mod:`.anneal` — simulated annealing with restarts;
 * :mod:`.result` — :class:`DesignResult`;
 * :mod:`.plot` — the figure of a result.

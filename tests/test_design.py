@@ -316,3 +316,12 @@ def test_dask_client_executor():
         r = design("quantum", 10, 2, params, top=4, executor=client)
     s = design("quantum", 10, 2, params, top=4)
     assert r.best == s.best and r.evaluated == s.evaluated
+
+
+def test_nonlinear_response_is_brute_force():
+    """Beyond linear response there is no superposition: one solve per layout."""
+    params = QuantumParams(gamma=0.7, Ig=0.005)
+    vals = brute(6, 1, 0, lambda w: solve_quantum(w, params, response="nonlinear"))
+    r = design("quantum", 6, 1, params, response="nonlinear", top=3)
+    assert not r.parameters["superposed"] and r.parameters["response"] == "nonlinear"
+    assert [(c.layout, c.objective) for c in r.best] == top_of(vals, 3)

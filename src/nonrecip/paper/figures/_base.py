@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from ...results import atomic_write, write_table
 
-__all__ = ["PaperFigure", "FigureSpec", "register", "FIGURES", "new_figure", "save", "style",
+__all__ = ["PaperFigure", "FigureSpec", "register", "FIGURES", "new_figure", "new_figure_legend_row", "save", "style",
            "PALETTE", "DPI"]
 
 #: resolution of the gallery PNGs (small files, readable text)
@@ -102,6 +102,29 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 6.4, height: fl
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, axes
+
+
+def new_figure_legend_row(ncols: int, *, width: float, height: float, legend_height: float = 0.4,
+                          sharey: bool = False):
+    """A row of ``ncols`` axes over a frameless axes spanning them, for one shared legend.
+
+    Returns ``fig, axes, lax``; draw the legend with ``lax.legend(handles=...)``. The legend
+    belongs to an axes, so it stays where the layout put it when :func:`save` crops the figure
+    to its tight box (a ``fig.legend(loc="outside ...")`` does not: it moves with the crop).
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    gs = fig.add_gridspec(2, ncols, height_ratios=[height - legend_height, legend_height])
+    axes = [fig.add_subplot(gs[0, 0])]
+    for i in range(1, ncols):
+        axes.append(fig.add_subplot(gs[0, i], sharey=axes[0] if sharey else None))
+    if sharey:
+        for ax in axes[1:]:
+            ax.tick_params(labelleft=False)
+    lax = fig.add_subplot(gs[1, :])
+    lax.axis("off")
+    return fig, axes, lax
 
 
 def finish(fig, title: str, caption: str, *, width_chars: int | None = None) -> None:

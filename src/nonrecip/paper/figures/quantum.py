@@ -8,7 +8,7 @@ import pandas as pd
 
 from ...deterministic.quantum import solve_quantum
 from ...wire import ParameterError, QuantumParams, Wire
-from ._base import PALETTE, PaperFigure, finish, new_figure, register, style
+from ._base import PALETTE, PaperFigure, finish, new_figure, new_figure_legend_row, register, style
 
 __all__ = ["fig_7", "fig_8", "fig_9", "fig_10", "fig_map_quantum", "fig10_layout", "qparams", "solve"]
 
@@ -65,24 +65,45 @@ def fig_7(*, quick: bool = False) -> PaperFigure:
         rows += _profile_rows("7", w, qparams(0.3, gamma=FIG7_GAMMA, mubar=1.4), "Ig/Io = 0.3")
         rows += _profile_rows("7", w, qparams(0.0, gamma=FIG7_GAMMA, mubar=1.4), "Ig = 0")
     df = pd.DataFrame(rows)
+    # which bath a site carries: S on even l, D on odd l, the reservoirs at 1 and N (conventions §1)
+    df["sublattice"] = [{"S": "S", "D": "D"}.get(lay[site - 1], "reservoir")
+                        for lay, site in zip(df["layout"], df["site"])]
     title = "Fig. 7: chemical potential profiles of dimer wires, N = 12, 26, 100"
     caption = (f"NEGF linear response (T = 0), layout dimers (.SDSD...SD.), μ̄ = 1.4, δμ = ±0.1, Ig/Io = 0.3 "
                f"(Io = δμ/2π); γ = {FIG7_GAMMA} on every S/D bath (the paper does not print γ), contacts γ_1 = γ_N = 1. "
-               "Sites 1 and N are the reservoirs μ̄ ± δμ/2. Solid: forward (δμ > 0) and reverse; dashed: Ig = 0, where "
-               "the profile is the linear Ohmic drop of the inelastic (Drude-like) wire.")
+               "Blue: forward (δμ > 0), red: reverse. The profile alternates site by site, so each sublattice is "
+               "drawn as its own line: ▲ the S sites (even l), ▼ the D sites (odd l); squares: the reservoirs "
+               "μ̄ ± δμ/2 at sites 1 and N. Dashed: Ig = 0 (all sites), the linear Ohmic drop of the inelastic "
+               "(Drude-like) wire. Away from the contacts the S and D lines run parallel to it, offset by ± the "
+               "local drop that Ig drives across each dimer.")
     with style():
-        fig, axes = new_figure(1, len(sizes), width=3.6 * len(sizes), height=3.6)
-        for ax, N, tag in zip(axes[0], sizes, "abc"):
+        fig, axes, lax = new_figure_legend_row(len(sizes), width=3.6 * len(sizes), height=4.0)
+        for ax, N, tag in zip(axes, sizes, "abc"):
             sub = df[df["N"] == N]
+            ms = 4 if N < 50 else 2.5
             for bias in ("forward", "reverse"):
+                col = PALETTE[bias]
                 s = sub[(sub["bias"] == bias) & (sub["case"] == "Ig/Io = 0.3")]
-                ax.plot(s["site"], s["mu"], "o-", ms=3 if N < 50 else 1.5, color=PALETTE[bias], label=f"{bias}, Ig/Io = 0.3")
+                for lat, mk in (("S", "^"), ("D", "v")):
+                    t = s[s["sublattice"] == lat]
+                    ax.plot(t["site"], t["mu"], mk + "-", ms=ms, lw=1.2, color=col)
+                e = s[s["sublattice"] == "reservoir"]
+                ax.plot(e["site"], e["mu"], "s", ms=4.5, color=col, mec="k", mew=0.6)
                 s0 = sub[(sub["bias"] == bias) & (sub["case"] == "Ig = 0")]
-                ax.plot(s0["site"], s0["mu"], "--", color=PALETTE[bias], lw=1, alpha=0.8, label=f"{bias}, Ig = 0")
+                ax.plot(s0["site"], s0["mu"], "--", color=col, lw=1, alpha=0.8)
             ax.set_title(f"({tag}) N = {N}")
             ax.set_xlabel("site l")
-        axes[0][0].set_ylabel("μ_l (units of γ_o)")
-        axes[0][0].legend(fontsize=7)
+        axes[0].set_ylabel("μ_l (units of γ_o)")
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=PALETTE["forward"], lw=2, label="forward (δμ > 0)"),
+                   Line2D([], [], color=PALETTE["reverse"], lw=2, label="reverse (δμ < 0)"),
+                   Line2D([], [], color="0.3", marker="^", lw=1.2, label="S sites (even l), Ig/Io = 0.3"),
+                   Line2D([], [], color="0.3", marker="v", lw=1.2, label="D sites (odd l), Ig/Io = 0.3"),
+                   Line2D([], [], color="0.3", ls="--", lw=1, label="Ig = 0, all sites"),
+                   Line2D([], [], color="0.6", marker="s", mec="k", mew=0.6, ls="none",
+                          label="reservoirs (sites 1, N)")]
+        lax.legend(handles=handles, loc="center", ncol=6, fontsize=7.5, frameon=False)
         finish(fig, title, caption)
     return PaperFigure("7", title, caption, df, fig)
 

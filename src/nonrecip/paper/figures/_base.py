@@ -22,10 +22,13 @@ from typing import Any, Callable
 from ...results import atomic_write, write_table
 
 __all__ = ["PaperFigure", "FigureSpec", "register", "FIGURES", "new_figure", "new_figure_legend_row", "save", "style",
-           "PALETTE", "DPI"]
+           "PALETTE", "DPI", "CURRENT_UNIT"]
 
 #: resolution of the gallery PNGs (small files, readable text)
 DPI = 110
+
+#: unit of every classical current on an axis: the paper's particles move once per time step τ (Sec. II)
+CURRENT_UNIT = "particles per step"
 
 #: colours: forward, reverse, and a qualitative set for families of curves
 PALETTE = {"forward": "#1f77b4", "reverse": "#d62728", "zero": "#7f7f7f"}

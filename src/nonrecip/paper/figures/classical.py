@@ -81,13 +81,18 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
                         label=f"Sec. I, {bias}")
                 mc = sub[(sub["series"] == "classical Monte Carlo") & (sub["bias"] == bias)]
                 ax.errorbar(mc["Ig"], mc["abs_I_in"], yerr=mc["stderr"], fmt="s", ms=6, mfc="none", capsize=3,
-                            color=PALETTE[bias], label=f"walkers p = {FIG1_P}, {bias}")
+                            color=PALETTE[bias], label=f"Monte Carlo p = {FIG1_P}, {bias}")
             ax.set_title(names[panel])
             ax.set_xlabel("Ig / (V/R)")
         axes[0][0].set_ylabel("|I_in| / (V/R)")
         axes[0][1].legend(loc="lower center", frameon=True, ncol=2, fontsize=7)
         finish(fig, title, caption)
     return PaperFigure("1", title, caption, df, fig)
+
+
+def _eq8_flip(level: float, N: int) -> float:
+    """The flip probability ``1 - p`` at which Eq. 8 gives ``delta_I / Ig = level`` for ``dimers`` of N sites."""
+    return level / ((N - 2) * (1.0 - level))
 
 
 @register("map-classical", "Map: classical delta_I/Ig over (p, N)", paper=False)
@@ -121,16 +126,21 @@ def fig_map_classical(*, quick: bool = False) -> PaperFigure:
         qq, NN = np.meshgrid(q, Ns)
         m = ax.pcolormesh(qq, NN, Z, shading="nearest", cmap="viridis", vmin=0, vmax=1)
         fig.colorbar(m, ax=ax, label="ΔI / Ig (exact solve)")
+        ax.set_xscale("log")  # scales first: contour labels are rotated and spaced in display coordinates
+        ax.set_yscale("log")
+        ax.set_xlim(q[0], q[-1])
+        ax.set_ylim(Ns[0], Ns[-1])
         qf = np.geomspace(q[0], q[-1], 200)
         QF, NF = np.meshgrid(qf, Ns)
         Z8 = np.array([E.eq8_delta_I(int(N), 1.0 - qf, 1.0) for N in Ns])  # Eq. 8 per unit Ig
-        cs = ax.contour(QF, NF, Z8, levels=[0.1, 0.3, 0.5, 0.7, 0.9], colors="k", linestyles="--", linewidths=0.9)
-        ax.clabel(cs, fmt="%.1f", fontsize=7)
+        levels = (0.1, 0.3, 0.5, 0.7, 0.9)
+        cs = ax.contour(QF, NF, Z8, levels=list(levels), colors="k", linestyles="--", linewidths=0.9)
+        # one label per contour, in a row at N = 30 where the contours are far apart; 0.5 (N = 2 + l_c, next to
+        # the white line N = l_c) lower down at N = 6, where the two lines part
+        ax.clabel(cs, fmt="%.1f", fontsize=7.5, inline_spacing=3,
+                  manual=[(_eq8_flip(lv, 6 if lv == 0.5 else 30), 6 if lv == 0.5 else 30) for lv in levels])
         ql = qf[(1 / qf <= Ns[-1]) & (1 / qf >= Ns[0])]
         ax.plot(ql, 1 / ql, color="w", lw=1.5, label="N = l_c = 1/(1-p)")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_ylim(Ns[0], Ns[-1])
         ax.set_xlabel("flip probability 1 - p at S/D sites  (= a / l_c)")
         ax.set_ylabel("number of sites N")
         ax.legend(loc="upper right", framealpha=0.8)

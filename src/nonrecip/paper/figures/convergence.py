@@ -16,12 +16,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ._base import new_figure, style
+from ._base import CURRENT_UNIT, new_figure, style
 
 __all__ = ["convergence_figure", "save_convergence_plot", "CURRENT_UNIT"]
-
-#: unit of every classical current in the figures (the paper's walkers move once per time step τ)
-CURRENT_UNIT = "particles per step"
 
 
 def convergence_figure(df: Any, *, title: str = "", slopes: dict[str, float] | None = None) -> Any:

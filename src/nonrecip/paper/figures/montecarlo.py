@@ -9,7 +9,7 @@ from ...deterministic.classical import solve_classical
 from ...stochastic import simulate
 from ...wire import ClassicalParams, Wire
 from ..equations import classical as E
-from ._base import PaperFigure, finish, new_figure, register, style
+from ._base import CURRENT_UNIT, PaperFigure, finish, new_figure, register, style
 
 __all__ = ["fig_mc"]
 
@@ -63,13 +63,13 @@ def fig_mc(*, quick: bool = False) -> PaperFigure:
                          ms=4, label=f"Monte Carlo ({est})")
         ax.plot([], [], color="0.5", ls="--", lw=1, label="∝ steps^-1/2")
         ax.set_xlabel("budget: injection steps")
-        ax.set_ylabel("standard error (particles / step)")
+        ax.set_ylabel(f"standard error ({CURRENT_UNIT})")
         ax.set_title("(a) standard error vs budget")
         ax.legend(fontsize=7)
         ax2.axhline(exact.delta_I, color="k", lw=1.2, label="exact solve (= Eq. 8)")
         ax2.set_xscale("log")
         ax2.set_xlabel("budget: injection steps")
-        ax2.set_ylabel("ΔI = |I_in(rev)| - |I_in(fwd)|  (particles / step)")
+        ax2.set_ylabel(f"ΔI = |I_in(rev)| - |I_in(fwd)|  ({CURRENT_UNIT})")
         ax2.set_title("(b) ΔI estimates ± 1 stderr")
         ax2.legend(fontsize=7)
         finish(fig, title, caption)

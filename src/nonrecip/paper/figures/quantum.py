@@ -272,6 +272,8 @@ def fig_10(*, quick: bool = False) -> PaperFigure:
 # map over (gamma, mubar)
 # --------------------------------------------------------------------------
 MAPQ_N = 20
+#: where the linear-response state does not exist (a bath potential outside the band)
+NO_STATE_COLOR = "0.8"
 
 
 @register("map-quantum", "Map: quantum delta_I/Ig over (gamma, mubar)", paper=False)
@@ -298,16 +300,22 @@ def fig_map_quantum(*, quick: bool = False) -> PaperFigure:
     caption = (f"NEGF linear response (T = 0), layout dimers, N = {MAPQ_N}, δμ = ±0.1, Ig/Io = 0.05, contacts γ_1 = γ_N = 1. "
                "ΔI = |I_1(δμ<0)| - |I_1(δμ>0)| in units of Ig; ΔI/Ig is independent of Ig in linear response while "
                "the forward current keeps its sign. Weak coupling: a coherent wire, ΔI small; strong coupling: "
-               "short l_c, ΔI → Ig. White: a bath potential would leave the band (|μ_l| ≥ 2), no linear-response state.")
+               "short l_c, ΔI → Ig, until (γ ≳ 1.6 at μ̄ = 0, later at larger |μ̄|) the forward current changes sign: "
+               "ΔI = 2 G_N δμ then falls with the wire's conductance, as for γ = 1 in Fig. 3(b). Grey: a bath "
+               "potential would leave the band (|μ_l| ≥ 2), no linear-response state.")
     with style():
         fig, axes = new_figure(1, 1, width=6.4, height=4.6)
         ax = axes[0][0]
         G, M = np.meshgrid(gammas, mus)
         vmax = max(1.0, float(np.nanmax(Z)))
         vmin = min(0.0, float(np.nanmin(Z)))
-        m = ax.pcolormesh(G, M, Z, shading="nearest", cmap="viridis", vmin=vmin, vmax=vmax)
+        import matplotlib as mpl
+
+        cmap = mpl.colormaps["viridis"].with_extremes(bad=NO_STATE_COLOR)
+        m = ax.pcolormesh(G, M, Z, shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax)
         fig.colorbar(m, ax=ax, label="ΔI / Ig (NEGF)")
-        cs = ax.contour(G, M, Z, levels=[0.25, 0.5, 0.75, 0.9], colors="w", linewidths=0.8)
+        # white lines on the dark low values, black on the yellow high ones: readable labels everywhere
+        cs = ax.contour(G, M, Z, levels=[0.25, 0.5, 0.75, 0.9], colors=["w", "w", "k", "k"], linewidths=0.8)
         ax.clabel(cs, fmt="%.2f", fontsize=7)
         ax.set_xlabel("bath coupling γ (units of γ_o)")
         ax.set_ylabel("μ̄ (units of γ_o)")
@@ -428,8 +436,8 @@ def fig_3a(*, quick: bool = False) -> PaperFigure:
                f"γ = 0.5 (l_c = 1/α_R = {lc:.2f}), δμ = ±0.1; black dots: Eq. 19 (filled forward, open reverse). "
                "Eq. 19 is a bulk form: it misses the first few l_c at each contact.")
     with style():
-        fig, axes = new_figure(1, 1, width=6.8, height=4.2)
-        ax = axes[0][0]
+        fig, axes, lax = new_figure_legend_row(1, width=6.8, height=4.5, legend_height=0.35)
+        ax = axes[0]
         for bias in ("forward", "reverse"):
             s = df[(df["bias"] == bias) & (df["series"] == "NEGF linear response")]
             ax.plot(s["site"], s["mu"], "-", color=PALETTE[bias], label=f"NEGF, {bias}")
@@ -438,7 +446,7 @@ def fig_3a(*, quick: bool = False) -> PaperFigure:
                     label=f"Eq. 19, {bias}")
         ax.set_xlabel("site l")
         ax.set_ylabel("μ_l (units of γ_o)")
-        ax.legend(fontsize=7)
+        lax.legend(*ax.get_legend_handles_labels(), loc="center", ncol=4, fontsize=7.5, frameon=False)
         finish(fig, title, caption)
     return PaperFigure("3a", title, caption, df, fig)
 

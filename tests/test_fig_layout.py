@@ -134,13 +134,88 @@ def test_checker_sees_a_legend_over_data_and_a_clipped_label():
 # --------------------------------------------------------------------------
 # every figure of the gallery (quick grids)
 # --------------------------------------------------------------------------
+_MADE: dict = {}
+
+
+def _made(name):
+    """Each quick figure once per test session (shared by the checks below)."""
+    if name not in _MADE:
+        _MADE[name] = F.make(name, quick=True)
+    return _MADE[name]
+
+
 @pytest.mark.parametrize("name", F.names())
 def test_gallery_figure_layout(name):
-    pf = F.make(name, quick=True)
-    try:
-        assert layout_problems(pf.fig) == []
-    finally:
-        pf.fig.clear()
+    assert layout_problems(_made(name).fig) == []
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+
+
+def test_one_wording_of_the_classical_current_unit():
+    from nonrecip.paper.figures._base import CURRENT_UNIT
+
+    seen = 0
+    for name in F.names():
+        for t in _texts(_made(name).fig):
+            assert "/ step" not in t and "walkers per step" not in t, (name, t)
+            seen += CURRENT_UNIT in t
+    assert seen >= 2  # the Monte Carlo figure's two axes at least
+
+
+def test_fig_6_physical_root_one_colour_one_legend():
+    fig = _made("6").fig
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert len(panels) == 2 and all(ax.get_legend() is None for ax in panels)
+    colours = [{ln.get_markeredgecolor() for ln in ax.get_lines() if ln.get_marker() == "o"} for ax in panels]
+    assert colours[0] == colours[1] and len(colours[0]) == 1
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None] + list(fig.legends)
+    assert len(legends) == 1
+    labels = [t.get_text() for t in legends[0].get_texts()]
+    assert any("physical root" in lb for lb in labels) and not any("blue" in lb or "red" in lb for lb in labels)
+    assert "blue" not in _made("6").caption and "red" not in _made("6").caption
+
+
+def test_fig_7_sublattices_as_lines():
+    pf = _made("7")
+    panels = [ax for ax in pf.fig.axes if ax.get_title()]
+    for ax in panels:
+        N = int(ax.get_title().split("= ")[1])
+        for mk, first in (("^", 2), ("v", 3)):  # S on even sites, D on odd sites: no zigzag within a line
+            lines = [ln for ln in ax.get_lines() if ln.get_marker() == mk]
+            assert len(lines) == 2  # forward and reverse
+            for ln in lines:
+                assert list(ln.get_xdata()) == list(range(first, N - 1 if first == 2 else N, 2))
+
+
+def test_fig_2c_no_empty_band_below_zero():
+    pf = _made("2c")
+    ax = pf.fig.axes[0]
+    lo, hi = ax.get_ylim()
+    shown = pf.data["rel_nonreciprocity"]
+    shown = shown[(shown >= lo) & (shown <= hi)]
+    # ΔI/Ī >= 0 on every physical branch and -> 0 as Ig -> 0: the axis starts at zero, with a margin of
+    # at most 2 % of its range so that the first markers are not cut
+    assert shown.min() >= 0 and -0.02 * (hi - lo) <= lo <= 0
+
+
+def test_map_classical_contour_labels_inside_and_apart():
+    pf = _made("map-classical")
+    r = _render(pf.fig)
+    ax = pf.fig.axes[0]
+    box = ax.get_window_extent(r)
+    labels = [t for t in ax.texts if t.get_text()]
+    assert sorted(t.get_text() for t in labels) == ["0.1", "0.3", "0.5", "0.7", "0.9"]  # one per contour
+    bbs = [t.get_window_extent(r) for t in labels]
+    pad = 0.05 * min(box.width, box.height)  # clear of the frame, not squeezed into a corner
+    for bb in bbs:
+        assert bb.x0 > box.x0 + pad and bb.x1 < box.x1 - pad and bb.y0 > box.y0 + pad and bb.y1 < box.y1 - pad
+    for i, a in enumerate(bbs):
+        for b in bbs[i + 1:]:
+            assert not a.overlaps(b)
 
 
 def test_convergence_plot_legend_hides_nothing(tmp_path):

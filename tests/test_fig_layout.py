@@ -50,7 +50,7 @@ def _data_points(ax):
         d = ax.transData.transform(xy)
         out.append(d)
         if line.get_linestyle() not in ("None", "none", "", " ") and len(d) > 1:
-            for a, b in zip(d[:-1], d[1:]):
+            for a, b in zip(d[:-1], d[1:], strict=True):
                 n = int(min(np.hypot(*(b - a)) / 2.0, 2000))
                 if n > 1:
                     t = np.linspace(0, 1, n)[:, None]

@@ -54,7 +54,7 @@ def test_models_meet_for_long_wires(df):
     c = df[df["series"] == "classical exact"]
     m = q.merge(c, on=["gamma", "N"], suffixes=("_q", "_c"))
     m["diff"] = (m["value_q"] - m["value_c"]).abs()
-    for g, s in m.groupby("gamma"):
+    for _g, s in m.groupby("gamma"):
         s = s.sort_values("N")
         far = s[s["N_over_lc_q"] > 20]["diff"]
         assert len(far) and (far < 0.02).all()  # l_c/N-small: observed <= 0.017 (gamma = 1 at N/l_c = 20)

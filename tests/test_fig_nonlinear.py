@@ -47,7 +47,7 @@ def test_fig_2c(made):
     assert r.rel_nonreciprocity == pytest.approx((b - a) / ((a + b) / 2), rel=1e-12)
     # small drive: cubic and exact agree with linear response to O(Ig^2) (within 5 % at Ig/Io = 0.5)
     small = df[np.isclose(df["Ig_over_Io"], 0.5)]
-    for g, s in small.groupby("gamma"):
+    for _g, s in small.groupby("gamma"):
         v = s.set_index("response")["rel_nonreciprocity"]
         assert v["cubic"] == pytest.approx(v["linear"], rel=0.05)
         assert v["nonlinear"] == pytest.approx(v["linear"], rel=0.05)
@@ -56,7 +56,7 @@ def test_fig_2c(made):
 def test_fig_6(made):
     df = made("6")
     roots = df[df["series"] == "B35 root"]
-    for ratio, s in list(roots.groupby("Ig_over_Io"))[:3]:
+    for _ratio, s in list(roots.groupby("Ig_over_Io"))[:3]:
         r = s.iloc[0]
         ref = cubic_roots(_p(r), Bias.FORWARD)
         np.testing.assert_allclose(np.sort(s["mu2"].to_numpy()), np.sort(r.mubar + ref[:, 0]), rtol=1e-12)

@@ -43,7 +43,7 @@ def made(tmp_path_factory):
 def test_fig_7_profiles(made):
     df = made("7")
     assert set(df["N"]) >= {12, 26}
-    for (N, case, bias), sub in list(df.groupby(["N", "case", "bias"]))[:4]:
+    for (N, _case, bias), sub in list(df.groupby(["N", "case", "bias"]))[:4]:
         r = sub.iloc[0]
         res = solve_quantum(Wire.dimers(int(N)), _params(r))
         np.testing.assert_allclose(sub.sort_values("site")["mu"], res.state(bias).mu, rtol=RTOL)
@@ -101,7 +101,7 @@ def test_map_quantum(made):
 
 
 def test_fig_2b_and_5_b31(made):
-    for name, var in (("2b", "Ig_over_Io"), ("5", "gamma")):
+    for name, _var in (("2b", "Ig_over_Io"), ("5", "gamma")):
         df = made(name)
         num = df[df["series"] == "NEGF linear response"]
         for r in num.sample(4, random_state=4).itertuples():

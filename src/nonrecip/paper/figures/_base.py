@@ -14,10 +14,11 @@ from __future__ import annotations
 import io
 import os
 import textwrap
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ...results import atomic_write, write_table
 
@@ -99,7 +100,7 @@ def style():
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 6.4, height: float = 4.2, **kw):
-    """A :class:`~matplotlib.figure.Figure` (no pyplot) and its axes."""
+    """Make a :class:`~matplotlib.figure.Figure` (no pyplot) and its axes."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")
@@ -109,7 +110,7 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 6.4, height: fl
 
 def new_figure_legend_row(ncols: int, *, width: float, height: float, legend_height: float = 0.4,
                           sharey: bool = False):
-    """A row of ``ncols`` axes over a frameless axes spanning them, for one shared legend.
+    """Make a row of ``ncols`` axes over a frameless axes spanning them, for one shared legend.
 
     Returns ``fig, axes, lax``; draw the legend with ``lax.legend(handles=...)``. The legend
     belongs to an axes, so it stays where the layout put it when :func:`save` crops the figure

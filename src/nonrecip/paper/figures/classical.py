@@ -1,5 +1,8 @@
-"""Figures of the classical side: Fig. 1 (the circuits of Sec. I) and the
-map of the classical nonreciprocity over ``(p, N)``."""
+"""Figures of the classical side.
+
+Fig. 1 (the circuits of Sec. I) and the map of the classical nonreciprocity
+over ``(p, N)``.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +26,15 @@ FIG1_STEPS = {True: 20_000, False: 400_000}
 
 @register("1", "Fig. 1: circuit currents")
 def fig_1(*, quick: bool = False) -> PaperFigure:
-    """Fig. 1: current into the three resistive circuits of Sec. I vs ``Ig``.
+    """Fig. 1: circuit currents.
+
+    Fig. 1: current into the three resistive circuits of Sec. I vs ``Ig``.
 
     Kirchhoff solve (lines) of ``.SD.`` (a), ``.SDDS.`` (b), ``.SDSD.`` (c)
     with equal segments, forward and reverse, against the closed forms of
     Sec. I (dots): ``V/R - Ig/3``, ``V/R``, ``V/R - 2Ig/5`` (reverse
     ``V/R + k Ig``). ``V = R = 1``.
+    
     """
     from ...stochastic import simulate
 
@@ -71,7 +77,7 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
     names = {"a": "(a) .SD.: V/R ∓ Ig/3", "b": "(b) .SDDS.: V/R", "c": "(c) .SDSD.: V/R ∓ 2Ig/5"}
     with style():
         fig, axes = new_figure(1, 3, width=10.5, height=3.6, sharey=True)
-        for ax, panel in zip(axes[0], "abc"):
+        for ax, panel in zip(axes[0], "abc", strict=True):
             sub = df[df["panel"] == panel]
             for bias in ("forward", "reverse"):
                 num = sub[(sub["series"] == "Kirchhoff solve") & (sub["bias"] == bias)]
@@ -91,15 +97,18 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
 
 
 def _eq8_flip(level: float, N: int) -> float:
-    """The flip probability ``1 - p`` at which Eq. 8 gives ``delta_I / Ig = level`` for ``dimers`` of N sites."""
+    """Return the flip probability ``1 - p`` at which Eq. 8 gives ``delta_I / Ig = level`` (``dimers``, N sites)."""
     return level / ((N - 2) * (1.0 - level))
 
 
 @register("map-classical", "Map: classical delta_I/Ig over (p, N)", paper=False)
 def fig_map_classical(*, quick: bool = False) -> PaperFigure:
-    """Map of the classical nonreciprocity ``delta_I / Ig`` of ``dimers`` over
+    """Map: classical delta_I/Ig over (p, N).
+
+    Map of the classical nonreciprocity ``delta_I / Ig`` of ``dimers`` over
     ``(p, N)`` from the exact solve, with Eq. 8 contours and the line
-    ``N = l_c = 1/(1-p)``."""
+    ``N = l_c = 1/(1-p)``.
+    """
     Ig, drho = 1e-4, 0.1
     q = np.geomspace(1e-3, 0.98, 8 if quick else 50)  # flip probability 1 - p
     ps = 1.0 - q

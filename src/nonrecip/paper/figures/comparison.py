@@ -27,10 +27,13 @@ def _even(x: float) -> int:
 
 @register("lc", "Classical vs quantum delta_I/Ig on N/l_c", paper=False)
 def fig_lc(*, quick: bool = False) -> PaperFigure:
-    """delta_I/Ig of ``dimers`` vs ``N/l_c``: quantum (NEGF, ``l_c =
+    """Classical vs quantum delta_I/Ig on N/l_c.
+
+    delta_I/Ig of ``dimers`` vs ``N/l_c``: quantum (NEGF, ``l_c =
     1/alpha_R``) and classical (exact and Monte Carlo, ``p = 1 - 1/l_c``, the
     same ``l_c``), with the continuum form ``1 - 1/(1 + N/l_c)`` of Eqs. 9
-    and 21; and their difference, which falls like ``l_c/N``."""
+    and 21; and their difference, which falls like ``l_c/N``.
+    """
     rows = []
     for g in LC_GAMMAS:
         lc = EQ.eq20_lc(g, LC_MUBAR)
@@ -76,7 +79,7 @@ def fig_lc(*, quick: bool = False) -> PaperFigure:
         colors = sns.color_palette("deep", len(LC_GAMMAS))
         xx = np.geomspace(0.1, 100, 200)
         ax.plot(xx, 1 - 1 / (1 + xx), color="k", lw=1, label="1 - 1/(1 + N/l_c)")
-        for c, g in zip(colors, LC_GAMMAS):
+        for c, g in zip(colors, LC_GAMMAS, strict=True):
             q = df[(df["series"] == "quantum NEGF") & (df["gamma"] == g)]
             cl = df[(df["series"] == "classical exact") & (df["gamma"] == g)]
             lcg = q["lc"].iloc[0]

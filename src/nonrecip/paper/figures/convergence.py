@@ -52,7 +52,7 @@ def convergence_figure(df: Any, *, title: str = "", slopes: dict[str, float] | N
         fig, axes = new_figure(1, 1, width=6.4, height=5.0)
         ax = axes[0][0]
         pal = sns.color_palette("deep", len(quantities))
-        for color, q in zip(pal, quantities):
+        for color, q in zip(pal, quantities, strict=True):
             g = df[df["quantity"] == q].sort_values("steps")
             s = g["steps"].to_numpy(float)
             ax.plot(s, g["stderr"], "o-", color=color, label=f"stderr {q} (slope {slopes.get(q, np.nan):+.2f})")

@@ -19,9 +19,12 @@ MC_N, MC_P, MC_IG, MC_DRHO = 20, 0.9, 0.05, 0.1
 
 @register("mc", "Monte Carlo convergence", paper=False)
 def fig_mc(*, quick: bool = False) -> PaperFigure:
-    """Standard error of the Monte Carlo delta_I and I_in vs the budget
+    """Monte Carlo convergence.
+
+    Standard error of the Monte Carlo delta_I and I_in vs the budget
     (steps) for both estimators, with the ``steps^-1/2`` guide, and the
-    estimates converging to the exact solve / Eq. 8."""
+    estimates converging to the exact solve / Eq. 8.
+    """
     w = Wire.dimers(MC_N)
     prm = ClassicalParams(p=MC_P, Ig=MC_IG, drho=MC_DRHO)
     exact = solve_classical(w, prm)

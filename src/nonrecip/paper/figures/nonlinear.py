@@ -1,5 +1,8 @@
-"""Figures beyond linear response: Fig. 2(c) (relative nonreciprocity) and
-Fig. 6 (the roots of the paper's cubic expansion B35)."""
+"""Figures beyond linear response.
+
+Fig. 2(c) (relative nonreciprocity) and Fig. 6 (the roots of the paper's
+cubic expansion B35).
+"""
 
 from __future__ import annotations
 
@@ -29,9 +32,12 @@ def _rel(wire, prm, response):
 
 @register("2c", "Fig. 2(c): relative nonreciprocity beyond linear response")
 def fig_2c(*, quick: bool = False) -> PaperFigure:
-    """Fig. 2(c): ``Delta I / I_bar`` of one dimer vs ``Ig/Io`` in linear
+    """Fig. 2(c): relative nonreciprocity beyond linear response.
+
+    Fig. 2(c): ``Delta I / I_bar`` of one dimer vs ``Ig/Io`` in linear
     response, the paper's cubic expansion (B35) and the exact T = 0
-    Landauer-Buttiker solution; ``mubar = 1.52``, ``dmu = +-0.1``."""
+    Landauer-Buttiker solution; ``mubar = 1.52``, ``dmu = +-0.1``.
+    """
     w = Wire(".SD.")
     ratios = np.linspace(0.0, 4.0, 9 if quick else 81)[1:]
     rows = []
@@ -56,7 +62,7 @@ def fig_2c(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 1, width=6.4, height=4.2)
         ax = axes[0][0]
         colors = sns.color_palette("deep", len(GAMMAS_2C))
-        for c, g in zip(colors, GAMMAS_2C):
+        for c, g in zip(colors, GAMMAS_2C, strict=True):
             s = df[df["gamma"] == g]
             lin = s[s["response"] == "linear"]
             cub = s[s["response"] == "cubic"]
@@ -80,8 +86,11 @@ PHYSICAL_COLOR = "#7b3294"
 
 @register("6", "Fig. 6: roots of the cubic B35 vs linear response")
 def fig_6(*, quick: bool = False) -> PaperFigure:
-    """Fig. 6: every real root ``(mu_2, mu_3)`` of Eq. B35 vs ``Ig/Io``
-    (forward bias), the physical one and the linear-response potentials."""
+    """Fig. 6: roots of the cubic B35 vs linear response.
+
+    Fig. 6: every real root ``(mu_2, mu_3)`` of Eq. B35 vs ``Ig/Io``
+    (forward bias), the physical one and the linear-response potentials.
+    """
     w = Wire(".SD.")
     ratios = np.linspace(0.0, 4.0, 9 if quick else 81)
     rows = []

@@ -1,7 +1,11 @@
-"""Figures of the quantum wire (Sec. III, App. B, App. C1) that need only the
-NEGF solve: Figs. 7-10 and the map over ``(gamma, mubar)``."""
+"""Figures of the quantum wire (Sec. III, App. B, App. C1) that need only the NEGF solve.
+
+Figs. 2(b), 3, 5, 7-10 and the map over ``(gamma, mubar)``.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +26,7 @@ def qparams(ig_ratio: float, **kw) -> QuantumParams:
 
 
 def solve(wire: Wire, params: QuantumParams, response: str = "linear"):
-    """The NEGF steady state (forward and reverse)."""
+    """Solve the NEGF steady state (forward and reverse)."""
     return solve_quantum(wire, params, response=response)
 
 
@@ -56,8 +60,11 @@ FIG7_GAMMA = 0.5
 
 @register("7", "Fig. 7: potential profiles, N = 12, 26, 100")
 def fig_7(*, quick: bool = False) -> PaperFigure:
-    """Fig. 7: ``mu_l`` of the S/D baths of ``dimers`` for N = 12, 26, 100,
-    forward and reverse, ``Ig/Io = 0.3`` and ``Ig = 0`` (dashed)."""
+    """Fig. 7: potential profiles, N = 12, 26, 100.
+
+    Fig. 7: ``mu_l`` of the S/D baths of ``dimers`` for N = 12, 26, 100,
+    forward and reverse, ``Ig/Io = 0.3`` and ``Ig = 0`` (dashed).
+    """
     rows = []
     sizes = (12, 26) if quick else (12, 26, 100)
     for N in sizes:
@@ -67,7 +74,7 @@ def fig_7(*, quick: bool = False) -> PaperFigure:
     df = pd.DataFrame(rows)
     # which bath a site carries: S on even l, D on odd l, the reservoirs at 1 and N (conventions §1)
     df["sublattice"] = [{"S": "S", "D": "D"}.get(lay[site - 1], "reservoir")
-                        for lay, site in zip(df["layout"], df["site"])]
+                        for lay, site in zip(df["layout"], df["site"], strict=True)]
     title = "Fig. 7: chemical potential profiles of dimer wires, N = 12, 26, 100"
     caption = (f"NEGF linear response (T = 0), layout dimers (.SDSD...SD.), μ̄ = 1.4, δμ = ±0.1, Ig/Io = 0.3 "
                f"(Io = δμ/2π); γ = {FIG7_GAMMA} on every S/D bath (the paper does not print γ), contacts γ_1 = γ_N = 1. "
@@ -78,7 +85,7 @@ def fig_7(*, quick: bool = False) -> PaperFigure:
                "local drop that Ig drives across each dimer.")
     with style():
         fig, axes, lax = new_figure_legend_row(len(sizes), width=3.6 * len(sizes), height=4.0)
-        for ax, N, tag in zip(axes, sizes, "abc"):
+        for ax, N, tag in zip(axes, sizes, "abc"[:len(sizes)], strict=True):
             sub = df[df["N"] == N]
             ms = 4 if N < 50 else 2.5
             for bias in ("forward", "reverse"):
@@ -111,14 +118,17 @@ def fig_7(*, quick: bool = False) -> PaperFigure:
 # --------------------------------------------------------------------------
 # Fig. 8
 # --------------------------------------------------------------------------
-FIG8 = dict(gammas=(0.5, 1.0), mubar=1.0, ig_ratio=0.3)
+FIG8: dict[str, Any] = dict(gammas=(0.5, 1.0), mubar=1.0, ig_ratio=0.3)
 
 
 @register("8", "Fig. 8: delta_I vs contact coupling, one dimer")
 def fig_8(*, quick: bool = False) -> PaperFigure:
-    """Fig. 8: delta_I of one S-D dimer (N = 4) vs the contact coupling
+    """Fig. 8: delta_I vs contact coupling, one dimer.
+
+    Fig. 8: delta_I of one S-D dimer (N = 4) vs the contact coupling
     ``delta_gamma = gamma_1 - 1 = gamma_N - 1``; inset: ``|I_1|`` forward and
-    reverse (first gamma)."""
+    reverse (first gamma).
+    """
     w = Wire(".SD.")
     rows = []
     for g in FIG8["gammas"]:
@@ -145,7 +155,7 @@ def fig_8(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 1, width=6.4, height=4.2)
         ax = axes[0][0]
         colors = sns.color_palette("dark", len(FIG8["gammas"]))
-        for c, g in zip(colors, FIG8["gammas"]):
+        for c, g in zip(colors, FIG8["gammas"], strict=True):
             s = df[df["gamma"] == g]
             ax.plot(s["delta_gamma"], s["delta_I_over_Ig"], color=c, label=f"γ = {g}")
         ax.axhline(0, color="0.5", lw=0.8)
@@ -180,8 +190,11 @@ FIG9_DGAMMAS = (-0.5, 0.0, 0.5, 2.0)
 
 @register("9", "Fig. 9: delta_I vs N for several contact couplings")
 def fig_9(*, quick: bool = False) -> PaperFigure:
-    """Fig. 9: delta_I of ``dimers`` vs N for several contact couplings
-    ``delta_gamma``; ``mubar = 1``, ``gamma = 0.3``, ``Ig/Io = 0.05``."""
+    """Fig. 9: delta_I vs N for several contact couplings.
+
+    Fig. 9: delta_I of ``dimers`` vs N for several contact couplings
+    ``delta_gamma``; ``mubar = 1``, ``gamma = 0.3``, ``Ig/Io = 0.05``.
+    """
     Ns = np.arange(4, 41 if quick else 201, 2 if not quick else 4)
     rows = []
     for dg in FIG9_DGAMMAS:
@@ -204,7 +217,7 @@ def fig_9(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 1, width=6.4, height=4.0)
         ax = axes[0][0]
         colors = sns.color_palette("deep", len(FIG9_DGAMMAS))
-        for c, dg in zip(colors, FIG9_DGAMMAS):
+        for c, dg in zip(colors, FIG9_DGAMMAS, strict=True):
             s = df[df["delta_gamma"] == dg]
             ax.plot(s["N"], s["delta_I_over_Ig"], "o-", ms=2.5, color=c, label=f"δγ = {dg}")
         ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
@@ -224,9 +237,12 @@ FIG10_GAMMAS = (0.3, 0.5, 0.8)
 
 @register("10", "Fig. 10: delta_I vs mubar, N = 60")
 def fig_10(*, quick: bool = False) -> PaperFigure:
-    """Fig. 10: delta_I vs ``mubar`` for N = 60 with S at 2, 8, ..., 56 and D
+    """Fig. 10: delta_I vs mubar, N = 60.
+
+    Fig. 10: delta_I vs ``mubar`` for N = 60 with S at 2, 8, ..., 56 and D
     at 5, 11, ..., 59, ``Ig/Io = 0.1``, several gamma; inset near
-    ``mubar = 1`` where delta_I vanishes (S-D distance 3 = lambda_F/2)."""
+    ``mubar = 1`` where delta_I vanishes (S-D distance 3 = lambda_F/2).
+    """
     w = Wire(fig10_layout(60))
     mus = np.linspace(-1.9, 1.9, 39 if quick else 191)
     mus_in = np.linspace(0.9, 1.1, 5 if quick else 41)
@@ -251,7 +267,7 @@ def fig_10(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 2, width=10.5, height=4.0, gridspec_kw={"width_ratios": [2, 1]})
         ax, ins = axes[0]
         colors = sns.color_palette("deep", len(FIG10_GAMMAS))
-        for c, g in zip(colors, FIG10_GAMMAS):
+        for c, g in zip(colors, FIG10_GAMMAS, strict=True):
             s = df[(df["gamma"] == g) & (df["region"] == "main")]
             ax.plot(s["mubar"], s["delta_I_over_Ig"], color=c, label=f"γ = {g}")
             s = df[(df["gamma"] == g) & (df["region"] == "inset")]
@@ -278,8 +294,11 @@ NO_STATE_COLOR = "0.8"
 
 @register("map-quantum", "Map: quantum delta_I/Ig over (gamma, mubar)", paper=False)
 def fig_map_quantum(*, quick: bool = False) -> PaperFigure:
-    """Map of the quantum nonreciprocity ``delta_I / Ig`` of ``dimers``
-    (N = 20) over ``(gamma, mubar)``, NEGF linear response."""
+    """Map: quantum delta_I/Ig over (gamma, mubar).
+
+    Map of the quantum nonreciprocity ``delta_I / Ig`` of ``dimers``
+    (N = 20) over ``(gamma, mubar)``, NEGF linear response.
+    """
     gammas = np.linspace(0.05, 2.0, 8 if quick else 40)
     mus = np.linspace(-1.9, 1.9, 9 if quick else 39)
     w = Wire.dimers(MAPQ_N)
@@ -360,9 +379,12 @@ def _plot_dimer_mu(ax, df: pd.DataFrame, x: str, *, dots_every: int = 1) -> None
 
 @register("2b", "Fig. 2(b): mu_2, mu_3 of one dimer vs Ig")
 def fig_2b(*, quick: bool = False) -> PaperFigure:
-    """Fig. 2(b): the S and D potentials of one dimer (N = 4) vs ``Ig/Io``,
+    """Fig. 2(b): mu_2, mu_3 of one dimer vs Ig.
+
+    Fig. 2(b): the S and D potentials of one dimer (N = 4) vs ``Ig/Io``,
     forward and reverse (NEGF lines, Eq. B31 dots); ``mubar = 1``,
-    ``gamma = 0.5``, ``dmu = +-0.1``, the paper's ``Ig/Io = 0.3`` marked."""
+    ``gamma = 0.5``, ``dmu = +-0.1``, the paper's ``Ig/Io = 0.3`` marked.
+    """
     rows = []
     for r in np.linspace(0.0, 0.6, 7 if quick else 61):
         rows += _dimer_mu_rows(qparams(float(r), gamma=0.5, mubar=1.0), "Ig_over_Io", float(r))
@@ -387,8 +409,11 @@ def fig_2b(*, quick: bool = False) -> PaperFigure:
 
 @register("5", "Fig. 5: mu_2, mu_3 of one dimer vs gamma")
 def fig_5(*, quick: bool = False) -> PaperFigure:
-    """Fig. 5: the S and D potentials of one dimer vs ``gamma``, NEGF and
-    Eq. B31; ``mubar = 1``, ``Ig/Io = 0.3``, ``dmu = 0.1``."""
+    """Fig. 5: mu_2, mu_3 of one dimer vs gamma.
+
+    Fig. 5: the S and D potentials of one dimer vs ``gamma``, NEGF and
+    Eq. B31; ``mubar = 1``, ``Ig/Io = 0.3``, ``dmu = 0.1``.
+    """
     rows = []
     for g in np.linspace(0.2, 2.0, 10 if quick else 91):
         rows += _dimer_mu_rows(qparams(0.3, gamma=float(g), mubar=1.0), "gamma_value", float(g))
@@ -414,8 +439,11 @@ def fig_5(*, quick: bool = False) -> PaperFigure:
 # --------------------------------------------------------------------------
 @register("3a", "Fig. 3(a): potential profile of a dimer wire, N = 30")
 def fig_3a(*, quick: bool = False) -> PaperFigure:
-    """Fig. 3(a): ``mu_l`` of ``dimers``, N = 30, ``mubar = 1``,
-    ``Ig/Io = 0.3``, ``gamma = 0.5``, forward and reverse, with Eq. 19 dots."""
+    """Fig. 3(a): potential profile of a dimer wire, N = 30.
+
+    Fig. 3(a): ``mu_l`` of ``dimers``, N = 30, ``mubar = 1``,
+    ``Ig/Io = 0.3``, ``gamma = 0.5``, forward and reverse, with Eq. 19 dots.
+    """
     N = 30
     w = Wire.dimers(N)
     prm = qparams(0.3, gamma=0.5, mubar=1.0)
@@ -425,7 +453,7 @@ def fig_3a(*, quick: bool = False) -> PaperFigure:
     l = np.arange(2, N)
     for bias, s in (("forward", 1.0), ("reverse", -1.0)):
         mu = EQ.eq19_mu(l, N, prm.gamma, prm.mubar, prm.Ig, s * prm.dmu)
-        for site, m in zip(l, mu):
+        for site, m in zip(l, mu, strict=True):
             rows.append(dict(series="Eq. 19", case="Ig/Io = 0.3", bias=bias, N=N, layout=w.layout, site=int(site),
                              gamma=prm.gamma, mubar=prm.mubar, dmu=prm.dmu, Ig=prm.Ig, Ig_over_Io=prm.ig_ratio,
                              gamma_contact=1.0, mu=float(m)))
@@ -456,8 +484,11 @@ FIG3B_GAMMAS = (0.3, 0.5, 1.0)
 
 @register("3b", "Fig. 3(b): delta_I vs N, dimers, with Eq. 21")
 def fig_3b(*, quick: bool = False) -> PaperFigure:
-    """Fig. 3(b): delta_I of ``dimers`` vs N (NEGF lines) with ``2 delta J``
-    of Eq. 21 (dots), ``Ig/Io = 0.05``, ``mubar = 1``, several gamma."""
+    """Fig. 3(b): delta_I vs N, dimers, with Eq. 21.
+
+    Fig. 3(b): delta_I of ``dimers`` vs N (NEGF lines) with ``2 delta J``
+    of Eq. 21 (dots), ``Ig/Io = 0.05``, ``mubar = 1``, several gamma.
+    """
     Ns = np.arange(4, 41, 6) if quick else np.unique(np.concatenate([np.arange(4, 60, 2), np.arange(60, 301, 8)]))
     rows = []
     for g in FIG3B_GAMMAS:
@@ -483,7 +514,7 @@ def fig_3b(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 1, width=6.6, height=4.2)
         ax = axes[0][0]
         colors = sns.color_palette("deep", len(FIG3B_GAMMAS))
-        for c, g in zip(colors, FIG3B_GAMMAS):
+        for c, g in zip(colors, FIG3B_GAMMAS, strict=True):
             s = df[(df["gamma"] == g) & (df["series"] == "NEGF linear response")]
             ax.plot(s["N"], s["delta_I_over_Ig"], "-", color=c, label=f"NEGF, γ = {g}")
             e = df[(df["gamma"] == g) & (df["series"] != "NEGF linear response")]
@@ -502,9 +533,12 @@ FIG3C_GAMMAS = (0.3, 0.5, 1.0)
 
 @register("3c", "Fig. 3(c): delta_j vs N, one S-D dimer, with Eq. 22")
 def fig_3c(*, quick: bool = False) -> PaperFigure:
-    """Fig. 3(c): delta_I of ``single`` (S at 2, D at N-1) vs N, NEGF and
+    """Fig. 3(c): delta_j vs N, one S-D dimer, with Eq. 22.
+
+    Fig. 3(c): delta_I of ``single`` (S at 2, D at N-1) vs N, NEGF and
     Eq. 22 / C13, ``Ig/Io = 0.1``, ``mubar = 1``: zeros at ``N - 3 = m
-    lambda_F/2``."""
+    lambda_F/2``.
+    """
     Ns = np.arange(5, 23 if quick else 51)
     rows = []
     for g in FIG3C_GAMMAS:
@@ -529,7 +563,7 @@ def fig_3c(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 1, width=6.6, height=4.2)
         ax = axes[0][0]
         colors = sns.color_palette("deep", len(FIG3C_GAMMAS))
-        for c, g in zip(colors, FIG3C_GAMMAS):
+        for c, g in zip(colors, FIG3C_GAMMAS, strict=True):
             s = df[(df["gamma"] == g) & (df["series"] == "NEGF linear response")]
             ax.plot(s["N"], s["delta_I_over_Ig"], "o-", ms=3, color=c, label=f"NEGF, γ = {g}")
             e = df[(df["gamma"] == g) & (df["series"] != "NEGF linear response")]

@@ -64,7 +64,8 @@ def fig_lc(*, quick: bool = False) -> PaperFigure:
                          layout="dimers", N=N, lc=lc, N_over_lc=N / lc, gamma=MC_GAMMA, p=p, mubar=LC_MUBAR))
     df = pd.DataFrame(rows)
     title = "Classical and quantum nonreciprocity on the common axis N / l_c"
-    caption = ("Layout dimers. Quantum: NEGF linear response, μ̄ = 1, δμ = ±0.1, Ig/Io = 0.002, l_c = 1/α_R (Eq. 20) "
+    caption = ("Layout dimers. Quantum: NEGF linear response (T = 0), contacts γ_1 = γ_N = 1, μ̄ = 1, δμ = ±0.1, "
+               "Ig/Io = 0.002, l_c = 1/α_R (Eq. 20) "
                "for γ = " + ", ".join(f"{g} (l_c = {EQ.eq20_lc(g, LC_MUBAR):.2f})" for g in LC_GAMMAS)
                + ". Classical: exact master equation with the same l_c, p = 1 - 1/l_c (δρ = 0.1, Ig = 1e-5); Monte "
                f"Carlo points ± 1 stderr (adjoint estimator, {steps} steps, seeds 200-204) at l_c({MC_GAMMA}). Black: "

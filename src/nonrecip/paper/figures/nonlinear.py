@@ -49,7 +49,7 @@ def fig_2c(*, quick: bool = False) -> PaperFigure:
                                  Ig_over_Io=float(r), rel_nonreciprocity=_rel(w, prm, resp)))
     df = pd.DataFrame(rows)
     title = "Fig. 2(c): relative nonreciprocity ΔI/Ī of one dimer beyond linear response"
-    caption = (f"N = 4 (.SD.), μ̄ = {MUBAR_2C}, δμ = ±0.1, ΔI = |I_1(δμ<0)| - |I_1(δμ>0)|, 2Ī = |I_1(δμ>0)| + |I_1(δμ<0)|; "
+    caption = (f"N = 4 (.SD.), contacts γ_1 = γ_4 = 1, μ̄ = {MUBAR_2C}, δμ = ±0.1, ΔI = |I_1(δμ<0)| - |I_1(δμ>0)|, 2Ī = |I_1(δμ>0)| + |I_1(δμ<0)|; "
                f"γ = {', '.join(str(g) for g in GAMMAS_2C)} (the paper does not print γ). Dashed: linear response "
                "(grows linearly with Ig); dots: the paper's cubic expansion B35 (physical root); solid: the exact T = 0 "
                "Landauer-Büttiker solution (self-consistent). Curves end where a bath potential would leave the band; "
@@ -114,7 +114,7 @@ def fig_6(*, quick: bool = False) -> PaperFigure:
                          mubar=MUBAR_6, dmu=prm.dmu, Ig=prm.Ig, Ig_over_Io=float(r), mu2=m2, mu3=m3))
     df = pd.DataFrame(rows)
     title = "Fig. 6: real roots (μ2, μ3) of the cubic expansion B35 and linear response"
-    caption = (f"N = 4 (.SD.), forward bias δμ = 0.1, μ̄ = {MUBAR_6}, γ = {GAMMA_6} (the paper prints only δμ). Grey "
+    caption = (f"N = 4 (.SD.), contacts γ_1 = γ_4 = 1, forward bias δμ = 0.1, μ̄ = {MUBAR_6}, γ = {GAMMA_6} (the paper prints only δμ). Grey "
                "dots: every real root pair of B35 (up to 9); open purple circles: the physical root, the branch that "
                "joins linear response as Ig → 0 (the same root in both panels); dotted black: linear response "
                "(Eq. B31 / NEGF). Roots outside the band (|μ| ≥ 2) are off the axes.")

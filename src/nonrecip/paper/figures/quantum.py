@@ -257,7 +257,8 @@ def fig_10(*, quick: bool = False) -> PaperFigure:
                                  delta_I=res.delta_I, delta_I_over_Ig=res.delta_I / prm.Ig))
     df = pd.DataFrame(rows)
     title = "Fig. 10: nonreciprocity vs μ̄ in a long wire with separated S-D pairs (N = 60)"
-    caption = ("NEGF linear response, N = 60, S at sites 2, 8, ..., 56, D at 5, 11, ..., 59 (free sites between), "
+    caption = ("NEGF linear response (T = 0), N = 60, S at sites 2, 8, ..., 56, D at 5, 11, ..., 59 (free sites between), "
+               "contacts γ_1 = γ_N = 1, "
                f"δμ = ±0.1, Ig/Io = 0.1, γ = {', '.join(str(g) for g in FIG10_GAMMAS)} (the paper does not print γ). "
                "(b): ΔI vanishes at μ̄ = 1 for every γ, where the S-D distance 3 equals λ_F/2 = π/arccos(μ̄/2) "
                "(and, by particle-hole symmetry, at μ̄ = -1).")
@@ -278,6 +279,7 @@ def fig_10(*, quick: bool = False) -> PaperFigure:
         ins.axvline(1.0, color="0.5", lw=0.8, ls=":")
         ins.set_title("(b) zoom: ΔI = 0 at μ̄ = 1 (λ_F/2 = 3)")
         ax.set_title("(a) ΔI / Ig over the band")
+        ins.set_ylabel("ΔI / Ig")
         ax.set_ylabel("ΔI / Ig")
         ax.legend(loc="lower center")
         finish(fig, title, caption)
@@ -420,7 +422,7 @@ def fig_5(*, quick: bool = False) -> PaperFigure:
     df = pd.DataFrame(rows).drop(columns=["gamma_value"])
     title = "Fig. 5: S and D potentials of one dimer vs the bath coupling γ"
     caption = ("NEGF linear response (lines) and Eq. B31 (dots: filled forward, open reverse), N = 4 (.SD.), μ̄ = 1, "
-               "Ig/Io = 0.3, δμ = ±0.1 (the paper shows forward; reverse added). Δμ ≈ π Ig/γ² at small γ (Eq. 17): "
+               "Ig/Io = 0.3, δμ = ±0.1, contacts γ_1 = γ_4 = 1 (the paper shows forward; reverse added). Δμ ≈ π Ig/γ² at small γ (Eq. 17): "
                "linear response needs Ig ≲ 2γ² Io. At γ = γ_c = 1 (B34) ΔI = 2Ig/3, the classical value.")
     with style():
         fig, axes = new_figure(1, 1, width=6.4, height=4.2)
@@ -461,7 +463,7 @@ def fig_3a(*, quick: bool = False) -> PaperFigure:
     lc = EQ.eq20_lc(prm.gamma, prm.mubar)
     title = "Fig. 3(a): chemical potential profile of a dimer wire, N = 30"
     caption = (f"NEGF linear response (lines), layout dimers (S on even, D on odd sites), N = 30, μ̄ = 1, Ig/Io = 0.3, "
-               f"γ = 0.5 (l_c = 1/α_R = {lc:.2f}), δμ = ±0.1; black dots: Eq. 19 (filled forward, open reverse). "
+               f"γ = 0.5 (l_c = 1/α_R = {lc:.2f}), δμ = ±0.1, contacts γ_1 = γ_N = 1; black dots: Eq. 19 (filled forward, open reverse). "
                "Eq. 19 is a bulk form: it misses the first few l_c at each contact.")
     with style():
         fig, axes, lax = new_figure_legend_row(1, width=6.8, height=4.5, legend_height=0.35)
@@ -502,7 +504,8 @@ def fig_3b(*, quick: bool = False) -> PaperFigure:
     df = pd.DataFrame(rows)
     df["delta_I_over_Ig"] = df["delta_I"] / df["Ig"]
     title = "Fig. 3(b): nonreciprocity vs N of a dimer wire, NEGF and Eq. 21"
-    caption = ("Layout dimers, Ig/Io = 0.05, μ̄ = 1, δμ = ±0.1 (as in the paper); γ = "
+    caption = ("NEGF linear response (T = 0), layout dimers, Ig/Io = 0.05, μ̄ = 1, δμ = ±0.1 (as in the paper), "
+               "contacts γ_1 = γ_N = 1; γ = "
                + ", ".join(f"{g} (l_c = {EQ.eq20_lc(g, 1.0):.1f})" for g in FIG3B_GAMMAS)
                + " (the paper does not print γ). Lines: NEGF ΔI = |I_1(δμ<0)| - |I_1(δμ>0)|; dots: 2δJ of Eq. 21, "
                "Ig (1 - l_c/(l_c + N - 3)). Linear growth for N << l_c, saturation at Ig for N >> l_c. For γ = 1 "
@@ -553,7 +556,8 @@ def fig_3c(*, quick: bool = False) -> PaperFigure:
     df["delta_I_over_Ig"] = df["delta_I"] / df["Ig"]
     lamF = EQ.c_lambdaF(1.0)
     title = "Fig. 3(c): nonreciprocity of one S-D dimer vs wire length: coherent zeros"
-    caption = (f"Layout single (S at site 2, D at N-1, free sites between), Ig/Io = 0.1, μ̄ = 1 (λ_F = {lamF:g}), "
+    caption = (f"NEGF linear response (T = 0), layout single (S at site 2, D at N-1, free sites between), "
+               f"contacts γ_1 = γ_N = 1, Ig/Io = 0.1, μ̄ = 1 (λ_F = {lamF:g}), "
                f"δμ = ±0.1; γ = {', '.join(str(g) for g in FIG3C_GAMMAS)} (the paper does not print γ). Lines+dots: "
                "NEGF ΔI; crosses: Δj of Eq. 22 / C13. ΔI vanishes for every γ when N - 3 is a multiple of "
                "λ_F/2 = 3 (dotted lines); the classical single dimer (C23) has no such zeros.")

@@ -98,7 +98,7 @@ def fig_lc(*, quick: bool = False) -> PaperFigure:
         ax.set_title("(a) nonreciprocity vs N / l_c")
         ax.legend(fontsize=7, loc="lower right")  # N >> l_c, below the saturated curves: empty
         xs = np.array([5.0, 100.0])
-        bx.loglog(xs, 0.3 / xs, color="0.5", ls="--", lw=1, label="∝ (N/l_c)^-1")
+        bx.loglog(xs, 0.3 / xs, color="0.5", ls="--", lw=1, label="∝ (N/l_c)$^{-1}$")
         bx.set_xlabel("N / l_c")
         bx.set_ylabel("|ΔI_quantum - ΔI_classical| / Ig")
         bx.set_title("(b) where they part")

@@ -206,7 +206,8 @@ def fig_9(*, quick: bool = False) -> PaperFigure:
                              delta_I=res.delta_I, delta_I_over_Ig=res.delta_I / prm.Ig))
     df = pd.DataFrame(rows)
     title = "Fig. 9: nonreciprocity vs N for several contact couplings δγ"
-    caption = ("NEGF linear response, layout dimers, μ̄ = 1, δμ = ±0.1, γ = 0.3, Ig/Io = 0.05 (as in the paper); "
+    caption = ("NEGF linear response (T = 0), layout dimers, μ̄ = 1, δμ = ±0.1, γ = 0.3 "
+               f"(l_c = 1/α_R = {EQ.eq20_lc(0.3, 1.0):.1f}), Ig/Io = 0.05 (as in the paper); "
                f"contacts γ_1 = γ_N = 1 + δγ with δγ = {', '.join(str(d) for d in FIG9_DGAMMAS)} (the paper does not print "
                "its values). ΔI → Ig for N >> l_c whatever δγ. At N ≲ l_c contact scattering matters: for δγ < 0 ΔI starts "
                "negative and rises with coherent oscillations; a large δγ slows the rise (a longer effective l_c); "
@@ -522,7 +523,7 @@ def fig_3b(*, quick: bool = False) -> PaperFigure:
             ax.plot(s["N"], s["delta_I_over_Ig"], "-", color=c, label=f"NEGF, γ = {g}")
             e = df[(df["gamma"] == g) & (df["series"] != "NEGF linear response")]
             e = e if quick else e[(e["N"] < 60) & (e["N"] % 6 == 4) | (e["N"] >= 60) & (e["N"] % 24 == 12)]
-            ax.plot(e["N"], e["delta_I_over_Ig"], "o", color="k", ms=3, mfc=c, label=f"Eq. 21, γ = {g}")
+            ax.plot(e["N"], e["delta_I_over_Ig"], "o", color="k", ms=4.5, mew=0.7, mfc=c, label=f"Eq. 21, γ = {g}")
         ax.axhline(1.0, color="0.5", ls=":", lw=0.8)
         ax.set_xlabel("number of sites N")
         ax.set_ylabel("ΔI / Ig")

@@ -237,3 +237,19 @@ def test_convergence_plot_legend_hides_nothing(tmp_path):
     assert any("slope -0.50" in t.get_text() for t in labels)  # the fit of stderr_slopes on an exact power law
     p = save_convergence_plot(df, tmp_path / "c.png", title="test")
     assert p.read_bytes().startswith(b"\x89PNG")
+
+
+def test_convergence_plot_draws_the_table_of_a_real_run():
+    from nonrecip import ClassicalParams, Wire
+    from nonrecip.paper.figures.convergence import convergence_figure
+    from nonrecip.stochastic import convergence, stderr_slopes
+
+    df = convergence(Wire.dimers(8), ClassicalParams(p=0.9, Ig=0.05, drho=0.1), steps_min=1000, steps_max=16000,
+                     factor=4.0, seed=3)
+    fig = convergence_figure(df, title="dimers N = 8", slopes=stderr_slopes(df))
+    ax = fig.axes[0]
+    for q, g in df.groupby("quantity"):
+        line = next(ln for ln in ax.get_lines() if ln.get_label().startswith(f"stderr {q} "))
+        np.testing.assert_array_equal(line.get_xdata(), g["steps"].to_numpy(float))
+        np.testing.assert_array_equal(line.get_ydata(), g["stderr"].to_numpy())
+    assert layout_problems(fig) == []

@@ -147,3 +147,13 @@ def test_fig_3b_3c(made):
     np.testing.assert_allclose(m["delta_I"], m["delta_I_ref"], rtol=0, atol=1e-9 * m["Ig"].max())
     zeros = m[(m["N"] - 3) % 3 == 0]  # mubar = 1: lambda_F/2 = 3
     assert len(zeros) > 3 and (zeros["delta_I"].abs() < 1e-9 * zeros["Ig"]).all()
+
+
+def test_fig_7_sublattice_column(made):
+    # the two sublattices are plotted as two lines: the column that splits them follows the layout
+    df = made("7")
+    for N, sub in df.groupby("N"):
+        lat = sub.set_index("site")["sublattice"].groupby(level=0).first()
+        assert list(lat[lat == "S"].index) == list(range(2, N - 1, 2))
+        assert list(lat[lat == "D"].index) == list(range(3, N, 2))
+        assert list(lat[lat == "reservoir"].index) == [1, N]

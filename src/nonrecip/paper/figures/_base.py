@@ -22,11 +22,14 @@ from typing import Any
 
 from ...results import atomic_write, write_table
 
-__all__ = ["PaperFigure", "FigureSpec", "register", "FIGURES", "new_figure", "save", "style",
-           "PALETTE", "DPI"]
+__all__ = ["PaperFigure", "FigureSpec", "register", "FIGURES", "new_figure", "new_figure_legend_row", "save", "style",
+           "PALETTE", "DPI", "CURRENT_UNIT"]
 
 #: resolution of the gallery PNGs (small files, readable text)
 DPI = 110
+
+#: unit of every classical current on an axis: the paper's particles move once per time step τ (Sec. II)
+CURRENT_UNIT = "particles per step"
 
 #: colours: forward, reverse, and a qualitative set for families of curves
 PALETTE = {"forward": "#1f77b4", "reverse": "#d62728", "zero": "#7f7f7f"}
@@ -97,12 +100,35 @@ def style():
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 6.4, height: float = 4.2, **kw):
-    """A :class:`~matplotlib.figure.Figure` (no pyplot) and its axes."""
+    """Make a :class:`~matplotlib.figure.Figure` (no pyplot) and its axes."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, axes
+
+
+def new_figure_legend_row(ncols: int, *, width: float, height: float, legend_height: float = 0.4,
+                          sharey: bool = False):
+    """Make a row of ``ncols`` axes over a frameless axes spanning them, for one shared legend.
+
+    Returns ``fig, axes, lax``; draw the legend with ``lax.legend(handles=...)``. The legend
+    belongs to an axes, so it stays where the layout put it when :func:`save` crops the figure
+    to its tight box (a ``fig.legend(loc="outside ...")`` does not: it moves with the crop).
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    gs = fig.add_gridspec(2, ncols, height_ratios=[height - legend_height, legend_height])
+    axes = [fig.add_subplot(gs[0, 0])]
+    for i in range(1, ncols):
+        axes.append(fig.add_subplot(gs[0, i], sharey=axes[0] if sharey else None))
+    if sharey:
+        for ax in axes[1:]:
+            ax.tick_params(labelleft=False)
+    lax = fig.add_subplot(gs[1, :])
+    lax.axis("off")
+    return fig, axes, lax
 
 
 def finish(fig, title: str, caption: str, *, width_chars: int | None = None) -> None:

@@ -1,5 +1,7 @@
-"""Figures of the classical side: Fig. 1 (the circuits of Sec. I) and the
-map of the classical nonreciprocity over ``(p, N)``.
+"""Figures of the classical side.
+
+Fig. 1 (the circuits of Sec. I) and the map of the classical nonreciprocity
+over ``(p, N)``.
 """
 
 from __future__ import annotations
@@ -24,12 +26,15 @@ FIG1_STEPS = {True: 20_000, False: 400_000}
 
 @register("1", "Fig. 1: circuit currents")
 def fig_1(*, quick: bool = False) -> PaperFigure:
-    """Fig. 1: current into the three resistive circuits of Sec. I vs ``Ig``.
+    """Fig. 1: circuit currents.
+
+    Fig. 1: current into the three resistive circuits of Sec. I vs ``Ig``.
 
     Kirchhoff solve (lines) of ``.SD.`` (a), ``.SDDS.`` (b), ``.SDSD.`` (c)
     with equal segments, forward and reverse, against the closed forms of
     Sec. I (dots): ``V/R - Ig/3``, ``V/R``, ``V/R - 2Ig/5`` (reverse
     ``V/R + k Ig``). ``V = R = 1``.
+    
     """
     from ...stochastic import simulate
 
@@ -72,7 +77,7 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
     names = {"a": "(a) .SD.: V/R ∓ Ig/3", "b": "(b) .SDDS.: V/R", "c": "(c) .SDSD.: V/R ∓ 2Ig/5"}
     with style():
         fig, axes = new_figure(1, 3, width=10.5, height=3.6, sharey=True)
-        for ax, panel in zip(axes[0], "abc", strict=False):
+        for ax, panel in zip(axes[0], "abc", strict=True):
             sub = df[df["panel"] == panel]
             for bias in ("forward", "reverse"):
                 num = sub[(sub["series"] == "Kirchhoff solve") & (sub["bias"] == bias)]
@@ -82,7 +87,7 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
                         label=f"Sec. I, {bias}")
                 mc = sub[(sub["series"] == "classical Monte Carlo") & (sub["bias"] == bias)]
                 ax.errorbar(mc["Ig"], mc["abs_I_in"], yerr=mc["stderr"], fmt="s", ms=6, mfc="none", capsize=3,
-                            color=PALETTE[bias], label=f"walkers p = {FIG1_P}, {bias}")
+                            color=PALETTE[bias], label=f"Monte Carlo p = {FIG1_P}, {bias}")
             ax.set_title(names[panel])
             ax.set_xlabel("Ig / (V/R)")
         axes[0][0].set_ylabel("|I_in| / (V/R)")
@@ -91,9 +96,16 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
     return PaperFigure("1", title, caption, df, fig)
 
 
+def _eq8_flip(level: float, N: int) -> float:
+    """Return the flip probability ``1 - p`` at which Eq. 8 gives ``delta_I / Ig = level`` (``dimers``, N sites)."""
+    return level / ((N - 2) * (1.0 - level))
+
+
 @register("map-classical", "Map: classical delta_I/Ig over (p, N)", paper=False)
 def fig_map_classical(*, quick: bool = False) -> PaperFigure:
-    """Map of the classical nonreciprocity ``delta_I / Ig`` of ``dimers`` over
+    """Map: classical delta_I/Ig over (p, N).
+
+    Map of the classical nonreciprocity ``delta_I / Ig`` of ``dimers`` over
     ``(p, N)`` from the exact solve, with Eq. 8 contours and the line
     ``N = l_c = 1/(1-p)``.
     """
@@ -123,16 +135,21 @@ def fig_map_classical(*, quick: bool = False) -> PaperFigure:
         qq, NN = np.meshgrid(q, Ns)
         m = ax.pcolormesh(qq, NN, Z, shading="nearest", cmap="viridis", vmin=0, vmax=1)
         fig.colorbar(m, ax=ax, label="ΔI / Ig (exact solve)")
+        ax.set_xscale("log")  # scales first: contour labels are rotated and spaced in display coordinates
+        ax.set_yscale("log")
+        ax.set_xlim(q[0], q[-1])
+        ax.set_ylim(Ns[0], Ns[-1])
         qf = np.geomspace(q[0], q[-1], 200)
         QF, NF = np.meshgrid(qf, Ns)
         Z8 = np.array([E.eq8_delta_I(int(N), 1.0 - qf, 1.0) for N in Ns])  # Eq. 8 per unit Ig
-        cs = ax.contour(QF, NF, Z8, levels=[0.1, 0.3, 0.5, 0.7, 0.9], colors="k", linestyles="--", linewidths=0.9)
-        ax.clabel(cs, fmt="%.1f", fontsize=7)
+        levels = (0.1, 0.3, 0.5, 0.7, 0.9)
+        cs = ax.contour(QF, NF, Z8, levels=list(levels), colors="k", linestyles="--", linewidths=0.9)
+        # one label per contour, in a row at N = 30 where the contours are far apart; 0.5 (N = 2 + l_c, next to
+        # the white line N = l_c) lower down at N = 6, where the two lines part
+        ax.clabel(cs, fmt="%.1f", fontsize=7.5, inline_spacing=3,
+                  manual=[(_eq8_flip(lv, 6 if lv == 0.5 else 30), 6 if lv == 0.5 else 30) for lv in levels])
         ql = qf[(1 / qf <= Ns[-1]) & (1 / qf >= Ns[0])]
         ax.plot(ql, 1 / ql, color="w", lw=1.5, label="N = l_c = 1/(1-p)")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_ylim(Ns[0], Ns[-1])
         ax.set_xlabel("flip probability 1 - p at S/D sites  (= a / l_c)")
         ax.set_ylabel("number of sites N")
         ax.legend(loc="upper right", framealpha=0.8)

@@ -27,7 +27,9 @@ def _even(x: float) -> int:
 
 @register("lc", "Classical vs quantum delta_I/Ig on N/l_c", paper=False)
 def fig_lc(*, quick: bool = False) -> PaperFigure:
-    """delta_I/Ig of ``dimers`` vs ``N/l_c``: quantum (NEGF, ``l_c =
+    """Classical vs quantum delta_I/Ig on N/l_c.
+
+    delta_I/Ig of ``dimers`` vs ``N/l_c``: quantum (NEGF, ``l_c =
     1/alpha_R``) and classical (exact and Monte Carlo, ``p = 1 - 1/l_c``, the
     same ``l_c``), with the continuum form ``1 - 1/(1 + N/l_c)`` of Eqs. 9
     and 21; and their difference, which falls like ``l_c/N``.
@@ -62,7 +64,8 @@ def fig_lc(*, quick: bool = False) -> PaperFigure:
                          layout="dimers", N=N, lc=lc, N_over_lc=N / lc, gamma=MC_GAMMA, p=p, mubar=LC_MUBAR))
     df = pd.DataFrame(rows)
     title = "Classical and quantum nonreciprocity on the common axis N / l_c"
-    caption = ("Layout dimers. Quantum: NEGF linear response, μ̄ = 1, δμ = ±0.1, Ig/Io = 0.002, l_c = 1/α_R (Eq. 20) "
+    caption = ("Layout dimers. Quantum: NEGF linear response (T = 0), contacts γ_1 = γ_N = 1, μ̄ = 1, δμ = ±0.1, "
+               "Ig/Io = 0.002, l_c = 1/α_R (Eq. 20) "
                "for γ = " + ", ".join(f"{g} (l_c = {EQ.eq20_lc(g, LC_MUBAR):.2f})" for g in LC_GAMMAS)
                + ". Classical: exact master equation with the same l_c, p = 1 - 1/l_c (δρ = 0.1, Ig = 1e-5); Monte "
                f"Carlo points ± 1 stderr (adjoint estimator, {steps} steps, seeds 200-204) at l_c({MC_GAMMA}). Black: "
@@ -77,7 +80,7 @@ def fig_lc(*, quick: bool = False) -> PaperFigure:
         colors = sns.color_palette("deep", len(LC_GAMMAS))
         xx = np.geomspace(0.1, 100, 200)
         ax.plot(xx, 1 - 1 / (1 + xx), color="k", lw=1, label="1 - 1/(1 + N/l_c)")
-        for c, g in zip(colors, LC_GAMMAS, strict=False):
+        for c, g in zip(colors, LC_GAMMAS, strict=True):
             q = df[(df["series"] == "quantum NEGF") & (df["gamma"] == g)]
             cl = df[(df["series"] == "classical exact") & (df["gamma"] == g)]
             lcg = q["lc"].iloc[0]
@@ -93,9 +96,9 @@ def fig_lc(*, quick: bool = False) -> PaperFigure:
         ax.set_xlabel("N / l_c")
         ax.set_ylabel("ΔI / Ig")
         ax.set_title("(a) nonreciprocity vs N / l_c")
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(fontsize=7, loc="lower right")  # N >> l_c, below the saturated curves: empty
         xs = np.array([5.0, 100.0])
-        bx.loglog(xs, 0.3 / xs, color="0.5", ls="--", lw=1, label="∝ (N/l_c)^-1")
+        bx.loglog(xs, 0.3 / xs, color="0.5", ls="--", lw=1, label="∝ (N/l_c)$^{-1}$")
         bx.set_xlabel("N / l_c")
         bx.set_ylabel("|ΔI_quantum - ΔI_classical| / Ig")
         bx.set_title("(b) where they part")

@@ -1,15 +1,18 @@
-"""Figures of the quantum wire (Sec. III, App. B, App. C1) that need only the
-NEGF solve: Figs. 7-10 and the map over ``(gamma, mubar)``.
+"""Figures of the quantum wire (Sec. III, App. B, App. C1) that need only the NEGF solve.
+
+Figs. 2(b), 3, 5, 7-10 and the map over ``(gamma, mubar)``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ...deterministic.quantum import solve_quantum
 from ...wire import ParameterError, QuantumParams, Wire
-from ._base import PALETTE, PaperFigure, finish, new_figure, register, style
+from ._base import PALETTE, PaperFigure, finish, new_figure, new_figure_legend_row, register, style
 
 __all__ = ["fig_7", "fig_8", "fig_9", "fig_10", "fig_map_quantum", "fig10_layout", "qparams", "solve"]
 
@@ -23,7 +26,7 @@ def qparams(ig_ratio: float, **kw) -> QuantumParams:
 
 
 def solve(wire: Wire, params: QuantumParams, response: str = "linear"):
-    """The NEGF steady state (forward and reverse)."""
+    """Solve the NEGF steady state (forward and reverse)."""
     return solve_quantum(wire, params, response=response)
 
 
@@ -57,7 +60,9 @@ FIG7_GAMMA = 0.5
 
 @register("7", "Fig. 7: potential profiles, N = 12, 26, 100")
 def fig_7(*, quick: bool = False) -> PaperFigure:
-    """Fig. 7: ``mu_l`` of the S/D baths of ``dimers`` for N = 12, 26, 100,
+    """Fig. 7: potential profiles, N = 12, 26, 100.
+
+    Fig. 7: ``mu_l`` of the S/D baths of ``dimers`` for N = 12, 26, 100,
     forward and reverse, ``Ig/Io = 0.3`` and ``Ig = 0`` (dashed).
     """
     rows = []
@@ -67,24 +72,45 @@ def fig_7(*, quick: bool = False) -> PaperFigure:
         rows += _profile_rows("7", w, qparams(0.3, gamma=FIG7_GAMMA, mubar=1.4), "Ig/Io = 0.3")
         rows += _profile_rows("7", w, qparams(0.0, gamma=FIG7_GAMMA, mubar=1.4), "Ig = 0")
     df = pd.DataFrame(rows)
+    # which bath a site carries: S on even l, D on odd l, the reservoirs at 1 and N (conventions §1)
+    df["sublattice"] = [{"S": "S", "D": "D"}.get(lay[site - 1], "reservoir")
+                        for lay, site in zip(df["layout"], df["site"], strict=True)]
     title = "Fig. 7: chemical potential profiles of dimer wires, N = 12, 26, 100"
     caption = (f"NEGF linear response (T = 0), layout dimers (.SDSD...SD.), μ̄ = 1.4, δμ = ±0.1, Ig/Io = 0.3 "
                f"(Io = δμ/2π); γ = {FIG7_GAMMA} on every S/D bath (the paper does not print γ), contacts γ_1 = γ_N = 1. "
-               "Sites 1 and N are the reservoirs μ̄ ± δμ/2. Solid: forward (δμ > 0) and reverse; dashed: Ig = 0, where "
-               "the profile is the linear Ohmic drop of the inelastic (Drude-like) wire.")
+               "Blue: forward (δμ > 0), red: reverse. The profile alternates site by site, so each sublattice is "
+               "drawn as its own line: ▲ the S sites (even l), ▼ the D sites (odd l); squares: the reservoirs "
+               "μ̄ ± δμ/2 at sites 1 and N. Dashed: Ig = 0 (all sites), the linear Ohmic drop of the inelastic "
+               "(Drude-like) wire. Away from the contacts the S and D lines run parallel to it, offset by ± the "
+               "local drop that Ig drives across each dimer.")
     with style():
-        fig, axes = new_figure(1, len(sizes), width=3.6 * len(sizes), height=3.6)
-        for ax, N, tag in zip(axes[0], sizes, "abc", strict=False):
+        fig, axes, lax = new_figure_legend_row(len(sizes), width=3.6 * len(sizes), height=4.0)
+        for ax, N, tag in zip(axes, sizes, "abc"[:len(sizes)], strict=True):
             sub = df[df["N"] == N]
+            ms = 4 if N < 50 else 2.5
             for bias in ("forward", "reverse"):
+                col = PALETTE[bias]
                 s = sub[(sub["bias"] == bias) & (sub["case"] == "Ig/Io = 0.3")]
-                ax.plot(s["site"], s["mu"], "o-", ms=3 if N < 50 else 1.5, color=PALETTE[bias], label=f"{bias}, Ig/Io = 0.3")
+                for lat, mk in (("S", "^"), ("D", "v")):
+                    t = s[s["sublattice"] == lat]
+                    ax.plot(t["site"], t["mu"], mk + "-", ms=ms, lw=1.2, color=col)
+                e = s[s["sublattice"] == "reservoir"]
+                ax.plot(e["site"], e["mu"], "s", ms=4.5, color=col, mec="k", mew=0.6)
                 s0 = sub[(sub["bias"] == bias) & (sub["case"] == "Ig = 0")]
-                ax.plot(s0["site"], s0["mu"], "--", color=PALETTE[bias], lw=1, alpha=0.8, label=f"{bias}, Ig = 0")
+                ax.plot(s0["site"], s0["mu"], "--", color=col, lw=1, alpha=0.8)
             ax.set_title(f"({tag}) N = {N}")
             ax.set_xlabel("site l")
-        axes[0][0].set_ylabel("μ_l (units of γ_o)")
-        axes[0][0].legend(fontsize=7)
+        axes[0].set_ylabel("μ_l (units of γ_o)")
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=PALETTE["forward"], lw=2, label="forward (δμ > 0)"),
+                   Line2D([], [], color=PALETTE["reverse"], lw=2, label="reverse (δμ < 0)"),
+                   Line2D([], [], color="0.3", marker="^", lw=1.2, label="S sites (even l), Ig/Io = 0.3"),
+                   Line2D([], [], color="0.3", marker="v", lw=1.2, label="D sites (odd l), Ig/Io = 0.3"),
+                   Line2D([], [], color="0.3", ls="--", lw=1, label="Ig = 0, all sites"),
+                   Line2D([], [], color="0.6", marker="s", mec="k", mew=0.6, ls="none",
+                          label="reservoirs (sites 1, N)")]
+        lax.legend(handles=handles, loc="center", ncol=6, fontsize=7.5, frameon=False)
         finish(fig, title, caption)
     return PaperFigure("7", title, caption, df, fig)
 
@@ -92,12 +118,14 @@ def fig_7(*, quick: bool = False) -> PaperFigure:
 # --------------------------------------------------------------------------
 # Fig. 8
 # --------------------------------------------------------------------------
-FIG8 = dict(gammas=(0.5, 1.0), mubar=1.0, ig_ratio=0.3)
+FIG8: dict[str, Any] = dict(gammas=(0.5, 1.0), mubar=1.0, ig_ratio=0.3)
 
 
 @register("8", "Fig. 8: delta_I vs contact coupling, one dimer")
 def fig_8(*, quick: bool = False) -> PaperFigure:
-    """Fig. 8: delta_I of one S-D dimer (N = 4) vs the contact coupling
+    """Fig. 8: delta_I vs contact coupling, one dimer.
+
+    Fig. 8: delta_I of one S-D dimer (N = 4) vs the contact coupling
     ``delta_gamma = gamma_1 - 1 = gamma_N - 1``; inset: ``|I_1|`` forward and
     reverse (first gamma).
     """
@@ -127,7 +155,7 @@ def fig_8(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 1, width=6.4, height=4.2)
         ax = axes[0][0]
         colors = sns.color_palette("dark", len(FIG8["gammas"]))
-        for c, g in zip(colors, FIG8["gammas"], strict=False):
+        for c, g in zip(colors, FIG8["gammas"], strict=True):
             s = df[df["gamma"] == g]
             ax.plot(s["delta_gamma"], s["delta_I_over_Ig"], color=c, label=f"γ = {g}")
         ax.axhline(0, color="0.5", lw=0.8)
@@ -162,7 +190,9 @@ FIG9_DGAMMAS = (-0.5, 0.0, 0.5, 2.0)
 
 @register("9", "Fig. 9: delta_I vs N for several contact couplings")
 def fig_9(*, quick: bool = False) -> PaperFigure:
-    """Fig. 9: delta_I of ``dimers`` vs N for several contact couplings
+    """Fig. 9: delta_I vs N for several contact couplings.
+
+    Fig. 9: delta_I of ``dimers`` vs N for several contact couplings
     ``delta_gamma``; ``mubar = 1``, ``gamma = 0.3``, ``Ig/Io = 0.05``.
     """
     Ns = np.arange(4, 41 if quick else 201, 2 if not quick else 4)
@@ -176,7 +206,8 @@ def fig_9(*, quick: bool = False) -> PaperFigure:
                              delta_I=res.delta_I, delta_I_over_Ig=res.delta_I / prm.Ig))
     df = pd.DataFrame(rows)
     title = "Fig. 9: nonreciprocity vs N for several contact couplings δγ"
-    caption = ("NEGF linear response, layout dimers, μ̄ = 1, δμ = ±0.1, γ = 0.3, Ig/Io = 0.05 (as in the paper); "
+    caption = ("NEGF linear response (T = 0), layout dimers, μ̄ = 1, δμ = ±0.1, γ = 0.3 "
+               f"(l_c = 1/α_R = {EQ.eq20_lc(0.3, 1.0):.1f}), Ig/Io = 0.05 (as in the paper); "
                f"contacts γ_1 = γ_N = 1 + δγ with δγ = {', '.join(str(d) for d in FIG9_DGAMMAS)} (the paper does not print "
                "its values). ΔI → Ig for N >> l_c whatever δγ. At N ≲ l_c contact scattering matters: for δγ < 0 ΔI starts "
                "negative and rises with coherent oscillations; a large δγ slows the rise (a longer effective l_c); "
@@ -187,7 +218,7 @@ def fig_9(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 1, width=6.4, height=4.0)
         ax = axes[0][0]
         colors = sns.color_palette("deep", len(FIG9_DGAMMAS))
-        for c, dg in zip(colors, FIG9_DGAMMAS, strict=False):
+        for c, dg in zip(colors, FIG9_DGAMMAS, strict=True):
             s = df[df["delta_gamma"] == dg]
             ax.plot(s["N"], s["delta_I_over_Ig"], "o-", ms=2.5, color=c, label=f"δγ = {dg}")
         ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
@@ -207,7 +238,9 @@ FIG10_GAMMAS = (0.3, 0.5, 0.8)
 
 @register("10", "Fig. 10: delta_I vs mubar, N = 60")
 def fig_10(*, quick: bool = False) -> PaperFigure:
-    """Fig. 10: delta_I vs ``mubar`` for N = 60 with S at 2, 8, ..., 56 and D
+    """Fig. 10: delta_I vs mubar, N = 60.
+
+    Fig. 10: delta_I vs ``mubar`` for N = 60 with S at 2, 8, ..., 56 and D
     at 5, 11, ..., 59, ``Ig/Io = 0.1``, several gamma; inset near
     ``mubar = 1`` where delta_I vanishes (S-D distance 3 = lambda_F/2).
     """
@@ -225,7 +258,8 @@ def fig_10(*, quick: bool = False) -> PaperFigure:
                                  delta_I=res.delta_I, delta_I_over_Ig=res.delta_I / prm.Ig))
     df = pd.DataFrame(rows)
     title = "Fig. 10: nonreciprocity vs μ̄ in a long wire with separated S-D pairs (N = 60)"
-    caption = ("NEGF linear response, N = 60, S at sites 2, 8, ..., 56, D at 5, 11, ..., 59 (free sites between), "
+    caption = ("NEGF linear response (T = 0), N = 60, S at sites 2, 8, ..., 56, D at 5, 11, ..., 59 (free sites between), "
+               "contacts γ_1 = γ_N = 1, "
                f"δμ = ±0.1, Ig/Io = 0.1, γ = {', '.join(str(g) for g in FIG10_GAMMAS)} (the paper does not print γ). "
                "(b): ΔI vanishes at μ̄ = 1 for every γ, where the S-D distance 3 equals λ_F/2 = π/arccos(μ̄/2) "
                "(and, by particle-hole symmetry, at μ̄ = -1).")
@@ -235,7 +269,7 @@ def fig_10(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 2, width=10.5, height=4.0, gridspec_kw={"width_ratios": [2, 1]})
         ax, ins = axes[0]
         colors = sns.color_palette("deep", len(FIG10_GAMMAS))
-        for c, g in zip(colors, FIG10_GAMMAS, strict=False):
+        for c, g in zip(colors, FIG10_GAMMAS, strict=True):
             s = df[(df["gamma"] == g) & (df["region"] == "main")]
             ax.plot(s["mubar"], s["delta_I_over_Ig"], color=c, label=f"γ = {g}")
             s = df[(df["gamma"] == g) & (df["region"] == "inset")]
@@ -246,6 +280,7 @@ def fig_10(*, quick: bool = False) -> PaperFigure:
         ins.axvline(1.0, color="0.5", lw=0.8, ls=":")
         ins.set_title("(b) zoom: ΔI = 0 at μ̄ = 1 (λ_F/2 = 3)")
         ax.set_title("(a) ΔI / Ig over the band")
+        ins.set_ylabel("ΔI / Ig")
         ax.set_ylabel("ΔI / Ig")
         ax.legend(loc="lower center")
         finish(fig, title, caption)
@@ -256,11 +291,15 @@ def fig_10(*, quick: bool = False) -> PaperFigure:
 # map over (gamma, mubar)
 # --------------------------------------------------------------------------
 MAPQ_N = 20
+#: where the linear-response state does not exist (a bath potential outside the band)
+NO_STATE_COLOR = "0.8"
 
 
 @register("map-quantum", "Map: quantum delta_I/Ig over (gamma, mubar)", paper=False)
 def fig_map_quantum(*, quick: bool = False) -> PaperFigure:
-    """Map of the quantum nonreciprocity ``delta_I / Ig`` of ``dimers``
+    """Map: quantum delta_I/Ig over (gamma, mubar).
+
+    Map of the quantum nonreciprocity ``delta_I / Ig`` of ``dimers``
     (N = 20) over ``(gamma, mubar)``, NEGF linear response.
     """
     gammas = np.linspace(0.05, 2.0, 8 if quick else 40)
@@ -283,16 +322,22 @@ def fig_map_quantum(*, quick: bool = False) -> PaperFigure:
     caption = (f"NEGF linear response (T = 0), layout dimers, N = {MAPQ_N}, δμ = ±0.1, Ig/Io = 0.05, contacts γ_1 = γ_N = 1. "
                "ΔI = |I_1(δμ<0)| - |I_1(δμ>0)| in units of Ig; ΔI/Ig is independent of Ig in linear response while "
                "the forward current keeps its sign. Weak coupling: a coherent wire, ΔI small; strong coupling: "
-               "short l_c, ΔI → Ig. White: a bath potential would leave the band (|μ_l| ≥ 2), no linear-response state.")
+               "short l_c, ΔI → Ig, until (γ ≳ 1.6 at μ̄ = 0, later at larger |μ̄|) the forward current changes sign: "
+               "ΔI = 2 G_N δμ then falls with the wire's conductance, as for γ = 1 in Fig. 3(b). Grey: a bath "
+               "potential would leave the band (|μ_l| ≥ 2), no linear-response state.")
     with style():
         fig, axes = new_figure(1, 1, width=6.4, height=4.6)
         ax = axes[0][0]
         G, M = np.meshgrid(gammas, mus)
         vmax = max(1.0, float(np.nanmax(Z)))
         vmin = min(0.0, float(np.nanmin(Z)))
-        m = ax.pcolormesh(G, M, Z, shading="nearest", cmap="viridis", vmin=vmin, vmax=vmax)
+        import matplotlib as mpl
+
+        cmap = mpl.colormaps["viridis"].with_extremes(bad=NO_STATE_COLOR)
+        m = ax.pcolormesh(G, M, Z, shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax)
         fig.colorbar(m, ax=ax, label="ΔI / Ig (NEGF)")
-        cs = ax.contour(G, M, Z, levels=[0.25, 0.5, 0.75, 0.9], colors="w", linewidths=0.8)
+        # white lines on the dark low values, black on the yellow high ones: readable labels everywhere
+        cs = ax.contour(G, M, Z, levels=[0.25, 0.5, 0.75, 0.9], colors=["w", "w", "k", "k"], linewidths=0.8)
         ax.clabel(cs, fmt="%.2f", fontsize=7)
         ax.set_xlabel("bath coupling γ (units of γ_o)")
         ax.set_ylabel("μ̄ (units of γ_o)")
@@ -337,7 +382,9 @@ def _plot_dimer_mu(ax, df: pd.DataFrame, x: str, *, dots_every: int = 1) -> None
 
 @register("2b", "Fig. 2(b): mu_2, mu_3 of one dimer vs Ig")
 def fig_2b(*, quick: bool = False) -> PaperFigure:
-    """Fig. 2(b): the S and D potentials of one dimer (N = 4) vs ``Ig/Io``,
+    """Fig. 2(b): mu_2, mu_3 of one dimer vs Ig.
+
+    Fig. 2(b): the S and D potentials of one dimer (N = 4) vs ``Ig/Io``,
     forward and reverse (NEGF lines, Eq. B31 dots); ``mubar = 1``,
     ``gamma = 0.5``, ``dmu = +-0.1``, the paper's ``Ig/Io = 0.3`` marked.
     """
@@ -365,7 +412,9 @@ def fig_2b(*, quick: bool = False) -> PaperFigure:
 
 @register("5", "Fig. 5: mu_2, mu_3 of one dimer vs gamma")
 def fig_5(*, quick: bool = False) -> PaperFigure:
-    """Fig. 5: the S and D potentials of one dimer vs ``gamma``, NEGF and
+    """Fig. 5: mu_2, mu_3 of one dimer vs gamma.
+
+    Fig. 5: the S and D potentials of one dimer vs ``gamma``, NEGF and
     Eq. B31; ``mubar = 1``, ``Ig/Io = 0.3``, ``dmu = 0.1``.
     """
     rows = []
@@ -374,7 +423,7 @@ def fig_5(*, quick: bool = False) -> PaperFigure:
     df = pd.DataFrame(rows).drop(columns=["gamma_value"])
     title = "Fig. 5: S and D potentials of one dimer vs the bath coupling γ"
     caption = ("NEGF linear response (lines) and Eq. B31 (dots: filled forward, open reverse), N = 4 (.SD.), μ̄ = 1, "
-               "Ig/Io = 0.3, δμ = ±0.1 (the paper shows forward; reverse added). Δμ ≈ π Ig/γ² at small γ (Eq. 17): "
+               "Ig/Io = 0.3, δμ = ±0.1, contacts γ_1 = γ_4 = 1 (the paper shows forward; reverse added). Δμ ≈ π Ig/γ² at small γ (Eq. 17): "
                "linear response needs Ig ≲ 2γ² Io. At γ = γ_c = 1 (B34) ΔI = 2Ig/3, the classical value.")
     with style():
         fig, axes = new_figure(1, 1, width=6.4, height=4.2)
@@ -393,7 +442,9 @@ def fig_5(*, quick: bool = False) -> PaperFigure:
 # --------------------------------------------------------------------------
 @register("3a", "Fig. 3(a): potential profile of a dimer wire, N = 30")
 def fig_3a(*, quick: bool = False) -> PaperFigure:
-    """Fig. 3(a): ``mu_l`` of ``dimers``, N = 30, ``mubar = 1``,
+    """Fig. 3(a): potential profile of a dimer wire, N = 30.
+
+    Fig. 3(a): ``mu_l`` of ``dimers``, N = 30, ``mubar = 1``,
     ``Ig/Io = 0.3``, ``gamma = 0.5``, forward and reverse, with Eq. 19 dots.
     """
     N = 30
@@ -405,7 +456,7 @@ def fig_3a(*, quick: bool = False) -> PaperFigure:
     l = np.arange(2, N)
     for bias, s in (("forward", 1.0), ("reverse", -1.0)):
         mu = EQ.eq19_mu(l, N, prm.gamma, prm.mubar, prm.Ig, s * prm.dmu)
-        for site, m in zip(l, mu, strict=False):
+        for site, m in zip(l, mu, strict=True):
             rows.append(dict(series="Eq. 19", case="Ig/Io = 0.3", bias=bias, N=N, layout=w.layout, site=int(site),
                              gamma=prm.gamma, mubar=prm.mubar, dmu=prm.dmu, Ig=prm.Ig, Ig_over_Io=prm.ig_ratio,
                              gamma_contact=1.0, mu=float(m)))
@@ -413,11 +464,11 @@ def fig_3a(*, quick: bool = False) -> PaperFigure:
     lc = EQ.eq20_lc(prm.gamma, prm.mubar)
     title = "Fig. 3(a): chemical potential profile of a dimer wire, N = 30"
     caption = (f"NEGF linear response (lines), layout dimers (S on even, D on odd sites), N = 30, μ̄ = 1, Ig/Io = 0.3, "
-               f"γ = 0.5 (l_c = 1/α_R = {lc:.2f}), δμ = ±0.1; black dots: Eq. 19 (filled forward, open reverse). "
+               f"γ = 0.5 (l_c = 1/α_R = {lc:.2f}), δμ = ±0.1, contacts γ_1 = γ_N = 1; black dots: Eq. 19 (filled forward, open reverse). "
                "Eq. 19 is a bulk form: it misses the first few l_c at each contact.")
     with style():
-        fig, axes = new_figure(1, 1, width=6.8, height=4.2)
-        ax = axes[0][0]
+        fig, axes, lax = new_figure_legend_row(1, width=6.8, height=4.5, legend_height=0.35)
+        ax = axes[0]
         for bias in ("forward", "reverse"):
             s = df[(df["bias"] == bias) & (df["series"] == "NEGF linear response")]
             ax.plot(s["site"], s["mu"], "-", color=PALETTE[bias], label=f"NEGF, {bias}")
@@ -426,7 +477,7 @@ def fig_3a(*, quick: bool = False) -> PaperFigure:
                     label=f"Eq. 19, {bias}")
         ax.set_xlabel("site l")
         ax.set_ylabel("μ_l (units of γ_o)")
-        ax.legend(fontsize=7)
+        lax.legend(*ax.get_legend_handles_labels(), loc="center", ncol=4, fontsize=7.5, frameon=False)
         finish(fig, title, caption)
     return PaperFigure("3a", title, caption, df, fig)
 
@@ -436,7 +487,9 @@ FIG3B_GAMMAS = (0.3, 0.5, 1.0)
 
 @register("3b", "Fig. 3(b): delta_I vs N, dimers, with Eq. 21")
 def fig_3b(*, quick: bool = False) -> PaperFigure:
-    """Fig. 3(b): delta_I of ``dimers`` vs N (NEGF lines) with ``2 delta J``
+    """Fig. 3(b): delta_I vs N, dimers, with Eq. 21.
+
+    Fig. 3(b): delta_I of ``dimers`` vs N (NEGF lines) with ``2 delta J``
     of Eq. 21 (dots), ``Ig/Io = 0.05``, ``mubar = 1``, several gamma.
     """
     Ns = np.arange(4, 41, 6) if quick else np.unique(np.concatenate([np.arange(4, 60, 2), np.arange(60, 301, 8)]))
@@ -452,7 +505,8 @@ def fig_3b(*, quick: bool = False) -> PaperFigure:
     df = pd.DataFrame(rows)
     df["delta_I_over_Ig"] = df["delta_I"] / df["Ig"]
     title = "Fig. 3(b): nonreciprocity vs N of a dimer wire, NEGF and Eq. 21"
-    caption = ("Layout dimers, Ig/Io = 0.05, μ̄ = 1, δμ = ±0.1 (as in the paper); γ = "
+    caption = ("NEGF linear response (T = 0), layout dimers, Ig/Io = 0.05, μ̄ = 1, δμ = ±0.1 (as in the paper), "
+               "contacts γ_1 = γ_N = 1; γ = "
                + ", ".join(f"{g} (l_c = {EQ.eq20_lc(g, 1.0):.1f})" for g in FIG3B_GAMMAS)
                + " (the paper does not print γ). Lines: NEGF ΔI = |I_1(δμ<0)| - |I_1(δμ>0)|; dots: 2δJ of Eq. 21, "
                "Ig (1 - l_c/(l_c + N - 3)). Linear growth for N << l_c, saturation at Ig for N >> l_c. For γ = 1 "
@@ -464,12 +518,12 @@ def fig_3b(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 1, width=6.6, height=4.2)
         ax = axes[0][0]
         colors = sns.color_palette("deep", len(FIG3B_GAMMAS))
-        for c, g in zip(colors, FIG3B_GAMMAS, strict=False):
+        for c, g in zip(colors, FIG3B_GAMMAS, strict=True):
             s = df[(df["gamma"] == g) & (df["series"] == "NEGF linear response")]
             ax.plot(s["N"], s["delta_I_over_Ig"], "-", color=c, label=f"NEGF, γ = {g}")
             e = df[(df["gamma"] == g) & (df["series"] != "NEGF linear response")]
             e = e if quick else e[(e["N"] < 60) & (e["N"] % 6 == 4) | (e["N"] >= 60) & (e["N"] % 24 == 12)]
-            ax.plot(e["N"], e["delta_I_over_Ig"], "o", color="k", ms=3, mfc=c, label=f"Eq. 21, γ = {g}")
+            ax.plot(e["N"], e["delta_I_over_Ig"], "o", color="k", ms=4.5, mew=0.7, mfc=c, label=f"Eq. 21, γ = {g}")
         ax.axhline(1.0, color="0.5", ls=":", lw=0.8)
         ax.set_xlabel("number of sites N")
         ax.set_ylabel("ΔI / Ig")
@@ -483,7 +537,9 @@ FIG3C_GAMMAS = (0.3, 0.5, 1.0)
 
 @register("3c", "Fig. 3(c): delta_j vs N, one S-D dimer, with Eq. 22")
 def fig_3c(*, quick: bool = False) -> PaperFigure:
-    """Fig. 3(c): delta_I of ``single`` (S at 2, D at N-1) vs N, NEGF and
+    """Fig. 3(c): delta_j vs N, one S-D dimer, with Eq. 22.
+
+    Fig. 3(c): delta_I of ``single`` (S at 2, D at N-1) vs N, NEGF and
     Eq. 22 / C13, ``Ig/Io = 0.1``, ``mubar = 1``: zeros at ``N - 3 = m
     lambda_F/2``.
     """
@@ -501,7 +557,8 @@ def fig_3c(*, quick: bool = False) -> PaperFigure:
     df["delta_I_over_Ig"] = df["delta_I"] / df["Ig"]
     lamF = EQ.c_lambdaF(1.0)
     title = "Fig. 3(c): nonreciprocity of one S-D dimer vs wire length: coherent zeros"
-    caption = (f"Layout single (S at site 2, D at N-1, free sites between), Ig/Io = 0.1, μ̄ = 1 (λ_F = {lamF:g}), "
+    caption = (f"NEGF linear response (T = 0), layout single (S at site 2, D at N-1, free sites between), "
+               f"contacts γ_1 = γ_N = 1, Ig/Io = 0.1, μ̄ = 1 (λ_F = {lamF:g}), "
                f"δμ = ±0.1; γ = {', '.join(str(g) for g in FIG3C_GAMMAS)} (the paper does not print γ). Lines+dots: "
                "NEGF ΔI; crosses: Δj of Eq. 22 / C13. ΔI vanishes for every γ when N - 3 is a multiple of "
                "λ_F/2 = 3 (dotted lines); the classical single dimer (C23) has no such zeros.")
@@ -511,7 +568,7 @@ def fig_3c(*, quick: bool = False) -> PaperFigure:
         fig, axes = new_figure(1, 1, width=6.6, height=4.2)
         ax = axes[0][0]
         colors = sns.color_palette("deep", len(FIG3C_GAMMAS))
-        for c, g in zip(colors, FIG3C_GAMMAS, strict=False):
+        for c, g in zip(colors, FIG3C_GAMMAS, strict=True):
             s = df[(df["gamma"] == g) & (df["series"] == "NEGF linear response")]
             ax.plot(s["N"], s["delta_I_over_Ig"], "o-", ms=3, color=c, label=f"NEGF, γ = {g}")
             e = df[(df["gamma"] == g) & (df["series"] != "NEGF linear response")]

@@ -2,9 +2,15 @@
 
 A :class:`Result` holds the ``parameters`` of a run, the steady state under
 ``forward`` and ``reverse`` bias (a :class:`State` subclass per model) and the
-nonreciprocity ``delta_I = |I_in(reverse)| - |I_in(forward)|`` (SPEC
-section 1). Deterministic solvers fill states with floats and arrays; the
-Monte Carlo fills them with :class:`Estimate` / :class:`EstimateArray`.
+nonreciprocity ``delta_I = |I_in(reverse)| - |I_in(forward)|`` (conventions
+§1). Deterministic solvers fill states with floats and arrays
+(:class:`ExactState`); the Monte Carlo fills them with :class:`Estimate` /
+:class:`EstimateArray`. A result is immutable: every array it holds is
+read-only (``flags.writeable`` is False).
+
+``Result`` is generic over its state, ``Result[ClassicalState]``, and over the
+type of ``delta_I`` (``float`` unless given, :class:`Estimate` for the Monte
+Carlo: ``Result[SimulatedState, Estimate]``).
 
 ``Result.to_dict()`` is the JSON contract of every CLI command::
 
@@ -24,28 +30,58 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 import numpy as np
+from typing_extensions import TypeVar
 
-from .wire import ParameterError, Wire
+from .wire import Bias, NonrecipError, ParameterError, Wire
 
 __all__ = [
     "Estimate",
     "EstimateArray",
+    "UndefinedZScore",
     "State",
+    "ExactState",
     "ClassicalState",
     "CircuitState",
     "Result",
+    "delta_I_linear",
+    "require_finite",
     "to_jsonable",
     "atomic_write",
     "write_table",
 ]
 
 
+def _readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a`` (``a`` itself when it already is read-only).
+
+    A view, not a copy: the solver that built ``a`` keeps no other use of it,
+    and the flag is cleared on the view only, so a caller's own array is never
+    made read-only behind its back.
+    """
+    if not a.flags.writeable:
+        return a
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
 # --------------------------------------------------------------------------
 # estimates
 # --------------------------------------------------------------------------
+class UndefinedZScore(NonrecipError, ValueError):
+    """A z-score asked of an estimate with ``stderr = 0`` whose mean differs
+    from the reference (see :meth:`Estimate.z`)."""
+
+    def __init__(self, mean: float, stderr: float, reference: float, index: int | None = None):
+        self.mean, self.stderr, self.reference, self.index = mean, stderr, reference, index
+        where = "" if index is None else f" at index {index}"
+        super().__init__(f"z-score undefined{where}: the estimate {mean!r} has standard error {stderr!r} "
+                         f"(exact) but differs from the reference {reference!r}")
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A Monte Carlo estimate: ``mean`` and its standard error ``stderr``."""
@@ -54,9 +90,25 @@ class Estimate:
     stderr: float
 
     def z(self, reference: float) -> float:
-        """Distance to ``reference`` in standard errors."""
+        """Distance to ``reference`` in standard errors, ``(mean - reference)/stderr``.
+
+        A standard error of 0 means the estimate claims to be exact. Then the
+        z-score is 0 if ``mean == reference`` exactly (the estimate *is* the
+        reference) and undefined otherwise: an exact estimate that differs
+        from the reference is not "infinitely many standard errors away", it
+        is a wrong estimate or a wrong reference, and that is refused with
+        :class:`UndefinedZScore` rather than returned as ``inf``. A NaN
+        ``stderr`` (unknown) gives NaN.
+
+        Raises
+        ------
+        UndefinedZScore
+            ``stderr == 0`` and ``mean != reference``.
+        """
         if self.stderr == 0.0:
-            return 0.0 if self.mean == reference else math.copysign(math.inf, self.mean - reference)
+            if self.mean == reference:
+                return 0.0
+            raise UndefinedZScore(self.mean, self.stderr, reference)
         return (self.mean - reference) / self.stderr
 
     def to_dict(self) -> dict[str, float]:
@@ -79,8 +131,8 @@ class EstimateArray:
         s = np.asarray(self.stderr, dtype=float)
         if m.shape != s.shape:
             raise ValueError(f"mean {m.shape} and stderr {s.shape} differ in shape")
-        object.__setattr__(self, "mean", m)
-        object.__setattr__(self, "stderr", s)
+        object.__setattr__(self, "mean", _readonly(m))
+        object.__setattr__(self, "stderr", _readonly(s))
 
     def __len__(self) -> int:
         return len(self.mean)
@@ -89,11 +141,18 @@ class EstimateArray:
         return Estimate(float(self.mean[i]), float(self.stderr[i]))
 
     def z(self, reference: np.ndarray) -> np.ndarray:
-        """Distances to ``reference`` in standard errors (elementwise)."""
-        ref = np.asarray(reference, dtype=float)
+        """Distances to ``reference`` in standard errors, elementwise, with the
+        rule of :meth:`Estimate.z` for a zero standard error (0 where the mean
+        equals the reference, :class:`UndefinedZScore` where it does not)."""
+        ref = np.broadcast_to(np.asarray(reference, dtype=float), self.mean.shape)
+        zero = self.stderr == 0.0
+        bad = np.flatnonzero(zero & (self.mean != ref))
+        if bad.size:
+            i = int(bad[0])
+            raise UndefinedZScore(float(self.mean[i]), 0.0, float(ref[i]), index=i)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = (self.mean - ref) / self.stderr
-        return np.where(self.stderr == 0.0, np.where(self.mean == ref, 0.0, np.inf), z)
+        return np.where(zero, 0.0, z)
 
     def to_list(self) -> list[dict[str, float]]:
         return [self[i].to_dict() for i in range(len(self))]
@@ -142,21 +201,51 @@ class State:
     """Steady state under one bias. Subclasses add the model's fields.
 
     Every state has ``I_in`` (current entering the wire at site 1, positive
-    left to right), ``I_out`` and ``J`` (bond currents, bonds ``1..N-1``).
-    Array fields over sites have length ``N``; over bonds ``N - 1``.
+    left to right), ``I_out`` and ``J`` (bond currents, bonds ``1..N-1``):
+    floats and arrays in an :class:`ExactState`, :class:`Estimate` and
+    :class:`EstimateArray` in a Monte Carlo state. Array fields over sites
+    have length ``N``; over bonds ``N - 1``. Every array is made read-only on
+    construction.
+
+    A subclass declares ``I_in``, ``I_out``, ``J`` as dataclass fields (or
+    ``I_in``/``I_out`` as properties, as the quantum state does), lists its
+    site arrays in ``site_fields``, and inherits ``to_dict``, ``rows`` and the
+    read-only arrays. ``I_in_split`` is not output: see :class:`ExactState`.
     """
 
     #: fields that are arrays over sites (length N); the others are bonds or scalars
     site_fields: ClassVar[tuple[str, ...]] = ()
 
+    #: ``(drive, injected)`` with ``I_in = drive + injected`` exactly in a
+    #: linear model, or ``None``; never written out (see :class:`ExactState`)
+    I_in_split: tuple[float, float] | None = dataclasses.field(
+        default=None, kw_only=True, repr=False, compare=False)
+
+    if TYPE_CHECKING:  # declared for the type checker; subclasses define them
+        @property
+        def I_in(self) -> float | Estimate: ...  # noqa: N802
+        @property
+        def I_out(self) -> float | Estimate: ...  # noqa: N802
+        @property
+        def J(self) -> np.ndarray | EstimateArray: ...  # noqa: N802
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, np.ndarray):
+                object.__setattr__(self, f.name, _readonly(v))
+
+    def _output_fields(self) -> list[dataclasses.Field]:
+        return [f for f in dataclasses.fields(self) if f.name != "I_in_split"]
+
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: to_jsonable(getattr(self, f.name)) for f in self._output_fields()}
 
     def rows(self) -> list[dict[str, Any]]:
         """Tidy rows ``(quantity, index, value, stderr)``; index is the 1-based
         site or bond, ``None`` for scalars."""
         out: list[dict[str, Any]] = []
-        for f in dataclasses.fields(self):
+        for f in self._output_fields():
             v = getattr(self, f.name)
             where = "site" if f.name in self.site_fields else "bond"
             if isinstance(v, EstimateArray):
@@ -174,7 +263,37 @@ class State:
 
 
 @dataclass(frozen=True)
-class ClassicalState(State):
+class ExactState(State):
+    """A state of an exact (deterministic) solver: float currents, array profiles.
+
+    ``I_in_split = (drive, injected)``, when a linear solver gives it, is the
+    decomposition ``I_in = drive + injected`` into the part proportional to
+    the reservoir drive (``drho``, ``V``, ``dmu``) and the part proportional
+    to ``Ig``, each computed on its own (not as a difference of currents).
+    :meth:`Result.from_states` uses it to form ``delta_I`` without
+    cancellation (:func:`delta_I_linear`); it is not part of the output.
+    """
+
+    if TYPE_CHECKING:
+        @property
+        def I_in(self) -> float: ...  # noqa: N802
+        @property
+        def I_out(self) -> float: ...  # noqa: N802
+        @property
+        def J(self) -> np.ndarray: ...  # noqa: N802
+
+    def nonfinite(self) -> list[str]:
+        """Names of the output fields holding a NaN or an infinity."""
+        bad = []
+        for f in self._output_fields():
+            v = getattr(self, f.name)
+            if isinstance(v, (float, int, np.floating, np.ndarray)) and not np.all(np.isfinite(v)):
+                bad.append(f.name)
+        return bad
+
+
+@dataclass(frozen=True)
+class ClassicalState(ExactState):
     """Exact steady state of the classical master equation under one bias.
 
     Attributes
@@ -197,7 +316,7 @@ class ClassicalState(State):
 
 
 @dataclass(frozen=True)
-class CircuitState(State):
+class CircuitState(ExactState):
     """Kirchhoff solution of the resistive circuit under one bias.
 
     Attributes
@@ -227,11 +346,110 @@ class CircuitState(State):
 
 
 # --------------------------------------------------------------------------
+# delta_I of a linear model, without cancellation
+# --------------------------------------------------------------------------
+#: above this ratio of the larger to the smaller of the two parts of I_in the
+#: plain difference |I_in(rev)| - |I_in(fwd)| loses more than 4 bits and
+#: delta_I is formed from the parts instead (see :func:`delta_I_linear`)
+SPLIT_RATIO = 16.0
+
+
+def delta_I_linear(forward: tuple[float, float], reverse: tuple[float, float]) -> float:
+    """``delta_I = |I_in(rev)| - |I_in(fwd)|`` from the two parts of ``I_in``.
+
+    In a linear model ``I_in = G drive - X``: ``A = I_in(fwd) = a - X`` and
+    ``B = I_in(rev) = -a - X`` with ``a = G drive`` the drive part and ``X``
+    the part proportional to ``Ig``. By the signs of ``A`` and ``B`` the
+    definition gives four cases, ``2X`` (``A >= 0 >= B``), ``-2a``
+    (``A, B > 0``), ``2a`` (``A, B < 0``) and ``-2X`` (``A < 0 < B``), which
+    are one formula without a subtraction of nearly equal numbers::
+
+        |B| - |A| = (B^2 - A^2) / (|A| + |B|) = (B - A)(B + A) / (|A| + |B|)
+                  = (-2a)(-2X) / (|A| + |B|)
+
+    and ``|A| + |B| >= 2 max(|a|, |X|)`` (``|A - B| = 2|a|``,
+    ``|A + B| = 2|X|``), so the denominator never cancels either.
+
+    Parameters
+    ----------
+    forward, reverse : (drive, injected)
+        ``I_in = drive + injected`` under each bias (``injected = -X``), each
+        part computed on its own; in exact arithmetic
+        ``drive(rev) = -drive(fwd)`` and ``injected(rev) = injected(fwd)``.
+
+    Returns
+    -------
+    float
+        ``delta_I``. Accuracy: if each part has relative error ``e``, the
+        result has relative error ``<= 2e + 6u`` (``u = 2**-53``), whatever
+        the ratio of the parts; with correctly rounded parts that is ``8u``
+        (``~1e-15``). The plain difference has ``~u max(|a|,|X|)/min(|a|,|X|)``.
+    """
+    (df, jf), (dr, jr) = forward, reverse
+    A = df + jf
+    B = dr + jr
+    den = abs(A) + abs(B)
+    if den == 0.0:
+        return 0.0
+    # (B - A)(B + A)/(|A| + |B|), the two factors formed from the parts;
+    # (B + A)/den in [-1, 1] first so that nothing overflows
+    return (dr - df + (jr - jf)) * ((dr + df + (jr + jf)) / den)
+
+
+def require_finite(states: tuple[ExactState, ...], inputs: dict[str, float]) -> None:
+    """Refuse a result that is not finite: :class:`ParameterError` naming the
+    input that is out of range.
+
+    An exact solver whose output holds an infinity or a NaN was given inputs
+    outside what double precision can carry (``R = 1e-320``, ``drho = 1e308``,
+    ``p = 1e-320``...). The input named is the most extreme one, the one
+    farthest from 1 in orders of magnitude among ``inputs``.
+
+    Raises
+    ------
+    ParameterError
+        Some field of some state is not finite.
+    """
+    bad = sorted({name for st in states for name in st.nonfinite()})
+    if not bad:
+        return
+    scale = {k: abs(math.log10(abs(v))) for k, v in inputs.items() if v != 0.0 and math.isfinite(v)}
+    name = max(scale, key=lambda k: scale[k]) if scale else next(iter(inputs))
+    shown = ", ".join(f"{k}={v:g}" for k, v in inputs.items())
+    raise ParameterError(name, inputs[name],
+                         f"is out of range: the result ({', '.join(bad)}) is not finite in double precision "
+                         f"for {shown}; bring the inputs closer to 1 in magnitude")
+
+
+def _delta_I(forward: ExactState, reverse: ExactState) -> float:
+    """``|I_in(rev)| - |I_in(fwd)|``: the plain difference when it keeps its
+    digits (the two parts of ``I_in`` within a factor ``SPLIT_RATIO``, and
+    always when no split is known), else :func:`delta_I_linear`."""
+    A, B = float(forward.I_in), float(reverse.I_in)
+    plain = abs(B) - abs(A)
+    fs, rs = forward.I_in_split, reverse.I_in_split
+    if fs is None or rs is None or not all(math.isfinite(v) for v in (*fs, *rs)):
+        return plain
+    a, x = abs(A - B), abs(A + B)   # 2|drive| and 2|injected|, up to rounding
+    if min(a, x) * SPLIT_RATIO >= max(a, x):
+        return plain
+    return delta_I_linear(fs, rs)
+
+
+# --------------------------------------------------------------------------
 # the result
 # --------------------------------------------------------------------------
+S = TypeVar("S", bound=State)
+ES = TypeVar("ES", bound=ExactState)
+D = TypeVar("D", default=float)
+
+
 @dataclass(frozen=True)
-class Result:
+class Result(Generic[S, D]):
     """Forward and reverse steady states of one model on one wire.
+
+    Generic over the state, ``Result[ClassicalState]``, and over the type of
+    ``delta_I`` (``float`` unless given: ``Result[SimulatedState, Estimate]``).
 
     Attributes
     ----------
@@ -242,7 +460,7 @@ class Result:
         The frozen parameter object the solver was given (has ``to_dict``).
     forward, reverse : State
     delta_I : float or Estimate
-        ``|I_in(reverse)| - |I_in(forward)|`` (SPEC section 1).
+        ``|I_in(reverse)| - |I_in(forward)|`` (conventions §1).
     extra : dict
         Model-specific run information that belongs in ``parameters``
         (``steps``, ``seed``, ``response``...).
@@ -251,21 +469,33 @@ class Result:
     model: str
     wire: Wire
     params: Any
-    forward: State
-    reverse: State
-    delta_I: Any
-    extra: dict = dataclasses.field(default_factory=dict)
+    forward: S
+    reverse: S
+    delta_I: D
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def from_states(cls, model: str, wire: Wire, params: Any, forward: State, reverse: State,
-                    **extra: Any) -> "Result":
-        """Build a deterministic result; ``delta_I`` from the definition."""
-        dI = abs(float(reverse.I_in)) - abs(float(forward.I_in))  # type: ignore[attr-defined]
-        return cls(model, wire, params, forward, reverse, dI, dict(extra))
+    def from_states(cls, model: str, wire: Wire, params: Any, forward: ES, reverse: ES,
+                    **extra: Any) -> Result[ES, float]:
+        """Build a deterministic result; ``delta_I`` from the definition
+        ``|I_in(reverse)| - |I_in(forward)|`` (conventions §1).
 
-    def state(self, bias: str) -> State:
-        """``forward`` or ``reverse`` by name."""
-        return self.forward if str(getattr(bias, "value", bias)) == "forward" else self.reverse
+        When the states carry ``I_in_split`` (linear solvers) and the plain
+        difference would lose more than 4 bits to cancellation, ``delta_I``
+        is formed from the parts instead (:func:`delta_I_linear`); otherwise
+        it is the plain difference, bit for bit.
+        """
+        return Result(model, wire, params, forward, reverse, _delta_I(forward, reverse), dict(extra))
+
+    def state(self, bias: Bias | str) -> S:
+        """``forward`` or ``reverse`` by name (:meth:`~nonrecip.wire.Bias.parse`).
+
+        Raises
+        ------
+        ParameterError
+            ``bias`` is neither.
+        """
+        return self.forward if Bias.parse(bias) is Bias.FORWARD else self.reverse
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -287,7 +517,7 @@ class Result:
         """Deterministic JSON text: the same inputs give the same bytes."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
-    def to_frame(self):
+    def to_frame(self) -> Any:
         """Tidy :class:`pandas.DataFrame`, a row per (bias, quantity, index).
 
         Columns: ``bias, quantity, kind, index, value, stderr`` plus the
@@ -362,7 +592,7 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
-def write_table(df, path: str | os.PathLike) -> Path:
+def write_table(df: Any, path: str | os.PathLike) -> Path:
     """Write a DataFrame atomically as ``.csv`` or ``.parquet`` (by extension)."""
     import io
 

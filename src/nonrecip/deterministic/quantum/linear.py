@@ -1,4 +1,4 @@
-r"""Linear response of the quantum wire at ``T = 0`` (App. B2, B4; SPEC section 4).
+r"""Linear response of the quantum wire at ``T = 0`` (App. B2, B4; conventions §4).
 
 The problem
 -----------
@@ -174,7 +174,7 @@ def check_potentials(mu: np.ndarray, params: QuantumParams, bias: Bias | None = 
         raise ParameterError(
             name, value,
             f"pushes the bath potential mu_{l + 1} = {mu[l]:.6g} outside the band (-2, 2)"
-            f"{'' if bias is None else ' under ' + Bias(bias).value + ' bias'} "
+            f"{'' if bias is None else ' under ' + Bias.parse(bias).value + ' bias'} "
             f"(mubar = {params.mubar:g}, dmu = {params.dmu:g}, Ig = {params.Ig:g}); reduce Ig or dmu")
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "CircuitState",
     "Result",
     "delta_I_linear",
+    "needs_split",
     "require_finite",
     "to_jsonable",
     "atomic_write",
@@ -415,10 +416,18 @@ def require_finite(states: tuple[ExactState, ...], inputs: dict[str, float]) -> 
         return
     scale = {k: abs(math.log10(abs(v))) for k, v in inputs.items() if v != 0.0 and math.isfinite(v)}
     name = max(scale, key=lambda k: scale[k]) if scale else next(iter(inputs))
-    shown = ", ".join(f"{k}={v:g}" for k, v in inputs.items())
+    shown = ", ".join(f"{k}={v!r}" for k, v in inputs.items())
     raise ParameterError(name, inputs[name],
                          f"is out of range: the result ({', '.join(bad)}) is not finite in double precision "
                          f"for {shown}; bring the inputs closer to 1 in magnitude")
+
+
+def needs_split(I_forward: float, I_reverse: float) -> bool:
+    """Whether ``|I_rev| - |I_fwd|`` would lose more than 4 bits to cancellation:
+    the drive part ``(I_fwd - I_rev)/2`` and the ``Ig`` part ``(I_fwd + I_rev)/2``
+    of a linear model differ by more than ``SPLIT_RATIO`` (or one is 0)."""
+    a, x = abs(I_forward - I_reverse), abs(I_forward + I_reverse)
+    return min(a, x) * SPLIT_RATIO < max(a, x)
 
 
 def _delta_I(forward: ExactState, reverse: ExactState) -> float:
@@ -430,8 +439,7 @@ def _delta_I(forward: ExactState, reverse: ExactState) -> float:
     fs, rs = forward.I_in_split, reverse.I_in_split
     if fs is None or rs is None or not all(math.isfinite(v) for v in (*fs, *rs)):
         return plain
-    a, x = abs(A - B), abs(A + B)   # 2|drive| and 2|injected|, up to rounding
-    if min(a, x) * SPLIT_RATIO >= max(a, x):
+    if not needs_split(A, B):
         return plain
     return delta_I_linear(fs, rs)
 

@@ -40,6 +40,13 @@ def _heat_bulk(heat: np.ndarray) -> float:
 def circuit_state(wire: Wire, params: CircuitParams, bias: Bias | str = Bias.FORWARD) -> CircuitState:
     """Kirchhoff solution under one bias, ``O(N)``."""
     bias = Bias.parse(bias)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # refused below if not finite
+        st = _kirchhoff(wire, params, bias)
+    require_finite((st,), {"V": params.V, "R": params.R, "Ig": params.Ig})
+    return st
+
+
+def _kirchhoff(wire: Wire, params: CircuitParams, bias: Bias) -> CircuitState:
     n = wire.N
     r = params.R / (n - 1)
     v1, vn = _terminal_voltages(params, bias)
@@ -51,10 +58,8 @@ def circuit_state(wire: Wire, params: CircuitParams, bias: Bias | str = Bias.FOR
     V = np.concatenate([[v1], v1 - r * np.cumsum(J)])
     V[-1] = vn  # exact terminal value (removes the round-off of the sum)
     heat = J * J * r
-    st = CircuitState(I_in=float(J[0]), I_out=float(J[-1]), J=J, V=V, heat=heat,
-                      heat_bulk=_heat_bulk(heat), I_in_split=(drive, injected))
-    require_finite((st,), {"V": params.V, "R": params.R, "Ig": params.Ig})
-    return st
+    return CircuitState(I_in=float(J[0]), I_out=float(J[-1]), J=J, V=V, heat=heat,
+                        heat_bulk=_heat_bulk(heat), I_in_split=(drive, injected))
 
 
 def solve_circuit(wire: Wire, params: CircuitParams) -> Result:

@@ -143,7 +143,7 @@ def injection_split(m: np.ndarray, s: np.ndarray, d: float) -> tuple[float, floa
 
     The closed form of ``I_in`` (module docstring) is linear: with
     ``den = 2 + 2 sum_l (1 - m(l))``, ``drive = 2 d / den`` (``d`` the
-    reservoir drive ``inj_left - inj_right``) and
+    reservoir drive ``inj_left - inj_right``, ``+-drho``) and
     ``injected = -[Q(N) + sum_l (1 - m(l)) (Q(l) + Q(l-1))] / den``, without
     forming their sum. :meth:`~nonrecip.results.Result.from_states` builds
     ``delta_I`` from them when the sum cancels (conventions §1).
@@ -156,6 +156,13 @@ def injection_split(m: np.ndarray, s: np.ndarray, d: float) -> tuple[float, floa
 
 
 def _states(wire: Wire, params: ClassicalParams, biases: tuple[Bias, ...]) -> list[ClassicalState]:
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # refused below if not finite
+        out = _solve_states(wire, params, biases)
+    require_finite(tuple(out), {"p": params.p, "Ig": params.Ig, "drho": params.drho, "rho0": params.rho0})
+    return out
+
+
+def _solve_states(wire: Wire, params: ClassicalParams, biases: tuple[Bias, ...]) -> list[ClassicalState]:
     m = move_probability(wire, params.p)
     s = 0.5 * params.Ig * wire.injection
     out = []
@@ -163,13 +170,15 @@ def _states(wire: Wire, params: ClassicalParams, biases: tuple[Bias, ...]) -> li
         # deviation from the uniform rho0 background (which carries no current)
         d = float(np.subtract(*params.reservoir_injection(b)))
         xp, xm, J = flux_profile(m, s, max(d, 0.0), max(-d, 0.0))
+        # the split takes the drive as +-drho exactly, not as the difference
+        # d = (rho0 + drho) - rho0 of the rounded injections the profile uses
+        split = injection_split(m, s, b.sign * params.drho)
         out.append(ClassicalState(
             I_in=float(J[0]), I_out=float(J[-1]), J=J,
             rho_plus=(xp + params.rho0) / m,
             rho_minus=(xm + params.rho0) / m,
-            I_in_split=injection_split(m, s, d),
+            I_in_split=split,
         ))
-    require_finite(tuple(out), {"p": params.p, "Ig": params.Ig, "drho": params.drho, "rho0": params.rho0})
     return out
 
 

@@ -83,11 +83,13 @@ variances (sums of non-negative terms).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from ...results import needs_split
 from ...wire import DRAIN, FREE, SOURCE, Bias, ParameterError, QuantumParams, Wire
 from .greens import bath_couplings, broadening, check_in_band, green_dense, transmission_dense
 from .state import QuantumState
@@ -331,9 +333,37 @@ def solve_linear_fast(wire: Wire, params: QuantumParams) -> tuple[QuantumState, 
         if not np.isfinite(mu.flat[worst]):  # a safety net: the checks above exclude this
             raise ParameterError("layout", wire.layout, "the probe equations are singular for these parameters")
         check_potentials(mu[k], params, (Bias.FORWARD, Bias.REVERSE)[k])
+    split = _split_fast(st, unknown, target, h) if needs_split(float(I[0, 0]), float(I[1, 0])) else None
     fwd, rev = (QuantumState(I_1=float(I[k, 0]), I_N=float(I[k, -1]), J=J[k], mu=mu[k], I=I[k],
-                             dn=dn[k], h=heat[k]) for k in range(2))
+                             dn=dn[k], h=heat[k], I_in_split=_biased(split, k)) for k in range(2))
     return fwd, rev
+
+
+def _biased(split: tuple[float, float] | None, k: int) -> tuple[float, float] | None:
+    """The forward (``k = 0``) or reverse (``k = 1``) split from the forward one:
+    the drive part changes sign, the ``Ig`` part does not (exactly)."""
+    if split is None:
+        return None
+    return split if k == 0 else (-split[0], split[1])
+
+
+def _split_fast(st: LinearStructure, unknown: np.ndarray, target: np.ndarray,
+                h: float) -> tuple[float, float]:
+    """``I_1 = drive + injected`` under forward bias, the two parts solved on
+    their own (``Ig = 0`` with ``x_1 = -x_N = dmu/2``; ``dmu = 0`` with the
+    targets), so that ``delta_I`` is formed without cancelling them
+    (:func:`~nonrecip.results.delta_I_linear`, conventions §1). Two more
+    ``O(N)`` sweeps, run only when the plain difference would cancel."""
+    from ._kernels import solve_kernel
+
+    n = st.gam.shape[0]
+    parts = []
+    for tgt, x1 in ((np.zeros_like(target), h), (target, 0.0)):
+        I1 = np.empty(1)
+        solve_kernel(st.gam, st.gamL, st.gamR, st.den2, unknown, tgt, np.array([x1]), np.array([-x1]),
+                     I1, np.zeros((1, n)), np.empty((1, n - 1)))
+        parts.append(float(I1[0]))
+    return parts[0], parts[1]
 
 
 def _state(params, bias, has, x, I, J, dn, h) -> QuantumState:
@@ -390,23 +420,33 @@ def solve_linear_dense(wire: Wire, params: QuantumParams) -> tuple[QuantumState,
     def currents(x):
         return (T * (x[:, None] - x[None, :])).sum(axis=1) / TWO_PI
 
-    states = []
-    for bias in (Bias.FORWARD, Bias.REVERSE):
+    def potentials(xK: tuple[float, float], tgt: np.ndarray) -> np.ndarray:
         x = np.zeros(n)
-        x[K] = _reservoirs(params, bias)
+        x[K] = xK
         if U.size:
-            b = TWO_PI * target[U] + T[np.ix_(U, K)] @ x[K]
+            b = TWO_PI * tgt[U] + T[np.ix_(U, K)] @ x[K]
             x[U] = lu_solve(lu, b, check_finite=False)
-            r = TWO_PI * (target[U] - currents(x)[U])
+            r = TWO_PI * (tgt[U] - currents(x)[U])
             x[U] += lu_solve(lu, r, check_finite=False)
         if not np.all(np.isfinite(x)):
             raise ParameterError("layout", wire.layout, "the probe equations are singular for these parameters")
+        return x
+
+    states = []
+    for bias in (Bias.FORWARD, Bias.REVERSE):
+        x = potentials(_reservoirs(params, bias), target)
         I = np.where(has, currents(x), np.nan)
         J = -(F @ x) / TWO_PI
         dn = (A2 * gam[None, :] * (x[None, :] - x[:, None])).sum(axis=1) / TWO_PI
         h = (T * (x[None, :] - x[:, None]) ** 2).sum(axis=1) / (2.0 * TWO_PI)
         states.append(_state(params, bias, has, x, I, J, dn, np.where(has, h, np.nan)))
-    return states[0], states[1]
+    fwd, rev = states
+    if needs_split(fwd.I_in, rev.I_in):
+        # the two parts of I_1 on their own: Ig = 0 under forward bias, dmu = 0 with the targets
+        split = (float(currents(potentials(_reservoirs(params, Bias.FORWARD), np.zeros(n)))[0]),
+                 float(currents(potentials((0.0, 0.0), target))[0]))
+        fwd, rev = (dataclasses.replace(s, I_in_split=_biased(split, k)) for k, s in enumerate((fwd, rev)))
+    return fwd, rev
 
 
 def solve_linear(wire: Wire, params: QuantumParams, method: str = "auto") -> tuple[QuantumState, QuantumState]:

@@ -35,7 +35,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic
 import numpy as np
 from typing_extensions import TypeVar
 
-from .wire import Bias, NonrecipError, ParameterError, Wire
+from .estimates import Estimate, EstimateArray, UndefinedZScore, readonly
+from .estimates import json_number as _num
+from .wire import Bias, ParameterError, Wire
 
 __all__ = [
     "Estimate",
@@ -55,118 +57,9 @@ __all__ = [
 ]
 
 
-def _readonly(a: np.ndarray) -> np.ndarray:
-    """A read-only view of ``a`` (``a`` itself when it already is read-only).
-
-    A view, not a copy: the solver that built ``a`` keeps no other use of it,
-    and the flag is cleared on the view only, so a caller's own array is never
-    made read-only behind its back.
-    """
-    if not a.flags.writeable:
-        return a
-    v = a.view()
-    v.flags.writeable = False
-    return v
-
-
-# --------------------------------------------------------------------------
-# estimates
-# --------------------------------------------------------------------------
-class UndefinedZScore(NonrecipError, ValueError):
-    """A z-score asked of an estimate with ``stderr = 0`` whose mean differs
-    from the reference (see :meth:`Estimate.z`)."""
-
-    def __init__(self, mean: float, stderr: float, reference: float, index: int | None = None):
-        self.mean, self.stderr, self.reference, self.index = mean, stderr, reference, index
-        where = "" if index is None else f" at index {index}"
-        super().__init__(f"z-score undefined{where}: the estimate {mean!r} has standard error {stderr!r} "
-                         f"(exact) but differs from the reference {reference!r}")
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A Monte Carlo estimate: ``mean`` and its standard error ``stderr``."""
-
-    mean: float
-    stderr: float
-
-    def z(self, reference: float) -> float:
-        """Distance to ``reference`` in standard errors, ``(mean - reference)/stderr``.
-
-        A standard error of 0 means the estimate claims to be exact. Then the
-        z-score is 0 if ``mean == reference`` exactly (the estimate *is* the
-        reference) and undefined otherwise: an exact estimate that differs
-        from the reference is not "infinitely many standard errors away", it
-        is a wrong estimate or a wrong reference, and that is refused with
-        :class:`UndefinedZScore` rather than returned as ``inf``. A NaN
-        ``stderr`` (unknown) gives NaN.
-
-        Raises
-        ------
-        UndefinedZScore
-            ``stderr == 0`` and ``mean != reference``.
-        """
-        if self.stderr == 0.0:
-            if self.mean == reference:
-                return 0.0
-            raise UndefinedZScore(self.mean, self.stderr, reference)
-        return (self.mean - reference) / self.stderr
-
-    def to_dict(self) -> dict[str, float]:
-        return {"mean": _num(self.mean), "stderr": _num(self.stderr)}
-
-    def __format__(self, spec: str) -> str:
-        spec = spec or ".6g"
-        return f"{self.mean:{spec}} ± {self.stderr:.2g}"
-
-
-@dataclass(frozen=True)
-class EstimateArray:
-    """Estimates over sites or bonds: ``mean`` and ``stderr`` of equal shape."""
-
-    mean: np.ndarray
-    stderr: np.ndarray
-
-    def __post_init__(self) -> None:
-        m = np.asarray(self.mean, dtype=float)
-        s = np.asarray(self.stderr, dtype=float)
-        if m.shape != s.shape:
-            raise ValueError(f"mean {m.shape} and stderr {s.shape} differ in shape")
-        object.__setattr__(self, "mean", _readonly(m))
-        object.__setattr__(self, "stderr", _readonly(s))
-
-    def __len__(self) -> int:
-        return len(self.mean)
-
-    def __getitem__(self, i: int) -> Estimate:
-        return Estimate(float(self.mean[i]), float(self.stderr[i]))
-
-    def z(self, reference: np.ndarray) -> np.ndarray:
-        """Distances to ``reference`` in standard errors, elementwise, with the
-        rule of :meth:`Estimate.z` for a zero standard error (0 where the mean
-        equals the reference, :class:`UndefinedZScore` where it does not)."""
-        ref = np.broadcast_to(np.asarray(reference, dtype=float), self.mean.shape)
-        zero = self.stderr == 0.0
-        bad = np.flatnonzero(zero & (self.mean != ref))
-        if bad.size:
-            i = int(bad[0])
-            raise UndefinedZScore(float(self.mean[i]), 0.0, float(ref[i]), index=i)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = (self.mean - ref) / self.stderr
-        return np.where(zero, 0.0, z)
-
-    def to_list(self) -> list[dict[str, float]]:
-        return [self[i].to_dict() for i in range(len(self))]
-
-
 # --------------------------------------------------------------------------
 # JSON conversion
 # --------------------------------------------------------------------------
-def _num(x: Any) -> Any:
-    x = float(x)
-    return None if not math.isfinite(x) else x
-
-
 def to_jsonable(x: Any) -> Any:
     """Convert nonrecip values to plain JSON types (NaN/inf -> ``None``)."""
     if isinstance(x, Estimate):
@@ -234,7 +127,7 @@ class State:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if isinstance(v, np.ndarray):
-                object.__setattr__(self, f.name, _readonly(v))
+                object.__setattr__(self, f.name, readonly(v))
 
     def _output_fields(self) -> list[dataclasses.Field]:
         return [f for f in dataclasses.fields(self) if f.name != "I_in_split"]
@@ -449,7 +342,7 @@ def _delta_I(forward: ExactState, reverse: ExactState) -> float:
 # --------------------------------------------------------------------------
 S = TypeVar("S", bound=State)
 ES = TypeVar("ES", bound=ExactState)
-D = TypeVar("D", default=float)
+D = TypeVar("D", bound=float | Estimate, default=float)
 
 
 @dataclass(frozen=True)
@@ -538,8 +431,9 @@ class Result(Generic[S, D]):
             for r in st.rows():
                 rows.append({"bias": bias, **r})
         d = self.delta_I
+        mean, stderr = (d.mean, d.stderr) if isinstance(d, Estimate) else (d, math.nan)
         rows.append(dict(bias="both", quantity="delta_I", kind="scalar", index=None,
-                         value=float(getattr(d, "mean", d)), stderr=float(getattr(d, "stderr", math.nan))))
+                         value=float(mean), stderr=float(stderr)))
         df = pd.DataFrame(rows, columns=["bias", "quantity", "kind", "index", "value", "stderr"])
         df["index"] = df["index"].astype("Int64")
         for k, v in self.parameters.items():

@@ -62,7 +62,7 @@ def _kirchhoff(wire: Wire, params: CircuitParams, bias: Bias) -> CircuitState:
                         heat_bulk=_heat_bulk(heat), I_in_split=(drive, injected))
 
 
-def solve_circuit(wire: Wire, params: CircuitParams) -> Result:
+def solve_circuit(wire: Wire, params: CircuitParams) -> Result[CircuitState]:
     """Resistive circuit under forward and reverse bias.
 
     Returns

@@ -187,7 +187,7 @@ def steady_state(wire: Wire, params: ClassicalParams, bias: Bias | str = Bias.FO
     return _states(wire, params, (Bias.parse(bias),))[0]
 
 
-def solve_classical(wire: Wire, params: ClassicalParams) -> Result:
+def solve_classical(wire: Wire, params: ClassicalParams) -> Result[ClassicalState]:
     """Exact classical steady state under forward and reverse bias.
 
     Parameters

@@ -3,6 +3,8 @@ NEGF solve: Figs. 7-10 and the map over ``(gamma, mubar)``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -90,7 +92,7 @@ def fig_7(*, quick: bool = False) -> PaperFigure:
 # --------------------------------------------------------------------------
 # Fig. 8
 # --------------------------------------------------------------------------
-FIG8 = dict(gammas=(0.5, 1.0), mubar=1.0, ig_ratio=0.3)
+FIG8: dict[str, Any] = dict(gammas=(0.5, 1.0), mubar=1.0, ig_ratio=0.3)
 
 
 @register("8", "Fig. 8: delta_I vs contact coupling, one dimer")

@@ -243,9 +243,10 @@ class CircuitState(ExactState):
 # delta_I of a linear model, without cancellation
 # --------------------------------------------------------------------------
 #: above this ratio of the larger to the smaller of the two parts of I_in the
-#: plain difference |I_in(rev)| - |I_in(fwd)| loses more than 4 bits and
-#: delta_I is formed from the parts instead (see :func:`delta_I_linear`)
-SPLIT_RATIO = 16.0
+#: plain difference |I_in(rev)| - |I_in(fwd)| could lose more than 6 bits, and
+#: delta_I is formed from the parts instead (see :func:`delta_I_linear`);
+#: below it the plain difference is kept, bit for bit as before
+SPLIT_RATIO = 64.0
 
 
 def delta_I_linear(forward: tuple[float, float], reverse: tuple[float, float]) -> float:
@@ -254,40 +255,56 @@ def delta_I_linear(forward: tuple[float, float], reverse: tuple[float, float]) -
     In a linear model ``I_in = G drive - X``: ``A = I_in(fwd) = a - X`` and
     ``B = I_in(rev) = -a - X`` with ``a = G drive`` the drive part and ``X``
     the part proportional to ``Ig``. By the signs of ``A`` and ``B`` the
-    definition gives four cases, ``2X`` (``A >= 0 >= B``), ``-2a``
-    (``A, B > 0``), ``2a`` (``A, B < 0``) and ``-2X`` (``A < 0 < B``), which
-    are one formula without a subtraction of nearly equal numbers::
+    definition has four cases, each twice one part::
 
-        |B| - |A| = (B^2 - A^2) / (|A| + |B|) = (B - A)(B + A) / (|A| + |B|)
-                  = (-2a)(-2X) / (|A| + |B|)
+        A >= 0 >= B :  |B| - |A| = -B - A =  2X
+        A, B > 0    :  |B| - |A| =  B - A = -2a
+        A, B < 0    :  |B| - |A| =  A - B =  2a
+        A < 0 < B   :  |B| - |A| =  B + A = -2X
 
-    and ``|A| + |B| >= 2 max(|a|, |X|)`` (``|A - B| = 2|a|``,
-    ``|A + B| = 2|X|``), so the denominator never cancels either.
+    Each case is formed from the parts (``B - A = (dr - df) + (jr - jf)``,
+    with ``dr = -df`` and ``jr = jf`` exactly), so nothing cancels: the result
+    is twice one part, exactly. The case is chosen by the signs of
+    ``A = df + jf`` and ``B = dr + jr``; a sign misjudged by rounding happens
+    only where ``|A|`` or ``|B|`` is at the rounding level, where the two
+    neighbouring cases agree to that level (``2X = 2a`` at ``A = 0``).
 
     Parameters
     ----------
     forward, reverse : (drive, injected)
         ``I_in = drive + injected`` under each bias (``injected = -X``), each
-        part computed on its own; in exact arithmetic
-        ``drive(rev) = -drive(fwd)`` and ``injected(rev) = injected(fwd)``.
+        part computed on its own, the reverse one from the forward one:
+        ``drive(rev) = -drive(fwd)``, ``injected(rev) = injected(fwd)``.
 
     Returns
     -------
     float
-        ``delta_I``. Accuracy: if each part has relative error ``e``, the
-        result has relative error ``<= 2e + 6u`` (``u = 2**-53``), whatever
-        the ratio of the parts; with correctly rounded parts that is ``8u``
-        (``~1e-15``). The plain difference has ``~u max(|a|,|X|)/min(|a|,|X|)``.
+        ``delta_I``, with the relative error of the part it is made of
+        (``2|X|`` or ``2|a|``), whatever the ratio of the two parts; the plain
+        difference ``|B| - |A|`` of the rounded currents has that error times
+        ``~ 1 + max(|a|,|X|)/min(|a|,|X|)``.
     """
     (df, jf), (dr, jr) = forward, reverse
     A = df + jf
     B = dr + jr
-    den = abs(A) + abs(B)
-    if den == 0.0:
-        return 0.0
-    # (B - A)(B + A)/(|A| + |B|), the two factors formed from the parts;
-    # (B + A)/den in [-1, 1] first so that nothing overflows
-    return (dr - df + (jr - jf)) * ((dr + df + (jr + jf)) / den)
+    if A >= 0.0 and B <= 0.0:
+        return -(jf + jr) - (df + dr)
+    if A > 0.0 and B > 0.0:
+        return (dr - df) + (jr - jf)
+    if A < 0.0 and B < 0.0:
+        return (df - dr) + (jf - jr)
+    return (dr + df) + (jr + jf)
+
+
+def needs_split(I_forward: float, I_reverse: float) -> bool:
+    """Whether ``|I_rev| - |I_fwd|`` could lose more than 6 bits to cancellation.
+
+    True when the drive part ``(I_fwd - I_rev)/2`` and the ``Ig`` part
+    ``-(I_fwd + I_rev)/2`` of a linear model differ by more than a factor
+    ``SPLIT_RATIO`` (or one of them is 0).
+    """
+    a, x = abs(I_forward - I_reverse), abs(I_forward + I_reverse)
+    return min(a, x) * SPLIT_RATIO < max(a, x)
 
 
 def require_finite(states: tuple[ExactState, ...], inputs: dict[str, float]) -> None:
@@ -313,14 +330,6 @@ def require_finite(states: tuple[ExactState, ...], inputs: dict[str, float]) -> 
     raise ParameterError(name, inputs[name],
                          f"is out of range: the result ({', '.join(bad)}) is not finite in double precision "
                          f"for {shown}; bring the inputs closer to 1 in magnitude")
-
-
-def needs_split(I_forward: float, I_reverse: float) -> bool:
-    """Whether ``|I_rev| - |I_fwd|`` would lose more than 4 bits to cancellation:
-    the drive part ``(I_fwd - I_rev)/2`` and the ``Ig`` part ``(I_fwd + I_rev)/2``
-    of a linear model differ by more than ``SPLIT_RATIO`` (or one is 0)."""
-    a, x = abs(I_forward - I_reverse), abs(I_forward + I_reverse)
-    return min(a, x) * SPLIT_RATIO < max(a, x)
 
 
 def _delta_I(forward: ExactState, reverse: ExactState) -> float:
@@ -382,7 +391,7 @@ class Result(Generic[S, D]):
         ``|I_in(reverse)| - |I_in(forward)|`` (conventions §1).
 
         When the states carry ``I_in_split`` (linear solvers) and the plain
-        difference would lose more than 4 bits to cancellation, ``delta_I``
+        difference could lose more than 6 bits to cancellation, ``delta_I``
         is formed from the parts instead (:func:`delta_I_linear`); otherwise
         it is the plain difference, bit for bit.
         """

@@ -114,6 +114,7 @@ def test_simulated_result_arrays_are_read_only():
     for name, a in arrs:
         with pytest.raises(ValueError, match="read-only"):
             a[0] = 1.0
+        assert not a.flags.writeable, name
 
 
 def test_read_only_is_a_view_the_caller_array_stays_writeable():

@@ -26,7 +26,7 @@ def json_number(x: Any) -> float | None:
 
 
 def readonly(a: np.ndarray) -> np.ndarray:
-    """A read-only view of ``a`` (``a`` itself when it already is read-only).
+    """Return a read-only view of ``a`` (``a`` itself when it already is read-only).
 
     A view, not a copy: the solver that built ``a`` keeps no other use of it,
     and the flag is cleared on the view only, so a caller's own array is never
@@ -43,8 +43,11 @@ def readonly(a: np.ndarray) -> np.ndarray:
 # estimates
 # --------------------------------------------------------------------------
 class UndefinedZScore(NonrecipError, ValueError):
-    """A z-score asked of an estimate with ``stderr = 0`` whose mean differs
-    from the reference (see :meth:`Estimate.z`)."""
+    """A z-score asked of an exact estimate that differs from the reference.
+
+    The estimate has ``stderr = 0`` and its mean is not the reference (see
+    :meth:`Estimate.z`).
+    """
 
     def __init__(self, mean: float, stderr: float, reference: float, index: int | None = None):
         self.mean, self.stderr, self.reference, self.index = mean, stderr, reference, index
@@ -83,9 +86,11 @@ class Estimate:
         return (self.mean - reference) / self.stderr
 
     def to_dict(self) -> dict[str, float | None]:
+        """Return ``{"mean": x, "stderr": s}``, NaN and infinities as ``None``."""
         return {"mean": json_number(self.mean), "stderr": json_number(self.stderr)}
 
     def __format__(self, spec: str) -> str:
+        """Format as ``mean ± stderr`` (``spec`` applies to the mean)."""
         spec = spec or ".6g"
         return f"{self.mean:{spec}} ± {self.stderr:.2g}"
 
@@ -98,6 +103,7 @@ class EstimateArray:
     stderr: np.ndarray
 
     def __post_init__(self) -> None:
+        """Check the shapes; store read-only float arrays."""
         m = np.asarray(self.mean, dtype=float)
         s = np.asarray(self.stderr, dtype=float)
         if m.shape != s.shape:
@@ -106,15 +112,20 @@ class EstimateArray:
         object.__setattr__(self, "stderr", readonly(s))
 
     def __len__(self) -> int:
+        """Return the number of sites or bonds."""
         return len(self.mean)
 
     def __getitem__(self, i: int) -> Estimate:
+        """Return the estimate at index ``i``."""
         return Estimate(float(self.mean[i]), float(self.stderr[i]))
 
     def z(self, reference: np.ndarray) -> np.ndarray:
-        """Distances to ``reference`` in standard errors, elementwise, with the
-        rule of :meth:`Estimate.z` for a zero standard error (0 where the mean
-        equals the reference, :class:`UndefinedZScore` where it does not)."""
+        """Distances to ``reference`` in standard errors, elementwise.
+
+        The rule of :meth:`Estimate.z` holds for a zero standard error: 0
+        where the mean equals the reference, :class:`UndefinedZScore` where it
+        does not.
+        """
         ref = np.broadcast_to(np.asarray(reference, dtype=float), self.mean.shape)
         zero = self.stderr == 0.0
         bad = np.flatnonzero(zero & (self.mean != ref))
@@ -126,4 +137,5 @@ class EstimateArray:
         return np.where(zero, 0.0, z)
 
     def to_list(self) -> list[dict[str, float | None]]:
+        """Return one ``{"mean", "stderr"}`` dict per index."""
         return [self[i].to_dict() for i in range(len(self))]

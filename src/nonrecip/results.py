@@ -82,7 +82,7 @@ def to_jsonable(x: Any) -> Any:
         return [to_jsonable(v) for v in x]
     if x is None or isinstance(x, str):
         return x
-    if hasattr(x, "value") and isinstance(getattr(x, "value"), str):  # enums
+    if hasattr(x, "value") and isinstance(x.value, str):  # enums
         return x.value
     raise TypeError(f"cannot convert {type(x).__name__} to JSON")
 
@@ -117,13 +117,19 @@ class State:
 
     if TYPE_CHECKING:  # declared for the type checker; subclasses define them
         @property
-        def I_in(self) -> float | Estimate: ...  # noqa: N802
+        def I_in(self) -> float | Estimate:  # noqa: N802
+            """Current entering the wire at site 1."""
+
         @property
-        def I_out(self) -> float | Estimate: ...  # noqa: N802
+        def I_out(self) -> float | Estimate:  # noqa: N802
+            """Current leaving the wire at site N."""
+
         @property
-        def J(self) -> np.ndarray | EstimateArray: ...  # noqa: N802
+        def J(self) -> np.ndarray | EstimateArray:  # noqa: N802
+            """Bond currents, bonds ``1..N-1``."""
 
     def __post_init__(self) -> None:
+        """Make every array field read-only (a view; see :func:`~nonrecip.estimates.readonly`)."""
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if isinstance(v, np.ndarray):
@@ -133,11 +139,14 @@ class State:
         return [f for f in dataclasses.fields(self) if f.name != "I_in_split"]
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the output fields as plain JSON types (:func:`to_jsonable`)."""
         return {f.name: to_jsonable(getattr(self, f.name)) for f in self._output_fields()}
 
     def rows(self) -> list[dict[str, Any]]:
-        """Tidy rows ``(quantity, index, value, stderr)``; index is the 1-based
-        site or bond, ``None`` for scalars."""
+        """Return tidy rows ``(quantity, kind, index, value, stderr)``.
+
+        ``index`` is the 1-based site or bond, ``None`` for scalars.
+        """
         out: list[dict[str, Any]] = []
         for f in self._output_fields():
             v = getattr(self, f.name)
@@ -170,11 +179,16 @@ class ExactState(State):
 
     if TYPE_CHECKING:
         @property
-        def I_in(self) -> float: ...  # noqa: N802
+        def I_in(self) -> float:  # noqa: N802
+            """Current entering the wire at site 1."""
+
         @property
-        def I_out(self) -> float: ...  # noqa: N802
+        def I_out(self) -> float:  # noqa: N802
+            """Current leaving the wire at site N."""
+
         @property
-        def J(self) -> np.ndarray: ...  # noqa: N802
+        def J(self) -> np.ndarray:  # noqa: N802
+            """Bond currents, bonds ``1..N-1``."""
 
     def nonfinite(self) -> list[str]:
         """Names of the output fields holding a NaN or an infinity."""
@@ -308,8 +322,7 @@ def needs_split(I_forward: float, I_reverse: float) -> bool:
 
 
 def require_finite(states: tuple[ExactState, ...], inputs: dict[str, float]) -> None:
-    """Refuse a result that is not finite: :class:`ParameterError` naming the
-    input that is out of range.
+    """Refuse a result that is not finite, naming the input that is out of range.
 
     An exact solver whose output holds an infinity or a NaN was given inputs
     outside what double precision can carry (``R = 1e-320``, ``drho = 1e308``,
@@ -333,9 +346,12 @@ def require_finite(states: tuple[ExactState, ...], inputs: dict[str, float]) -> 
 
 
 def _delta_I(forward: ExactState, reverse: ExactState) -> float:
-    """``|I_in(rev)| - |I_in(fwd)|``: the plain difference when it keeps its
-    digits (the two parts of ``I_in`` within a factor ``SPLIT_RATIO``, and
-    always when no split is known), else :func:`delta_I_linear`."""
+    """Return ``|I_in(rev)| - |I_in(fwd)|`` with its digits.
+
+    The plain difference when it keeps them (the two parts of ``I_in``
+    within a factor ``SPLIT_RATIO``, and always when no split is known), else
+    :func:`delta_I_linear`.
+    """
     A, B = float(forward.I_in), float(reverse.I_in)
     plain = abs(B) - abs(A)
     fs, rs = forward.I_in_split, reverse.I_in_split
@@ -387,8 +403,9 @@ class Result(Generic[S, D]):
     @classmethod
     def from_states(cls, model: str, wire: Wire, params: Any, forward: ES, reverse: ES,
                     **extra: Any) -> Result[ES, float]:
-        """Build a deterministic result; ``delta_I`` from the definition
-        ``|I_in(reverse)| - |I_in(forward)|`` (conventions §1).
+        """Build a deterministic result, ``delta_I`` from its definition.
+
+        ``delta_I = |I_in(reverse)| - |I_in(forward)|`` (conventions §1).
 
         When the states carry ``I_in_split`` (linear solvers) and the plain
         difference could lose more than 6 bits to cancellation, ``delta_I``
@@ -409,13 +426,14 @@ class Result(Generic[S, D]):
 
     @property
     def parameters(self) -> dict[str, Any]:
+        """``model``, ``layout``, ``N``, the parameter object's fields and ``extra``."""
         d: dict[str, Any] = {"model": self.model, "layout": self.wire.layout, "N": self.wire.N}
         d.update(self.params.to_dict())
         d.update(self.extra)
         return d
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract: parameters / forward / reverse / delta_I."""
+        """Return the JSON contract: parameters / forward / reverse / delta_I."""
         return {
             "parameters": to_jsonable(self.parameters),
             "forward": self.forward.to_dict(),
@@ -451,8 +469,10 @@ class Result(Generic[S, D]):
         return df
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write atomically by extension: ``.json`` (the contract), ``.csv``
-        or ``.parquet`` (the tidy frame)."""
+        """Write atomically, the format by extension.
+
+        ``.json`` (the contract), ``.csv`` or ``.parquet`` (the tidy frame).
+        """
         path = Path(path)
         ext = path.suffix.lower()
         if ext == ".json":
@@ -468,7 +488,7 @@ class Result(Generic[S, D]):
 # atomic file output (shared by every writer in nonrecip)
 # --------------------------------------------------------------------------
 def _umask() -> int:
-    """The process umask, read without changing it where the OS allows."""
+    """Return the process umask, read without changing it where the OS allows."""
     try:
         with open("/proc/self/status") as fh:
             for line in fh:
@@ -482,8 +502,10 @@ def _umask() -> int:
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + rename), so a
-    reader never sees a half-written file and a crash leaves the old one."""
+    """Write ``data`` to ``path`` atomically (temporary file + rename).
+
+    A reader never sees a half-written file and a crash leaves the old one.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -275,7 +275,7 @@ def bath_currents_fast(mubar: float, gammas: np.ndarray, mu: np.ndarray) -> np.n
 
 
 def bath_currents_dense(mubar: float, gammas: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    """The same currents from the dense transmission matrix (``O(N^3)``, oracle)."""
+    """Compute the same currents from the dense transmission matrix (``O(N^3)``, oracle)."""
     T = transmission_dense(mubar, gammas)
     has = np.asarray(gammas) > 0
     x = np.where(has, np.asarray(mu, dtype=float) - mubar, 0.0)
@@ -340,8 +340,10 @@ def solve_linear_fast(wire: Wire, params: QuantumParams) -> tuple[QuantumState, 
 
 
 def _biased(split: tuple[float, float] | None, k: int) -> tuple[float, float] | None:
-    """The forward (``k = 0``) or reverse (``k = 1``) split from the forward one:
-    the drive part changes sign, the ``Ig`` part does not (exactly)."""
+    """Return the forward (``k = 0``) or reverse (``k = 1``) split from the forward one.
+
+    The drive part changes sign, the ``Ig`` part does not (exactly).
+    """
     if split is None:
         return None
     return split if k == 0 else (-split[0], split[1])
@@ -349,11 +351,13 @@ def _biased(split: tuple[float, float] | None, k: int) -> tuple[float, float] | 
 
 def _split_fast(st: LinearStructure, unknown: np.ndarray, target: np.ndarray,
                 h: float) -> tuple[float, float]:
-    """``I_1 = drive + injected`` under forward bias, the two parts solved on
-    their own (``Ig = 0`` with ``x_1 = -x_N = dmu/2``; ``dmu = 0`` with the
-    targets), so that ``delta_I`` is formed without cancelling them
+    """Solve ``I_1 = drive + injected`` under forward bias, each part on its own.
+
+    ``Ig = 0`` with ``x_1 = -x_N = dmu/2``, and ``dmu = 0`` with the
+    targets, so that ``delta_I`` is formed without cancelling them
     (:func:`~nonrecip.results.delta_I_linear`, conventions §1). Two more
-    ``O(N)`` sweeps, run only when the plain difference would cancel."""
+    ``O(N)`` sweeps, run only when the plain difference would cancel.
+    """
     from ._kernels import solve_kernel
 
     n = st.gam.shape[0]
@@ -450,8 +454,11 @@ def solve_linear_dense(wire: Wire, params: QuantumParams) -> tuple[QuantumState,
 
 
 def solve_linear(wire: Wire, params: QuantumParams, method: str = "auto") -> tuple[QuantumState, QuantumState]:
-    """Linear response at ``T = 0``: ``method`` ``"fast"`` (``O(N)``, the
-    default for ``"auto"``) or ``"dense"`` (``O(N^3)`` oracle)."""
+    """Linear response at ``T = 0`` by ``method``.
+
+    ``"fast"`` (``O(N)``, the default for ``"auto"``) or ``"dense"``
+    (``O(N^3)`` oracle).
+    """
     if method in ("auto", "fast"):
         return solve_linear_fast(wire, params)
     if method == "dense":

@@ -181,18 +181,19 @@ def quantum_I1_mp(wire: Wire, prm: QuantumParams, sign: int) -> mpmath.mpf:
     return sum(T[0][k] * (x[0] - x[k]) for k in range(n)) / two_pi
 
 
-@pytest.mark.parametrize("layout", [".SD.", ".SDSD.", ".SP.D."])
+@pytest.mark.parametrize("layout", [".SD.", ".SDSD.", ".SP.D.", Wire.dimers(8).layout])
 @pytest.mark.parametrize("method", ["fast", "dense"])
 def test_quantum_linear_delta_exact(layout, method):
     w = Wire(layout)
     worst = 0.0
+    cases = [(0.1 / r, 0.03) for r in RATIOS] + [(0.1, 0.03 / r) for r in RATIOS[1:]]
     with mpmath.workdps(50):
-        for r in RATIOS:
-            prm = QuantumParams(gamma=0.5, mubar=1.0, dmu=0.1 / r, Ig=0.03)
+        for dmu, Ig in cases:
+            prm = QuantumParams(gamma=0.5, mubar=1.0, dmu=dmu, Ig=Ig)
             ex = exact_delta(quantum_I1_mp(w, prm, +1), quantum_I1_mp(w, prm, -1))
             e = rel_err(solve_quantum(w, prm, method=method).delta_I, ex)
             worst = max(worst, e)
-            assert e <= REL_TOL, (r, e)
+            assert e <= REL_TOL, (dmu, Ig, e)
     print(f"quantum {method} {layout}: worst relative error {worst:.2e}")
 
 

@@ -48,9 +48,11 @@ solved densely (the test oracle for small ``N``).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from ..results import ClassicalState, Result, require_finite
+from ..results import ClassicalState, Result, needs_split, require_finite
 from ..wire import Bias, ClassicalParams, ParameterError, Wire
 
 __all__ = ["solve_classical", "steady_state", "solve_dense", "move_probability", "flux_solve", "flux_profile",
@@ -170,15 +172,18 @@ def _solve_states(wire: Wire, params: ClassicalParams, biases: tuple[Bias, ...])
         # deviation from the uniform rho0 background (which carries no current)
         d = float(np.subtract(*params.reservoir_injection(b)))
         xp, xm, J = flux_profile(m, s, max(d, 0.0), max(-d, 0.0))
-        # the split takes the drive as +-drho exactly, not as the difference
-        # d = (rho0 + drho) - rho0 of the rounded injections the profile uses
-        split = injection_split(m, s, b.sign * params.drho)
         out.append(ClassicalState(
             I_in=float(J[0]), I_out=float(J[-1]), J=J,
             rho_plus=(xp + params.rho0) / m,
             rho_minus=(xm + params.rho0) / m,
-            I_in_split=split,
         ))
+    if biases == (Bias.FORWARD, Bias.REVERSE) and needs_split(out[0].I_in, out[1].I_in):
+        # only where delta_I would cancel: one more O(N) pass. The drive is
+        # +-drho exactly, not the difference d = (rho0 + drho) - rho0 of the
+        # rounded injections the profile uses.
+        drive, injected = injection_split(m, s, params.drho)
+        out = [dataclasses.replace(out[0], I_in_split=(drive, injected)),
+               dataclasses.replace(out[1], I_in_split=(-drive, injected))]
     return out
 
 

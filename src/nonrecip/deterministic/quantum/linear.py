@@ -85,6 +85,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -333,7 +334,8 @@ def solve_linear_fast(wire: Wire, params: QuantumParams) -> tuple[QuantumState, 
         if not np.isfinite(mu.flat[worst]):  # a safety net: the checks above exclude this
             raise ParameterError("layout", wire.layout, "the probe equations are singular for these parameters")
         check_potentials(mu[k], params, (Bias.FORWARD, Bias.REVERSE)[k])
-    split = _split_fast(st, unknown, target, h) if needs_split(float(I[0, 0]), float(I[1, 0])) else None
+    I_fwd, I_rev = float(I[0, 0]), float(I[1, 0])
+    split = _split_fast(st, unknown, target, h, I_fwd, I_rev) if needs_split(I_fwd, I_rev) else None
     fwd, rev = (QuantumState(I_1=float(I[k, 0]), I_N=float(I[k, -1]), J=J[k], mu=mu[k], I=I[k],
                              dn=dn[k], h=heat[k], I_in_split=_biased(split, k)) for k in range(2))
     return fwd, rev
@@ -349,25 +351,46 @@ def _biased(split: tuple[float, float] | None, k: int) -> tuple[float, float] | 
     return split if k == 0 else (-split[0], split[1])
 
 
-def _split_fast(st: LinearStructure, unknown: np.ndarray, target: np.ndarray,
-                h: float) -> tuple[float, float]:
-    """Solve ``I_1 = drive + injected`` under forward bias, each part on its own.
+def _split_from_one(I_fwd: float, I_rev: float, solve_small: Callable[[bool], float]) -> tuple[float, float]:
+    """Split the forward ``I_1 = drive + injected`` with one more solve.
 
-    ``Ig = 0`` with ``x_1 = -x_N = dmu/2``, and ``dmu = 0`` with the
-    targets, so that ``delta_I`` is formed without cancelling them
-    (:func:`~nonrecip.results.delta_I_linear`, conventions §1). Two more
-    ``O(N)`` sweeps, run only when the plain difference would cancel.
+    ``solve_small(True)`` solves for the drive part alone (``Ig = 0``),
+    ``solve_small(False)`` for the injected part alone (``dmu = 0``). Only the
+    smaller part (judged from ``I_fwd - I_rev = 2 drive`` and
+    ``I_fwd + I_rev = 2 injected``) is solved for; the larger one is
+    ``I_fwd`` minus it, which cancels nothing since ``I_fwd`` is dominated by
+    the larger part.
+    """
+    if abs(I_fwd - I_rev) <= abs(I_fwd + I_rev):
+        drive = solve_small(True)
+        return drive, I_fwd - drive
+    injected = solve_small(False)
+    return I_fwd - injected, injected
+
+
+def _split_fast(st: LinearStructure, unknown: np.ndarray, target: np.ndarray, h: float,
+                I_fwd: float, I_rev: float) -> tuple[float, float]:
+    """Split ``I_1 = drive + injected`` under forward bias for the fast solver.
+
+    ``Ig = 0`` with ``x_1 = -x_N = dmu/2`` gives the drive part, ``dmu = 0``
+    with the targets the injected one; the smaller of the two is solved for
+    (:func:`_split_from_one`), so that ``delta_I`` is formed without
+    cancelling them (:func:`~nonrecip.results.delta_I_linear`, conventions
+    §1). One more ``O(N)`` sweep, run only when the plain difference would
+    cancel.
     """
     from ._kernels import solve_kernel
 
     n = st.gam.shape[0]
-    parts = []
-    for tgt, x1 in ((np.zeros_like(target), h), (target, 0.0)):
+
+    def solve_small(drive: bool) -> float:
+        tgt, x1 = (np.zeros_like(target), h) if drive else (target, 0.0)
         I1 = np.empty(1)
         solve_kernel(st.gam, st.gamL, st.gamR, st.den2, unknown, tgt, np.array([x1]), np.array([-x1]),
                      I1, np.zeros((1, n)), np.empty((1, n - 1)))
-        parts.append(float(I1[0]))
-    return parts[0], parts[1]
+        return float(I1[0])
+
+    return _split_from_one(I_fwd, I_rev, solve_small)
 
 
 def _state(params, bias, has, x, I, J, dn, h) -> QuantumState:
@@ -446,9 +469,13 @@ def solve_linear_dense(wire: Wire, params: QuantumParams) -> tuple[QuantumState,
         states.append(_state(params, bias, has, x, I, J, dn, np.where(has, h, np.nan)))
     fwd, rev = states
     if needs_split(fwd.I_in, rev.I_in):
-        # the two parts of I_1 on their own: Ig = 0 under forward bias, dmu = 0 with the targets
-        split = (float(currents(potentials(_reservoirs(params, Bias.FORWARD), np.zeros(n)))[0]),
-                 float(currents(potentials((0.0, 0.0), target))[0]))
+        # the smaller part of I_1 on its own: Ig = 0 under forward bias, or dmu = 0 with the targets
+        def solve_small(drive: bool) -> float:
+            x = (potentials(_reservoirs(params, Bias.FORWARD), np.zeros(n)) if drive
+                 else potentials((0.0, 0.0), target))
+            return float(currents(x)[0])
+
+        split = _split_from_one(fwd.I_in, rev.I_in, solve_small)
         fwd, rev = (dataclasses.replace(s, I_in_split=_biased(split, k)) for k, s in enumerate((fwd, rev)))
     return fwd, rev
 

@@ -368,23 +368,38 @@ def _split_from_one(I_fwd: float, I_rev: float, solve_small: Callable[[bool], fl
     return I_fwd - injected, injected
 
 
+def drive_current(st: LinearStructure, unknown: np.ndarray, h: float) -> float:
+    """``I_1`` at ``Ig = 0`` with ``x_1 = -x_N = h``: ``2h`` over the series resistance.
+
+    ``sum_l rho_l + 1/K_{N-1}`` (module docstring) is a sum of positive
+    terms, summed pairwise by NumPy (``O(log N)`` ulps), so this is the drive
+    part of ``I_1`` to a few ulps without the potentials sweep.
+    """
+    g, gL = st.gam[unknown], st.gamL[unknown]
+    tau = TWO_PI * st.den2[unknown] / ((gL + g) * (g + gL + st.gamR[unknown]))
+    resistance = float(np.sum(tau * (g / gL))) + TWO_PI * st.den2[-1] / (st.gamL[-1] * st.gam[-1])
+    return 2.0 * h / resistance
+
+
 def _split_fast(st: LinearStructure, unknown: np.ndarray, target: np.ndarray, h: float,
                 I_fwd: float, I_rev: float) -> tuple[float, float]:
     """Split ``I_1 = drive + injected`` under forward bias for the fast solver.
 
-    ``Ig = 0`` with ``x_1 = -x_N = dmu/2`` gives the drive part, ``dmu = 0``
-    with the targets the injected one; the smaller of the two is solved for
-    (:func:`_split_from_one`), so that ``delta_I`` is formed without
-    cancelling them (:func:`~nonrecip.results.delta_I_linear`, conventions
-    §1). One more ``O(N)`` sweep, run only when the plain difference would
-    cancel.
+    ``Ig = 0`` with ``x_1 = -x_N = dmu/2`` gives the drive part
+    (:func:`drive_current`, one vectorised pass), ``dmu = 0`` with the targets
+    the injected one (one more sweep of the solver); the smaller of the two is
+    solved for (:func:`_split_from_one`), so that ``delta_I`` is formed
+    without cancelling them (:func:`~nonrecip.results.delta_I_linear`,
+    conventions §1). Run only when the plain difference would cancel.
     """
     from ._kernels import solve_kernel
 
     n = st.gam.shape[0]
 
     def solve_small(drive: bool) -> float:
-        tgt, x1 = (np.zeros_like(target), h) if drive else (target, 0.0)
+        if drive:
+            return drive_current(st, unknown, h)
+        tgt, x1 = target, 0.0
         I1 = np.empty(1)
         solve_kernel(st.gam, st.gamL, st.gamR, st.den2, unknown, tgt, np.array([x1]), np.array([-x1]),
                      I1, np.zeros((1, n)), np.empty((1, n - 1)))

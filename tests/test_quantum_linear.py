@@ -377,3 +377,22 @@ def test_error_bad_method_and_response():
         solve_quantum(Wire(".SD."), QuantumParams(), response="cubic", method="dense")
     with pytest.raises(ParameterError, match="wire"):
         solve_quantum(".SD.", QuantumParams())
+
+
+# --------------------------------------------------------------------------
+# the drive part of I_1 on its own (used for delta_I without cancellation)
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("layout", [".SD.", ".SP.D.", ".SDSD.", "dimers"])
+def test_drive_current_matches_the_dense_solve_at_zero_Ig(layout):
+    """:func:`drive_current` (a sum of series resistances) against the dense
+    oracle at ``Ig = 0``, where ``I_1`` is the drive part alone. Tolerance
+    1e-13: the dense probe solve with one refinement step (module docstring)
+    keeps ~1e-14 at N <= 40."""
+    from nonrecip.deterministic.quantum.linear import drive_current, linear_structure, probe_targets, solve_linear_dense
+
+    w = Wire.dimers(40) if layout == "dimers" else Wire(layout)
+    prm = QuantumParams(gamma=0.7, mubar=0.6, dmu=0.08, Ig=0.0, gamma_contact=1.3)
+    g, unknown, _ = probe_targets(w, prm)
+    got = drive_current(linear_structure(prm.mubar, g), unknown, prm.dmu / 2)
+    ref = solve_linear_dense(w, prm)[0].I_in
+    assert got == pytest.approx(ref, rel=1e-13, abs=0)

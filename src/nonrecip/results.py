@@ -2,9 +2,15 @@
 
 A :class:`Result` holds the ``parameters`` of a run, the steady state under
 ``forward`` and ``reverse`` bias (a :class:`State` subclass per model) and the
-nonreciprocity ``delta_I = |I_in(reverse)| - |I_in(forward)|`` (SPEC
-section 1). Deterministic solvers fill states with floats and arrays; the
-Monte Carlo fills them with :class:`Estimate` / :class:`EstimateArray`.
+nonreciprocity ``delta_I = |I_in(reverse)| - |I_in(forward)|`` (conventions
+§1). Deterministic solvers fill states with floats and arrays
+(:class:`ExactState`); the Monte Carlo fills them with :class:`Estimate` /
+:class:`EstimateArray`. A result is immutable: every array it holds is
+read-only (``flags.writeable`` is False).
+
+``Result`` is generic over its state, ``Result[ClassicalState]``, and over the
+type of ``delta_I`` (``float`` unless given, :class:`Estimate` for the Monte
+Carlo: ``Result[SimulatedState, Estimate]``).
 
 ``Result.to_dict()`` is the JSON contract of every CLI command::
 
@@ -24,19 +30,27 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 import numpy as np
+from typing_extensions import TypeVar
 
-from .wire import ParameterError, Wire
+from .estimates import Estimate, EstimateArray, UndefinedZScore, readonly
+from .estimates import json_number as _num
+from .wire import Bias, ParameterError, Wire
 
 __all__ = [
     "Estimate",
     "EstimateArray",
+    "UndefinedZScore",
     "State",
+    "ExactState",
     "ClassicalState",
     "CircuitState",
     "Result",
+    "delta_I_linear",
+    "needs_split",
+    "require_finite",
     "to_jsonable",
     "atomic_write",
     "write_table",
@@ -44,69 +58,8 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------
-# estimates
-# --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Estimate:
-    """A Monte Carlo estimate: ``mean`` and its standard error ``stderr``."""
-
-    mean: float
-    stderr: float
-
-    def z(self, reference: float) -> float:
-        """Distance to ``reference`` in standard errors."""
-        if self.stderr == 0.0:
-            return 0.0 if self.mean == reference else math.copysign(math.inf, self.mean - reference)
-        return (self.mean - reference) / self.stderr
-
-    def to_dict(self) -> dict[str, float]:
-        return {"mean": _num(self.mean), "stderr": _num(self.stderr)}
-
-    def __format__(self, spec: str) -> str:
-        spec = spec or ".6g"
-        return f"{self.mean:{spec}} ± {self.stderr:.2g}"
-
-
-@dataclass(frozen=True)
-class EstimateArray:
-    """Estimates over sites or bonds: ``mean`` and ``stderr`` of equal shape."""
-
-    mean: np.ndarray
-    stderr: np.ndarray
-
-    def __post_init__(self) -> None:
-        m = np.asarray(self.mean, dtype=float)
-        s = np.asarray(self.stderr, dtype=float)
-        if m.shape != s.shape:
-            raise ValueError(f"mean {m.shape} and stderr {s.shape} differ in shape")
-        object.__setattr__(self, "mean", m)
-        object.__setattr__(self, "stderr", s)
-
-    def __len__(self) -> int:
-        return len(self.mean)
-
-    def __getitem__(self, i: int) -> Estimate:
-        return Estimate(float(self.mean[i]), float(self.stderr[i]))
-
-    def z(self, reference: np.ndarray) -> np.ndarray:
-        """Distances to ``reference`` in standard errors (elementwise)."""
-        ref = np.asarray(reference, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = (self.mean - ref) / self.stderr
-        return np.where(self.stderr == 0.0, np.where(self.mean == ref, 0.0, np.inf), z)
-
-    def to_list(self) -> list[dict[str, float]]:
-        return [self[i].to_dict() for i in range(len(self))]
-
-
-# --------------------------------------------------------------------------
 # JSON conversion
 # --------------------------------------------------------------------------
-def _num(x: Any) -> Any:
-    x = float(x)
-    return None if not math.isfinite(x) else x
-
-
 def to_jsonable(x: Any) -> Any:
     """Convert nonrecip values to plain JSON types (NaN/inf -> ``None``)."""
     if isinstance(x, Estimate):
@@ -129,7 +82,7 @@ def to_jsonable(x: Any) -> Any:
         return [to_jsonable(v) for v in x]
     if x is None or isinstance(x, str):
         return x
-    if hasattr(x, "value") and isinstance(getattr(x, "value"), str):  # enums
+    if hasattr(x, "value") and isinstance(x.value, str):  # enums
         return x.value
     raise TypeError(f"cannot convert {type(x).__name__} to JSON")
 
@@ -142,21 +95,60 @@ class State:
     """Steady state under one bias. Subclasses add the model's fields.
 
     Every state has ``I_in`` (current entering the wire at site 1, positive
-    left to right), ``I_out`` and ``J`` (bond currents, bonds ``1..N-1``).
-    Array fields over sites have length ``N``; over bonds ``N - 1``.
+    left to right), ``I_out`` and ``J`` (bond currents, bonds ``1..N-1``):
+    floats and arrays in an :class:`ExactState`, :class:`Estimate` and
+    :class:`EstimateArray` in a Monte Carlo state. Array fields over sites
+    have length ``N``; over bonds ``N - 1``. Every array is made read-only on
+    construction.
+
+    A subclass declares ``I_in``, ``I_out``, ``J`` as dataclass fields (or
+    ``I_in``/``I_out`` as properties, as the quantum state does), lists its
+    site arrays in ``site_fields``, and inherits ``to_dict``, ``rows`` and the
+    read-only arrays. ``I_in_split`` is not output: see :class:`ExactState`.
     """
 
     #: fields that are arrays over sites (length N); the others are bonds or scalars
     site_fields: ClassVar[tuple[str, ...]] = ()
 
+    #: ``(drive, injected)`` with ``I_in = drive + injected`` exactly in a
+    #: linear model, or ``None``; never written out (see :class:`ExactState`)
+    I_in_split: tuple[float, float] | None = dataclasses.field(
+        default=None, kw_only=True, repr=False, compare=False)
+
+    if TYPE_CHECKING:  # declared for the type checker; subclasses define them
+        @property
+        def I_in(self) -> float | Estimate:  # noqa: N802
+            """Current entering the wire at site 1."""
+
+        @property
+        def I_out(self) -> float | Estimate:  # noqa: N802
+            """Current leaving the wire at site N."""
+
+        @property
+        def J(self) -> np.ndarray | EstimateArray:  # noqa: N802
+            """Bond currents, bonds ``1..N-1``."""
+
+    def __post_init__(self) -> None:
+        """Make every array field read-only (a view; see :func:`~nonrecip.estimates.readonly`)."""
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, np.ndarray):
+                object.__setattr__(self, f.name, readonly(v))
+
+    def _output_fields(self) -> list[dataclasses.Field]:
+        return [f for f in dataclasses.fields(self) if f.name != "I_in_split"]
+
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """Return the output fields as plain JSON types (:func:`to_jsonable`)."""
+        return {f.name: to_jsonable(getattr(self, f.name)) for f in self._output_fields()}
 
     def rows(self) -> list[dict[str, Any]]:
-        """Tidy rows ``(quantity, index, value, stderr)``; index is the 1-based
-        site or bond, ``None`` for scalars."""
+        """Return tidy rows ``(quantity, kind, index, value, stderr)``.
+
+        ``index`` is the 1-based site or bond, ``None`` for scalars.
+        """
         out: list[dict[str, Any]] = []
-        for f in dataclasses.fields(self):
+        for f in self._output_fields():
             v = getattr(self, f.name)
             where = "site" if f.name in self.site_fields else "bond"
             if isinstance(v, EstimateArray):
@@ -174,7 +166,42 @@ class State:
 
 
 @dataclass(frozen=True)
-class ClassicalState(State):
+class ExactState(State):
+    """A state of an exact (deterministic) solver: float currents, array profiles.
+
+    ``I_in_split = (drive, injected)``, when a linear solver gives it, is the
+    decomposition ``I_in = drive + injected`` into the part proportional to
+    the reservoir drive (``drho``, ``V``, ``dmu``) and the part proportional
+    to ``Ig``, each computed on its own (not as a difference of currents).
+    :meth:`Result.from_states` uses it to form ``delta_I`` without
+    cancellation (:func:`delta_I_linear`); it is not part of the output.
+    """
+
+    if TYPE_CHECKING:
+        @property
+        def I_in(self) -> float:  # noqa: N802
+            """Current entering the wire at site 1."""
+
+        @property
+        def I_out(self) -> float:  # noqa: N802
+            """Current leaving the wire at site N."""
+
+        @property
+        def J(self) -> np.ndarray:  # noqa: N802
+            """Bond currents, bonds ``1..N-1``."""
+
+    def nonfinite(self) -> list[str]:
+        """Names of the output fields holding a NaN or an infinity."""
+        bad = []
+        for f in self._output_fields():
+            v = getattr(self, f.name)
+            if isinstance(v, (float, int, np.floating, np.ndarray)) and not np.all(np.isfinite(v)):
+                bad.append(f.name)
+        return bad
+
+
+@dataclass(frozen=True)
+class ClassicalState(ExactState):
     """Exact steady state of the classical master equation under one bias.
 
     Attributes
@@ -197,7 +224,7 @@ class ClassicalState(State):
 
 
 @dataclass(frozen=True)
-class CircuitState(State):
+class CircuitState(ExactState):
     """Kirchhoff solution of the resistive circuit under one bias.
 
     Attributes
@@ -227,11 +254,128 @@ class CircuitState(State):
 
 
 # --------------------------------------------------------------------------
+# delta_I of a linear model, without cancellation
+# --------------------------------------------------------------------------
+#: above this ratio of the larger to the smaller of the two parts of I_in the
+#: plain difference |I_in(rev)| - |I_in(fwd)| could lose more than 6 bits, and
+#: delta_I is formed from the parts instead (see :func:`delta_I_linear`);
+#: below it the plain difference is kept, bit for bit as before
+SPLIT_RATIO = 64.0
+
+
+def delta_I_linear(forward: tuple[float, float], reverse: tuple[float, float]) -> float:
+    """``delta_I = |I_in(rev)| - |I_in(fwd)|`` from the two parts of ``I_in``.
+
+    In a linear model ``I_in = G drive - X``: ``A = I_in(fwd) = a - X`` and
+    ``B = I_in(rev) = -a - X`` with ``a = G drive`` the drive part and ``X``
+    the part proportional to ``Ig``. By the signs of ``A`` and ``B`` the
+    definition has four cases, each twice one part::
+
+        A >= 0 >= B :  |B| - |A| = -B - A =  2X
+        A, B > 0    :  |B| - |A| =  B - A = -2a
+        A, B < 0    :  |B| - |A| =  A - B =  2a
+        A < 0 < B   :  |B| - |A| =  B + A = -2X
+
+    Each case is formed from the parts (``B - A = (dr - df) + (jr - jf)``,
+    with ``dr = -df`` and ``jr = jf`` exactly), so nothing cancels: the result
+    is twice one part, exactly. The case is chosen by the signs of
+    ``A = df + jf`` and ``B = dr + jr``; a sign misjudged by rounding happens
+    only where ``|A|`` or ``|B|`` is at the rounding level, where the two
+    neighbouring cases agree to that level (``2X = 2a`` at ``A = 0``).
+
+    Parameters
+    ----------
+    forward, reverse : (drive, injected)
+        ``I_in = drive + injected`` under each bias (``injected = -X``), each
+        part computed on its own, the reverse one from the forward one:
+        ``drive(rev) = -drive(fwd)``, ``injected(rev) = injected(fwd)``.
+
+    Returns
+    -------
+    float
+        ``delta_I``, with the relative error of the part it is made of
+        (``2|X|`` or ``2|a|``), whatever the ratio of the two parts; the plain
+        difference ``|B| - |A|`` of the rounded currents has that error times
+        ``~ 1 + max(|a|,|X|)/min(|a|,|X|)``.
+    """
+    (df, jf), (dr, jr) = forward, reverse
+    A = df + jf
+    B = dr + jr
+    if A >= 0.0 and B <= 0.0:
+        return -(jf + jr) - (df + dr)
+    if A > 0.0 and B > 0.0:
+        return (dr - df) + (jr - jf)
+    if A < 0.0 and B < 0.0:
+        return (df - dr) + (jf - jr)
+    return (dr + df) + (jr + jf)
+
+
+def needs_split(I_forward: float, I_reverse: float) -> bool:
+    """Whether ``|I_rev| - |I_fwd|`` could lose more than 6 bits to cancellation.
+
+    True when the drive part ``(I_fwd - I_rev)/2`` and the ``Ig`` part
+    ``-(I_fwd + I_rev)/2`` of a linear model differ by more than a factor
+    ``SPLIT_RATIO`` (or one of them is 0).
+    """
+    a, x = abs(I_forward - I_reverse), abs(I_forward + I_reverse)
+    return min(a, x) * SPLIT_RATIO < max(a, x)
+
+
+def require_finite(states: tuple[ExactState, ...], inputs: dict[str, float]) -> None:
+    """Refuse a result that is not finite, naming the input that is out of range.
+
+    An exact solver whose output holds an infinity or a NaN was given inputs
+    outside what double precision can carry (``R = 1e-320``, ``drho = 1e308``,
+    ``p = 1e-320``...). The input named is the most extreme one, the one
+    farthest from 1 in orders of magnitude among ``inputs``.
+
+    Raises
+    ------
+    ParameterError
+        Some field of some state is not finite.
+    """
+    bad = sorted({name for st in states for name in st.nonfinite()})
+    if not bad:
+        return
+    scale = {k: abs(math.log10(abs(v))) for k, v in inputs.items() if v != 0.0 and math.isfinite(v)}
+    name = max(scale, key=lambda k: scale[k]) if scale else next(iter(inputs))
+    shown = ", ".join(f"{k}={v!r}" for k, v in inputs.items())
+    raise ParameterError(name, inputs[name],
+                         f"is out of range: the result ({', '.join(bad)}) is not finite in double precision "
+                         f"for {shown}; bring the inputs closer to 1 in magnitude")
+
+
+def _delta_I(forward: ExactState, reverse: ExactState) -> float:
+    """Return ``|I_in(rev)| - |I_in(fwd)|`` with its digits.
+
+    The plain difference when it keeps them (the two parts of ``I_in``
+    within a factor ``SPLIT_RATIO``, and always when no split is known), else
+    :func:`delta_I_linear`.
+    """
+    A, B = float(forward.I_in), float(reverse.I_in)
+    plain = abs(B) - abs(A)
+    fs, rs = forward.I_in_split, reverse.I_in_split
+    if fs is None or rs is None or not all(math.isfinite(v) for v in (*fs, *rs)):
+        return plain
+    if not needs_split(A, B):
+        return plain
+    return delta_I_linear(fs, rs)
+
+
+# --------------------------------------------------------------------------
 # the result
 # --------------------------------------------------------------------------
+S = TypeVar("S", bound=State)
+ES = TypeVar("ES", bound=ExactState)
+D = TypeVar("D", bound=float | Estimate, default=float)
+
+
 @dataclass(frozen=True)
-class Result:
+class Result(Generic[S, D]):
     """Forward and reverse steady states of one model on one wire.
+
+    Generic over the state, ``Result[ClassicalState]``, and over the type of
+    ``delta_I`` (``float`` unless given: ``Result[SimulatedState, Estimate]``).
 
     Attributes
     ----------
@@ -242,7 +386,7 @@ class Result:
         The frozen parameter object the solver was given (has ``to_dict``).
     forward, reverse : State
     delta_I : float or Estimate
-        ``|I_in(reverse)| - |I_in(forward)|`` (SPEC section 1).
+        ``|I_in(reverse)| - |I_in(forward)|`` (conventions §1).
     extra : dict
         Model-specific run information that belongs in ``parameters``
         (``steps``, ``seed``, ``response``...).
@@ -251,31 +395,45 @@ class Result:
     model: str
     wire: Wire
     params: Any
-    forward: State
-    reverse: State
-    delta_I: Any
-    extra: dict = dataclasses.field(default_factory=dict)
+    forward: S
+    reverse: S
+    delta_I: D
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def from_states(cls, model: str, wire: Wire, params: Any, forward: State, reverse: State,
-                    **extra: Any) -> "Result":
-        """Build a deterministic result; ``delta_I`` from the definition."""
-        dI = abs(float(reverse.I_in)) - abs(float(forward.I_in))  # type: ignore[attr-defined]
-        return cls(model, wire, params, forward, reverse, dI, dict(extra))
+    def from_states(cls, model: str, wire: Wire, params: Any, forward: ES, reverse: ES,
+                    **extra: Any) -> Result[ES, float]:
+        """Build a deterministic result, ``delta_I`` from its definition.
 
-    def state(self, bias: str) -> State:
-        """``forward`` or ``reverse`` by name."""
-        return self.forward if str(getattr(bias, "value", bias)) == "forward" else self.reverse
+        ``delta_I = |I_in(reverse)| - |I_in(forward)|`` (conventions §1).
+
+        When the states carry ``I_in_split`` (linear solvers) and the plain
+        difference could lose more than 6 bits to cancellation, ``delta_I``
+        is formed from the parts instead (:func:`delta_I_linear`); otherwise
+        it is the plain difference, bit for bit.
+        """
+        return Result(model, wire, params, forward, reverse, _delta_I(forward, reverse), dict(extra))
+
+    def state(self, bias: Bias | str) -> S:
+        """``forward`` or ``reverse`` by name (:meth:`~nonrecip.wire.Bias.parse`).
+
+        Raises
+        ------
+        ParameterError
+            ``bias`` is neither.
+        """
+        return self.forward if Bias.parse(bias) is Bias.FORWARD else self.reverse
 
     @property
     def parameters(self) -> dict[str, Any]:
+        """``model``, ``layout``, ``N``, the parameter object's fields and ``extra``."""
         d: dict[str, Any] = {"model": self.model, "layout": self.wire.layout, "N": self.wire.N}
         d.update(self.params.to_dict())
         d.update(self.extra)
         return d
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract: parameters / forward / reverse / delta_I."""
+        """Return the JSON contract: parameters / forward / reverse / delta_I."""
         return {
             "parameters": to_jsonable(self.parameters),
             "forward": self.forward.to_dict(),
@@ -287,7 +445,7 @@ class Result:
         """Deterministic JSON text: the same inputs give the same bytes."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
-    def to_frame(self):
+    def to_frame(self) -> Any:
         """Tidy :class:`pandas.DataFrame`, a row per (bias, quantity, index).
 
         Columns: ``bias, quantity, kind, index, value, stderr`` plus the
@@ -300,8 +458,9 @@ class Result:
             for r in st.rows():
                 rows.append({"bias": bias, **r})
         d = self.delta_I
+        mean, stderr = (d.mean, d.stderr) if isinstance(d, Estimate) else (d, math.nan)
         rows.append(dict(bias="both", quantity="delta_I", kind="scalar", index=None,
-                         value=float(getattr(d, "mean", d)), stderr=float(getattr(d, "stderr", math.nan))))
+                         value=float(mean), stderr=float(stderr)))
         df = pd.DataFrame(rows, columns=["bias", "quantity", "kind", "index", "value", "stderr"])
         df["index"] = df["index"].astype("Int64")
         for k, v in self.parameters.items():
@@ -310,8 +469,10 @@ class Result:
         return df
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write atomically by extension: ``.json`` (the contract), ``.csv``
-        or ``.parquet`` (the tidy frame)."""
+        """Write atomically, the format by extension.
+
+        ``.json`` (the contract), ``.csv`` or ``.parquet`` (the tidy frame).
+        """
         path = Path(path)
         ext = path.suffix.lower()
         if ext == ".json":
@@ -327,7 +488,7 @@ class Result:
 # atomic file output (shared by every writer in nonrecip)
 # --------------------------------------------------------------------------
 def _umask() -> int:
-    """The process umask, read without changing it where the OS allows."""
+    """Return the process umask, read without changing it where the OS allows."""
     try:
         with open("/proc/self/status") as fh:
             for line in fh:
@@ -341,8 +502,10 @@ def _umask() -> int:
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + rename), so a
-    reader never sees a half-written file and a crash leaves the old one."""
+    """Write ``data`` to ``path`` atomically (temporary file + rename).
+
+    A reader never sees a half-written file and a crash leaves the old one.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -362,7 +525,7 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
-def write_table(df, path: str | os.PathLike) -> Path:
+def write_table(df: Any, path: str | os.PathLike) -> Path:
     """Write a DataFrame atomically as ``.csv`` or ``.parquet`` (by extension)."""
     import io
 

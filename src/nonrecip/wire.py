@@ -83,6 +83,32 @@ class Bias(enum.StrEnum):
         """+1 for forward, -1 for reverse."""
         return 1 if self is Bias.FORWARD else -1
 
+    @classmethod
+    def parse(cls, value: Bias | str) -> Bias:
+        """The bias named by ``value``: a :class:`Bias`, ``"forward"`` or ``"reverse"``.
+
+        The one parser of a bias in nonrecip: every function that takes a bias
+        by name goes through it. Exact names only (no abbreviations, no case
+        folding), so a typo is an error, never the other bias.
+
+        Raises
+        ------
+        ParameterError
+            ``value`` names no bias.
+
+        Examples
+        --------
+        >>> Bias.parse("reverse").sign
+        -1
+        """
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            for b in cls:
+                if value == b.value:
+                    return b
+        raise ParameterError("bias", value, "must be 'forward' or 'reverse'")
+
 
 # --------------------------------------------------------------------------
 # the wire

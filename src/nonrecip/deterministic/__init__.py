@@ -1,5 +1,8 @@
-"""Exact steady states: the classical master equation, the resistive circuit
-and (in :mod:`nonrecip.deterministic.quantum`) the NEGF quantum wire."""
+"""Exact steady states of every model.
+
+The classical master equation, the resistive circuit and (in
+:mod:`nonrecip.deterministic.quantum`) the NEGF quantum wire.
+"""
 
 from .circuit import solve_circuit
 from .classical import solve_classical

@@ -12,7 +12,9 @@ Kirchhoff's current law fixes every segment current up to one constant:
 ``J(l) = I_in + Ig * C(l)``, where ``C(l)`` is the net number of sources
 minus drains on nodes ``2..l``. Kirchhoff's voltage law along the wire,
 ``r * sum_l J(l) = V(1) - V(N)``, fixes ``I_in``. This is exact, ``O(N)`` and
-free of the cancellations of a nodal solve. :func:`solve_nodal` is the
+free of the cancellations of a nodal solve. ``I_in = V/R - Ig mean(C)`` is
+kept as its two parts (``I_in_split``) so that ``delta_I`` is formed without
+cancelling them (conventions §1, :func:`~nonrecip.results.delta_I_linear`). :func:`solve_nodal` is the
 textbook nodal-analysis solve, kept as the independent test oracle.
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..results import CircuitState, Result
+from ..results import CircuitState, Result, require_finite
 from ..wire import Bias, CircuitParams, ParameterError, Wire
 
 __all__ = ["solve_circuit", "circuit_state", "solve_nodal"]
@@ -37,22 +39,30 @@ def _heat_bulk(heat: np.ndarray) -> float:
 
 def circuit_state(wire: Wire, params: CircuitParams, bias: Bias | str = Bias.FORWARD) -> CircuitState:
     """Kirchhoff solution under one bias, ``O(N)``."""
-    bias = Bias(bias)
+    bias = Bias.parse(bias)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # refused below if not finite
+        st = _kirchhoff(wire, params, bias)
+    require_finite((st,), {"V": params.V, "R": params.R, "Ig": params.Ig})
+    return st
+
+
+def _kirchhoff(wire: Wire, params: CircuitParams, bias: Bias) -> CircuitState:
     n = wire.N
     r = params.R / (n - 1)
     v1, vn = _terminal_voltages(params, bias)
     # C(l) for bonds l = 1..N-1: net injection on nodes 2..l
     C = np.concatenate([[0.0], np.cumsum(wire.injection[1:-1])]) * params.Ig
-    I_in = (v1 - vn) / params.R - float(np.mean(C))
+    drive, injected = (v1 - vn) / params.R, -float(np.mean(C))
+    I_in = drive + injected
     J = I_in + C
     V = np.concatenate([[v1], v1 - r * np.cumsum(J)])
     V[-1] = vn  # exact terminal value (removes the round-off of the sum)
     heat = J * J * r
     return CircuitState(I_in=float(J[0]), I_out=float(J[-1]), J=J, V=V, heat=heat,
-                        heat_bulk=_heat_bulk(heat))
+                        heat_bulk=_heat_bulk(heat), I_in_split=(drive, injected))
 
 
-def solve_circuit(wire: Wire, params: CircuitParams) -> Result:
+def solve_circuit(wire: Wire, params: CircuitParams) -> Result[CircuitState]:
     """Resistive circuit under forward and reverse bias.
 
     Returns
@@ -80,7 +90,7 @@ def solve_circuit(wire: Wire, params: CircuitParams) -> Result:
 
 def solve_nodal(wire: Wire, params: CircuitParams, bias: Bias | str = Bias.FORWARD) -> CircuitState:
     """Dense nodal analysis (conductance matrix), the test oracle."""
-    bias = Bias(bias)
+    bias = Bias.parse(bias)
     n = wire.N
     g = (n - 1) / params.R
     v1, vn = _terminal_voltages(params, bias)

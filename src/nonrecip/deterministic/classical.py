@@ -1,6 +1,6 @@
 """Exact steady state of the classical master equation (Sec. II, App. A, App. C2).
 
-The walker rule (SPEC section 2): at a site with S, D or P attached a walker
+The walker rule (conventions §2): at a site with S, D or P attached a walker
 moves on with probability ``p`` or flips direction in place with ``1 - p``; on
 a free site it moves on with probability 1. The steady-state densities obey
 
@@ -42,17 +42,21 @@ to it. For ``.SD.`` the formula is Eq. 6 at once.
 Two independent solvers are kept as checks: :func:`flux_solve`, the same
 flux equations solved by banded LU (:func:`scipy.linalg.solve_banded`,
 ``O(N)`` but slower), and :func:`solve_dense`, the density equations exactly
-as SPEC writes them, solved densely (the test oracle for small ``N``).
+as written above (conventions §2; for dimers the paper's Eqs. A1-A3),
+solved densely (the test oracle for small ``N``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from ..results import ClassicalState, Result
+from ..results import ClassicalState, Result, needs_split, require_finite
 from ..wire import Bias, ClassicalParams, ParameterError, Wire
 
-__all__ = ["solve_classical", "steady_state", "solve_dense", "move_probability", "flux_solve", "flux_profile"]
+__all__ = ["solve_classical", "steady_state", "solve_dense", "move_probability", "flux_solve", "flux_profile",
+           "injection_split"]
 
 
 def move_probability(wire: Wire, p: float) -> np.ndarray:
@@ -136,7 +140,31 @@ def flux_profile(m: np.ndarray, s: np.ndarray, inj_left: float, inj_right: float
     return x_plus, x_minus, Jfull[1:-1].copy()
 
 
+def injection_split(m: np.ndarray, s: np.ndarray, d: float) -> tuple[float, float]:
+    """``I_in = drive + injected`` of :func:`flux_profile`, each part on its own.
+
+    The closed form of ``I_in`` (module docstring) is linear: with
+    ``den = 2 + 2 sum_l (1 - m(l))``, ``drive = 2 d / den`` (``d`` the
+    reservoir drive ``inj_left - inj_right``, ``+-drho``) and
+    ``injected = -[Q(N) + sum_l (1 - m(l)) (Q(l) + Q(l-1))] / den``, without
+    forming their sum. :meth:`~nonrecip.results.Result.from_states` builds
+    ``delta_I`` from them when the sum cancels (conventions §1).
+    """
+    w = 1.0 - m
+    Q = np.cumsum(2.0 * s)
+    Qprev = np.concatenate(([0.0], Q[:-1]))
+    den = 2.0 + 2.0 * np.sum(w)
+    return float(2.0 * d / den), float(-(Q[-1] + np.sum(w * (Q + Qprev))) / den)
+
+
 def _states(wire: Wire, params: ClassicalParams, biases: tuple[Bias, ...]) -> list[ClassicalState]:
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # refused below if not finite
+        out = _solve_states(wire, params, biases)
+    require_finite(tuple(out), {"p": params.p, "Ig": params.Ig, "drho": params.drho, "rho0": params.rho0})
+    return out
+
+
+def _solve_states(wire: Wire, params: ClassicalParams, biases: tuple[Bias, ...]) -> list[ClassicalState]:
     m = move_probability(wire, params.p)
     s = 0.5 * params.Ig * wire.injection
     out = []
@@ -149,15 +177,22 @@ def _states(wire: Wire, params: ClassicalParams, biases: tuple[Bias, ...]) -> li
             rho_plus=(xp + params.rho0) / m,
             rho_minus=(xm + params.rho0) / m,
         ))
+    if biases == (Bias.FORWARD, Bias.REVERSE) and needs_split(out[0].I_in, out[1].I_in):
+        # only where delta_I would cancel: one more O(N) pass. The drive is
+        # +-drho exactly, not the difference d = (rho0 + drho) - rho0 of the
+        # rounded injections the profile uses.
+        drive, injected = injection_split(m, s, params.drho)
+        out = [dataclasses.replace(out[0], I_in_split=(drive, injected)),
+               dataclasses.replace(out[1], I_in_split=(-drive, injected))]
     return out
 
 
 def steady_state(wire: Wire, params: ClassicalParams, bias: Bias | str = Bias.FORWARD) -> ClassicalState:
     """Exact steady state under one bias (``O(N)``)."""
-    return _states(wire, params, (Bias(bias),))[0]
+    return _states(wire, params, (Bias.parse(bias),))[0]
 
 
-def solve_classical(wire: Wire, params: ClassicalParams) -> Result:
+def solve_classical(wire: Wire, params: ClassicalParams) -> Result[ClassicalState]:
     """Exact classical steady state under forward and reverse bias.
 
     Parameters
@@ -189,7 +224,7 @@ def solve_classical(wire: Wire, params: ClassicalParams) -> Result:
 
 
 def solve_dense(wire: Wire, params: ClassicalParams, bias: Bias | str = Bias.FORWARD) -> ClassicalState:
-    """Dense solve of the density equations exactly as SPEC writes them.
+    """Dense solve of the density equations exactly as written (conventions §2).
 
     The test oracle: ``O(N^3)``, independent of the flux formulation used by
     :func:`solve_classical`. Use for ``N`` up to a few thousand.
@@ -197,7 +232,7 @@ def solve_dense(wire: Wire, params: ClassicalParams, bias: Bias | str = Bias.FOR
     n = wire.N
     m = move_probability(wire, params.p)
     s = 0.5 * params.Ig * wire.injection
-    in_l, in_r = params.reservoir_injection(Bias(bias))
+    in_l, in_r = params.reservoir_injection(Bias.parse(bias))
     # unknowns: rho+ at 0..N-1, rho- at N..2N-1
     A = np.eye(2 * n)
     b = np.concatenate([s, s]).astype(float)

@@ -129,7 +129,7 @@ class Check:
             rows = [assertion("exception", False, note=f"{type(exc).__name__}: {exc}")]
         out = []
         for r in rows:
-            full = {c: math.nan for c in COLUMNS}
+            full: dict[str, Any] = {c: math.nan for c in COLUMNS}
             full.update(check=self.id, model=self.model, equation=self.equation, level=ctx.level,
                         parameters="", note="")
             full.update(r)

@@ -10,10 +10,13 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..results import atomic_write
 from ..wire import ParameterError
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 __all__ = ["FORMATS", "summary", "per_check", "to_records", "to_json", "to_markdown", "to_html", "write_report",
            "print_table"]
@@ -173,9 +176,11 @@ def print_table(df, *, console=None, rows: bool = False, failed_only: bool = Fal
     if rows or failed_only:
         sub = df[~df["passed"]] if failed_only else df
         tab = Table(title=f"nonrecip validate ({level}): " + ("failed rows" if failed_only else "every comparison"))
-        for c, just, ratio in (("check", "left", 3), ("equation", "left", 2), ("parameters", "left", 6),
-                               ("quantity", "left", 6), ("value", "right", 2), ("reference", "right", 2),
-                               ("error", "right", 2), ("tolerance", "right", 2), ("ok", "center", 1)):
+        wide: tuple[tuple[str, JustifyMethod, int], ...] = (
+            ("check", "left", 3), ("equation", "left", 2), ("parameters", "left", 6),
+            ("quantity", "left", 6), ("value", "right", 2), ("reference", "right", 2),
+            ("error", "right", 2), ("tolerance", "right", 2), ("ok", "center", 1))
+        for c, just, ratio in wide:
             tab.add_column(c, justify=just, overflow="fold", ratio=ratio)
         for r in sub.itertuples(index=False):
             if r.metric == "z":
@@ -192,8 +197,10 @@ def print_table(df, *, console=None, rows: bool = False, failed_only: bool = Fal
                         err, tol, ok)
     else:
         tab = Table(title=f"nonrecip validate ({level}): one line per check")
-        for c, just in (("check", "left"), ("model", "left"), ("equation", "left"), ("comparisons", "right"),
-                        ("failed", "right"), ("worst error / tolerance", "right"), ("ok", "center")):
+        narrow: tuple[tuple[str, JustifyMethod], ...] = (
+            ("check", "left"), ("model", "left"), ("equation", "left"), ("comparisons", "right"),
+            ("failed", "right"), ("worst error / tolerance", "right"), ("ok", "center"))
+        for c, just in narrow:
             tab.add_column(c, justify=just, overflow="fold")
         for r in per_check(df).itertuples(index=False):
             ok = "[green]✓[/green]" if r.passed else "[bold red]✗[/bold red]"

@@ -83,11 +83,14 @@ variances (sums of non-negative terms).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from ...results import needs_split
 from ...wire import DRAIN, FREE, SOURCE, Bias, ParameterError, QuantumParams, Wire
 from .greens import bath_couplings, broadening, check_in_band, green_dense, transmission_dense
 from .state import QuantumState
@@ -174,7 +177,7 @@ def check_potentials(mu: np.ndarray, params: QuantumParams, bias: Bias | None = 
         raise ParameterError(
             name, value,
             f"pushes the bath potential mu_{l + 1} = {mu[l]:.6g} outside the band (-2, 2)"
-            f"{'' if bias is None else ' under ' + Bias(bias).value + ' bias'} "
+            f"{'' if bias is None else ' under ' + Bias.parse(bias).value + ' bias'} "
             f"(mubar = {params.mubar:g}, dmu = {params.dmu:g}, Ig = {params.Ig:g}); reduce Ig or dmu")
 
 
@@ -273,7 +276,7 @@ def bath_currents_fast(mubar: float, gammas: np.ndarray, mu: np.ndarray) -> np.n
 
 
 def bath_currents_dense(mubar: float, gammas: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    """The same currents from the dense transmission matrix (``O(N^3)``, oracle)."""
+    """Compute the same currents from the dense transmission matrix (``O(N^3)``, oracle)."""
     T = transmission_dense(mubar, gammas)
     has = np.asarray(gammas) > 0
     x = np.where(has, np.asarray(mu, dtype=float) - mubar, 0.0)
@@ -331,9 +334,78 @@ def solve_linear_fast(wire: Wire, params: QuantumParams) -> tuple[QuantumState, 
         if not np.isfinite(mu.flat[worst]):  # a safety net: the checks above exclude this
             raise ParameterError("layout", wire.layout, "the probe equations are singular for these parameters")
         check_potentials(mu[k], params, (Bias.FORWARD, Bias.REVERSE)[k])
+    I_fwd, I_rev = float(I[0, 0]), float(I[1, 0])
+    split = _split_fast(st, unknown, target, h, I_fwd, I_rev) if needs_split(I_fwd, I_rev) else None
     fwd, rev = (QuantumState(I_1=float(I[k, 0]), I_N=float(I[k, -1]), J=J[k], mu=mu[k], I=I[k],
-                             dn=dn[k], h=heat[k]) for k in range(2))
+                             dn=dn[k], h=heat[k], I_in_split=_biased(split, k)) for k in range(2))
     return fwd, rev
+
+
+def _biased(split: tuple[float, float] | None, k: int) -> tuple[float, float] | None:
+    """Return the forward (``k = 0``) or reverse (``k = 1``) split from the forward one.
+
+    The drive part changes sign, the ``Ig`` part does not (exactly).
+    """
+    if split is None:
+        return None
+    return split if k == 0 else (-split[0], split[1])
+
+
+def _split_from_one(I_fwd: float, I_rev: float, solve_small: Callable[[bool], float]) -> tuple[float, float]:
+    """Split the forward ``I_1 = drive + injected`` with one more solve.
+
+    ``solve_small(True)`` solves for the drive part alone (``Ig = 0``),
+    ``solve_small(False)`` for the injected part alone (``dmu = 0``). Only the
+    smaller part (judged from ``I_fwd - I_rev = 2 drive`` and
+    ``I_fwd + I_rev = 2 injected``) is solved for; the larger one is
+    ``I_fwd`` minus it, which cancels nothing since ``I_fwd`` is dominated by
+    the larger part.
+    """
+    if abs(I_fwd - I_rev) <= abs(I_fwd + I_rev):
+        drive = solve_small(True)
+        return drive, I_fwd - drive
+    injected = solve_small(False)
+    return I_fwd - injected, injected
+
+
+def drive_current(st: LinearStructure, unknown: np.ndarray, h: float) -> float:
+    """``I_1`` at ``Ig = 0`` with ``x_1 = -x_N = h``: ``2h`` over the series resistance.
+
+    ``sum_l rho_l + 1/K_{N-1}`` (module docstring) is a sum of positive
+    terms, summed pairwise by NumPy (``O(log N)`` ulps), so this is the drive
+    part of ``I_1`` to a few ulps without the potentials sweep.
+    """
+    g, gL = st.gam[unknown], st.gamL[unknown]
+    tau = TWO_PI * st.den2[unknown] / ((gL + g) * (g + gL + st.gamR[unknown]))
+    resistance = float(np.sum(tau * (g / gL))) + TWO_PI * st.den2[-1] / (st.gamL[-1] * st.gam[-1])
+    return 2.0 * h / resistance
+
+
+def _split_fast(st: LinearStructure, unknown: np.ndarray, target: np.ndarray, h: float,
+                I_fwd: float, I_rev: float) -> tuple[float, float]:
+    """Split ``I_1 = drive + injected`` under forward bias for the fast solver.
+
+    ``Ig = 0`` with ``x_1 = -x_N = dmu/2`` gives the drive part
+    (:func:`drive_current`, one vectorised pass), ``dmu = 0`` with the targets
+    the injected one (one more sweep of the solver); the smaller of the two is
+    solved for (:func:`_split_from_one`), so that ``delta_I`` is formed
+    without cancelling them (:func:`~nonrecip.results.delta_I_linear`,
+    conventions §1). Run only when the plain difference would cancel.
+    """
+    from ._kernels import solve_kernel
+
+    n = st.gam.shape[0]
+
+    def solve_small(drive: bool) -> float:
+        if drive:
+            return drive_current(st, unknown, h)
+        tgt, x1 = target, 0.0
+        I1 = np.empty(1)
+        solve_kernel(st.gam, st.gamL, st.gamR, st.den2, unknown, tgt, np.array([x1]), np.array([-x1]),
+                     I1, np.zeros((1, n)), np.empty((1, n - 1)))
+        return float(I1[0])
+
+    return _split_from_one(I_fwd, I_rev, solve_small)
 
 
 def _state(params, bias, has, x, I, J, dn, h) -> QuantumState:
@@ -390,28 +462,45 @@ def solve_linear_dense(wire: Wire, params: QuantumParams) -> tuple[QuantumState,
     def currents(x):
         return (T * (x[:, None] - x[None, :])).sum(axis=1) / TWO_PI
 
-    states = []
-    for bias in (Bias.FORWARD, Bias.REVERSE):
+    def potentials(xK: tuple[float, float], tgt: np.ndarray) -> np.ndarray:
         x = np.zeros(n)
-        x[K] = _reservoirs(params, bias)
+        x[K] = xK
         if U.size:
-            b = TWO_PI * target[U] + T[np.ix_(U, K)] @ x[K]
+            b = TWO_PI * tgt[U] + T[np.ix_(U, K)] @ x[K]
             x[U] = lu_solve(lu, b, check_finite=False)
-            r = TWO_PI * (target[U] - currents(x)[U])
+            r = TWO_PI * (tgt[U] - currents(x)[U])
             x[U] += lu_solve(lu, r, check_finite=False)
         if not np.all(np.isfinite(x)):
             raise ParameterError("layout", wire.layout, "the probe equations are singular for these parameters")
+        return x
+
+    states = []
+    for bias in (Bias.FORWARD, Bias.REVERSE):
+        x = potentials(_reservoirs(params, bias), target)
         I = np.where(has, currents(x), np.nan)
         J = -(F @ x) / TWO_PI
         dn = (A2 * gam[None, :] * (x[None, :] - x[:, None])).sum(axis=1) / TWO_PI
         h = (T * (x[None, :] - x[:, None]) ** 2).sum(axis=1) / (2.0 * TWO_PI)
         states.append(_state(params, bias, has, x, I, J, dn, np.where(has, h, np.nan)))
-    return states[0], states[1]
+    fwd, rev = states
+    if needs_split(fwd.I_in, rev.I_in):
+        # the smaller part of I_1 on its own: Ig = 0 under forward bias, or dmu = 0 with the targets
+        def solve_small(drive: bool) -> float:
+            x = (potentials(_reservoirs(params, Bias.FORWARD), np.zeros(n)) if drive
+                 else potentials((0.0, 0.0), target))
+            return float(currents(x)[0])
+
+        split = _split_from_one(fwd.I_in, rev.I_in, solve_small)
+        fwd, rev = (dataclasses.replace(s, I_in_split=_biased(split, k)) for k, s in enumerate((fwd, rev)))
+    return fwd, rev
 
 
 def solve_linear(wire: Wire, params: QuantumParams, method: str = "auto") -> tuple[QuantumState, QuantumState]:
-    """Linear response at ``T = 0``: ``method`` ``"fast"`` (``O(N)``, the
-    default for ``"auto"``) or ``"dense"`` (``O(N^3)`` oracle)."""
+    """Linear response at ``T = 0`` by ``method``.
+
+    ``"fast"`` (``O(N)``, the default for ``"auto"``) or ``"dense"``
+    (``O(N^3)`` oracle).
+    """
     if method in ("auto", "fast"):
         return solve_linear_fast(wire, params)
     if method == "dense":

@@ -7,13 +7,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...results import State
+from ...results import ExactState
 
 __all__ = ["QuantumState"]
 
 
 @dataclass(frozen=True)
-class QuantumState(State):
+class QuantumState(ExactState):
     """Steady state of the NEGF wire with self-consistent baths, one bias.
 
     Units ``gamma_o = e = hbar = 1``. Currents are positive left to right

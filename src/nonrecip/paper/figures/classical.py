@@ -57,10 +57,10 @@ def fig_1(*, quick: bool = False) -> PaperFigure:
         for k, Ig in enumerate(ig_ref[::2]):
             drho = (w.N - 1) * V / R
             seed = 300 + 10 * "abc".index(panel) + k
-            res = simulate(w, ClassicalParams(p=FIG1_P, Ig=float(Ig), drho=drho), steps=FIG1_STEPS[quick], seed=seed,
-                           estimator="adjoint")
+            mc = simulate(w, ClassicalParams(p=FIG1_P, Ig=float(Ig), drho=drho), steps=FIG1_STEPS[quick], seed=seed,
+                          estimator="adjoint")
             for bias in ("forward", "reverse"):
-                e = res.state(bias).I_in
+                e = mc.state(bias).I_in
                 rows.append(dict(panel=panel, layout=lay, series="classical Monte Carlo", bias=bias, V=V, R=R,
                                  Ig=float(Ig), I_in=e.mean, stderr=e.stderr, p=FIG1_P, drho=drho,
                                  steps=FIG1_STEPS[quick], seed=seed))

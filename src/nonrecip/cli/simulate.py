@@ -32,14 +32,23 @@ WorkersOpt = Annotated[Optional[int], typer.Option(
 
 def _interrupted(checkpoint: Path | None, n_batches: int) -> None:
     """One line on stderr about what an interrupted run kept, then exit 130."""
+    from ..wire import ParameterError
+
+    kept = None
     if checkpoint is not None and checkpoint.exists():
         from ..stochastic import BatchSums
 
-        kept = len(BatchSums.load(checkpoint))
+        try:
+            kept = len(BatchSums.load(checkpoint))
+        except ParameterError:  # pragma: no cover - we wrote it ourselves
+            kept = None
+    if kept is not None:
         msg = (f"interrupted: {kept} of {n_batches} batches kept in {checkpoint}; "
                "rerun the same command with --resume to finish")
+    elif checkpoint is not None:
+        msg = f"interrupted: nothing kept (no batch had finished; {checkpoint} not written)"
     else:
-        msg = "interrupted: nothing kept (no batch finished or no --checkpoint given)"
+        msg = "interrupted: nothing kept (no --checkpoint given)"
     print(f"nonrecip: {msg}", file=sys.stderr)
     raise typer.Exit(EXIT_INTERRUPTED)
 
@@ -65,25 +74,32 @@ def simulate_cmd(
         "--checkpoint", help="Save completed batches to FILE (.npz) every few seconds and on Ctrl-C/SIGTERM.")] = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue the run saved in --checkpoint (same inputs): the same result as uninterrupted.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = False,
+    progress: Annotated[Optional[bool], typer.Option(
+        "--progress/--no-progress", help="Progress bar with the time left on stderr (default: when stderr is a terminal).")] = None,
     json: JsonOpt = False,
     out: OutOpt = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Start afresh over an existing --checkpoint (otherwise refused without --resume).")] = False,
 ) -> None:
-    """Monte Carlo steady state of the classical walkers, with standard errors (Sec. II, SPEC 2).
+    """Monte Carlo steady state of the classical walkers, with standard errors (Sec. II, conventions §2).
 
     Every estimated quantity is printed as mean ± stderr; --json gives
     {"mean", "stderr"} for each (lists over bonds and sites).
     """
+    from ..runs import check_output
     from ..stochastic import simulate
     from ..wire import ClassicalParams
 
     wire = make_wire(layout, n)
     params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
+    if out is not None:  # before any work: a result that cannot be written is refused now
+        check_output("out", out, (".json", ".csv", ".parquet"))
     t0 = time.perf_counter()
     c0 = time.process_time()
     try:
         res = simulate(wire, params, steps=steps, seed=seed, mode=mode, estimator=estimator, n_batches=batches,
-                       workers=workers, checkpoint=checkpoint, resume=resume, progress=progress)
+                       workers=workers, checkpoint=checkpoint, resume=resume, progress=progress,
+                       overwrite=overwrite)
     except KeyboardInterrupt:
         _interrupted(checkpoint, batches)
     info(f"simulate: {steps} steps, {batches} batches in {time.perf_counter() - t0:.3f} s "
@@ -110,6 +126,8 @@ def converge_cmd(
     out: Annotated[Optional[Path], typer.Option(
         "--out", help="Also write the table to FILE (.csv, .parquet or .json).")] = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Log-log plot of stderr and error vs budget (PNG).")] = None,
+    progress: Annotated[Optional[bool], typer.Option(
+        "--progress/--no-progress", help="Progress bar with the time left on stderr (default: when stderr is a terminal).")] = None,
 ) -> None:
     """Convergence study: estimate, stderr and distance to the exact answer over a geometric
     series of budgets; the fitted stderr slope should be -1/2.
@@ -117,18 +135,24 @@ def converge_cmd(
     import json as _json
 
     from ..results import atomic_write, to_jsonable, write_table
+    from ..runs import check_output
     from ..stochastic import convergence, stderr_slopes
-    from ..wire import ClassicalParams, ParameterError
+    from ..wire import ClassicalParams
 
-    if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".json"):
-        raise ParameterError("out", str(out), "the file extension must be .csv, .parquet or .json")
-    if plot is not None and plot.suffix.lower() != ".png":
-        raise ParameterError("plot", str(plot), "the file extension must be .png")
+    if out is not None:  # before any work
+        check_output("out", out, (".csv", ".parquet", ".json"))
+    if plot is not None:
+        check_output("plot", plot, (".png",))
     wire = make_wire(layout, n)
     params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
     t0 = time.perf_counter()
-    df = convergence(wire, params, steps_min=steps_min, steps_max=steps_max, factor=factor, seed=seed,
-                     estimator=estimator, n_batches=batches, workers=workers)
+    try:
+        df = convergence(wire, params, steps_min=steps_min, steps_max=steps_max, factor=factor, seed=seed,
+                         estimator=estimator, n_batches=batches, workers=workers, progress=progress)
+    except KeyboardInterrupt:
+        print("nonrecip: interrupted: nothing kept (converge keeps no checkpoint; its budgets are "
+              "single simulate runs)", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     slopes = stderr_slopes(df)
     info(f"converge: {df['steps'].nunique()} budgets in {time.perf_counter() - t0:.2f} s")
 

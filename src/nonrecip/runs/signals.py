@@ -62,6 +62,11 @@ class Interruption:
             if self.raise_at_once:
                 raise KeyboardInterrupt(signal.Signals(signum).name)
 
+    def prompt(self) -> _Prompt:
+        """Context in which a signal raises ``KeyboardInterrupt`` at once (for
+        code that blocks in foreign calls); raises at entry if one came already."""
+        return _Prompt(self)
+
     def check(self) -> None:
         """Raise ``KeyboardInterrupt`` if a signal was received."""
         if self.signalled is not None:
@@ -84,4 +89,20 @@ class Interruption:
         if self.signalled is not None and not isinstance(exc, KeyboardInterrupt):
             # finished anyway, or a library turned the interrupt into another error
             raise KeyboardInterrupt(self.name) from None
+        return False
+
+
+class _Prompt:
+    def __init__(self, owner: Interruption) -> None:
+        self.owner = owner
+        self._was = owner.raise_at_once
+
+    def __enter__(self) -> Interruption:
+        self.owner.raise_at_once = True
+        self.owner.check()
+        return self.owner
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool:
+        self.owner.raise_at_once = self._was
         return False

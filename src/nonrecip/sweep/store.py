@@ -24,7 +24,9 @@ rows of at most the last 0.25 s of a fast stream of points.
 
 ``resume=True`` reads the table and any parts; every point already there
 (``status`` ``ok`` or ``error``) is kept and not computed again. Without
-``resume`` an existing table and its parts are replaced.
+``resume`` an existing table and its parts are replaced (the runner,
+:func:`nonrecip.sweep.run_sweep`, refuses that unless ``overwrite``, and holds
+an OS lock on ``OUT.lock`` while it writes).
 """
 
 from __future__ import annotations
@@ -120,6 +122,9 @@ class SweepStore:
         if self.path.suffix.lower() not in (".parquet", ".csv"):
             raise ParameterError("out", str(self.path), "the file extension must be .parquet or .csv")
         self.parts_dir = self.path.with_name(self.path.name + ".parts")
+        if self.parts_dir.is_dir():  # temporary part files a killed run left
+            for tmp in self.parts_dir.glob(".part-*.tmp"):
+                tmp.unlink(missing_ok=True)
         if resume:
             self._load()
         else:
@@ -157,6 +162,10 @@ class SweepStore:
         if self.parts_dir.is_dir():
             for part in self.parts_dir.glob("part-*.json"):
                 part.unlink(missing_ok=True)
+
+    def mark_dirty(self) -> None:
+        """The rows changed outside :meth:`add` (e.g. rows set aside): rewrite the table at the next flush."""
+        self._dirty = True
 
     def __contains__(self, key: str) -> bool:
         return key in self.rows

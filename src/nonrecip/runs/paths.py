@@ -2,7 +2,7 @@
 
 A result that cannot be written is refused before the computation, with one
 line naming the option: an existing directory, a missing or read-only
-parent, a parent that is a file, a name too long for the filesystem, a wrong
+parent directory, a path under a file, a name too long for the filesystem, a wrong
 extension. Nothing is silently replaced: an existing checkpoint or table is
 refused unless the run resumes it or ``overwrite`` is given, and resuming a
 checkpoint that does not exist is refused. Temporary files that a killed run
@@ -23,24 +23,34 @@ __all__ = ["check_output", "check_checkpoint", "check_writable", "clean_temporar
 
 def check_writable(name: str, path: str | os.PathLike) -> Path:
     """Refuse ``path`` as a file to write (see the module docstring); returns it as a Path."""
-    path = Path(path)
-    if path.is_dir():
-        raise ParameterError(name, str(path), "is a directory; give a file name")
-    try:
-        limit = os.pathconf(path.parent if path.parent.is_dir() else ".", "PC_NAME_MAX")
-    except (OSError, ValueError):
-        limit = 255
-    if len(os.fsencode(path.name)) + 16 > limit:  # + room for the temporary file's prefix and suffix
-        raise ParameterError(name, str(path), f"has a file name too long for this filesystem (limit {limit} bytes "
-                             "with room for a temporary file)")
+    path = _not_a_directory(name, path)
     parent = path.parent
     for up in (parent, *parent.parents):
         if up.exists():
             if not up.is_dir():
                 raise ParameterError(name, str(path), f"lies under {up}, which is a file, not a directory")
+            if up != parent:
+                raise ParameterError(name, str(path), f"cannot be written: the directory {parent} does not exist")
             if not os.access(up, os.W_OK | os.X_OK):
                 raise ParameterError(name, str(path), f"cannot be written: {up} is not writable")
             break
+    return path
+
+
+def _not_a_directory(name: str, path: str | os.PathLike) -> Path:
+    """Refuse a name too long for the filesystem (before any ``stat``, which
+    would fail on it) and an existing directory."""
+    path = Path(path)
+    try:
+        limit = os.pathconf(path.parent if path.parent.is_dir() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if any(len(os.fsencode(part)) > limit for part in path.parent.parts) or \
+            len(os.fsencode(path.name)) + 16 > limit:  # + room for the temporary file's prefix and suffix
+        raise ParameterError(name, str(path), f"has a file name too long for this filesystem (limit {limit} bytes "
+                             "with room for a temporary file)")
+    if path.is_dir():
+        raise ParameterError(name, str(path), "is a directory; give a file name")
     return path
 
 
@@ -61,7 +71,7 @@ def check_output(name: str, path: str | os.PathLike, extensions: Sequence[str], 
     overwrite : bool
         An existing file may be replaced.
     """
-    path = Path(path)
+    path = _not_a_directory(name, path)
     if path.suffix.lower() not in extensions:
         raise ParameterError(name, str(path), "the file extension must be " + _either(extensions))
     check_writable(name, path)
@@ -78,7 +88,7 @@ def check_checkpoint(path: str | os.PathLike | None, *, resume: bool, overwrite:
         if resume:
             raise ParameterError("resume", True, "needs a checkpoint file (--checkpoint) to resume from")
         return None
-    path = Path(path)
+    path = _not_a_directory("checkpoint", path)
     if extensions is not None and path.suffix.lower() not in extensions:
         raise ParameterError("checkpoint", str(path), "the file extension must be " + _either(extensions))
     check_writable("checkpoint", path)

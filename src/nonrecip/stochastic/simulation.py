@@ -261,7 +261,7 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
     """
     sim, steps, seed, n_batches = _validate(wire, params, steps, seed, n_batches, mode, estimator)
     key = run_key(wire, params, steps, seed, n_batches, mode, estimator)
-    path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite)
+    path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite, extensions=(".npz",))
     sizes = batch_sizes(steps, n_batches)
     with contextlib.ExitStack() as stack:
         if path is not None:

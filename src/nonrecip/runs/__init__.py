@@ -1,5 +1,6 @@
-"""The run engine shared by every long computation (``simulate``, ``converge``,
-``trajectory``, ``sweep``).
+"""The run engine shared by every long computation.
+
+``simulate``, ``converge``, ``trajectory`` and ``sweep`` all use it.
 
 One idea per module:
 

@@ -63,7 +63,7 @@ def _describe(arrays: Mapping[str, np.ndarray]) -> dict[str, list[Any]]:
 
 def checkpoint_bytes(kind: str, version: int, identity: Mapping[str, Any], arrays: Mapping[str, Any],
                      meta: Mapping[str, Any] | None = None) -> bytes:
-    """The bytes of a checkpoint file (see the module docstring)."""
+    """Return the bytes of a checkpoint file (see the module docstring)."""
     arrays = {k: np.asarray(v) for k, v in arrays.items()}
     if _META in arrays:
         raise ValueError(f"{_META} is reserved")
@@ -72,7 +72,9 @@ def checkpoint_bytes(kind: str, version: int, identity: Mapping[str, Any], array
     head = json.loads(json.dumps(head, sort_keys=True))  # what a reader will see (lists, not tuples)
     doc = dict(head, sha256=_digest(head, arrays))
     buf = io.BytesIO()
-    np.savez(buf, **{_META: np.frombuffer(json.dumps(doc, sort_keys=True).encode(), np.uint8)}, **arrays)
+    members: dict[str, Any] = {_META: np.frombuffer(json.dumps(doc, sort_keys=True).encode(), np.uint8)}
+    members.update(arrays)
+    np.savez(buf, **members)
     return buf.getvalue()
 
 
@@ -151,7 +153,10 @@ def read_checkpoint(path: str | os.PathLike, kind: str, version: int,
         mine = json.loads(json.dumps(identity, sort_keys=True))
         if theirs != mine:
             raise bad(_difference(theirs, mine))
-    return Checkpoint(theirs, head["meta"], arrays)
+    meta = head["meta"]
+    if not isinstance(theirs, dict) or not isinstance(meta, dict):
+        raise bad("is damaged: its run parameters are not a record")
+    return Checkpoint(theirs, meta, arrays)
 
 
 def _difference(theirs: Any, mine: Any) -> str:

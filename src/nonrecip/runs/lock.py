@@ -40,6 +40,7 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
+        """Take the lock or refuse (:class:`~nonrecip.wire.ParameterError`)."""
         import fcntl
 
         while True:
@@ -61,6 +62,7 @@ class FileLock:
             os.close(fd)
 
     def release(self) -> None:
+        """Remove the lock file and drop the lock."""
         if self._fd is not None:
             try:
                 os.unlink(self.lock_path)
@@ -70,10 +72,11 @@ class FileLock:
             self._fd = None
 
     def __enter__(self) -> FileLock:
+        """Acquire."""
         self.acquire()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+                 tb: TracebackType | None) -> None:
+        """Release."""
         self.release()
-        return False

@@ -38,8 +38,10 @@ def check_writable(name: str, path: str | os.PathLike) -> Path:
 
 
 def _not_a_directory(name: str, path: str | os.PathLike) -> Path:
-    """Refuse a name too long for the filesystem (before any ``stat``, which
-    would fail on it) and an existing directory."""
+    """Refuse a name too long for the filesystem, and an existing directory.
+
+    The length is checked first: a ``stat`` of such a name fails.
+    """
     path = Path(path)
     try:
         limit = os.pathconf(path.parent if path.parent.is_dir() else ".", "PC_NAME_MAX")
@@ -56,8 +58,10 @@ def _not_a_directory(name: str, path: str | os.PathLike) -> Path:
 
 def check_output(name: str, path: str | os.PathLike, extensions: Sequence[str], *, resume: bool = False,
                  overwrite: bool = True) -> Path:
-    """An output file: right extension, writable, and (``overwrite=False``) not
-    replacing an existing file unless ``resume``.
+    """Check an output file before any work.
+
+    The extension must be allowed, the file writable, and (``overwrite=False``)
+    an existing file is not replaced unless ``resume``.
 
     Parameters
     ----------
@@ -82,8 +86,11 @@ def check_output(name: str, path: str | os.PathLike, extensions: Sequence[str], 
 
 def check_checkpoint(path: str | os.PathLike | None, *, resume: bool, overwrite: bool,
                      extensions: Sequence[str] | None = None) -> Path | None:
-    """A checkpoint file: writable; ``resume`` needs it to exist; without
-    ``resume`` an existing one is refused unless ``overwrite``."""
+    """Check a checkpoint file before any work.
+
+    It must be writable; ``resume`` needs it to exist; without ``resume`` an
+    existing one is refused unless ``overwrite``.
+    """
     if path is None:
         if resume:
             raise ParameterError("resume", True, "needs a checkpoint file (--checkpoint) to resume from")
@@ -101,10 +108,13 @@ def check_checkpoint(path: str | os.PathLike | None, *, resume: bool, overwrite:
 
 
 def clean_temporaries(path: str | os.PathLike) -> list[Path]:
-    """Remove the temporary files that :func:`nonrecip.results.atomic_write`
-    left next to ``path`` when a run was killed; returns what was removed.
-    Call it only while holding the file's lock (:class:`~nonrecip.runs.lock.FileLock`)
-    or when no other run can be writing it."""
+    """Remove the temporary files a killed run left next to ``path``.
+
+    They are what :func:`nonrecip.results.atomic_write` writes before its
+    rename. Call this only while holding the file's lock
+    (:class:`~nonrecip.runs.lock.FileLock`) or when no other run can be
+    writing it. Returns what was removed.
+    """
     path = Path(path)
     removed = []
     if path.parent.is_dir():

@@ -51,6 +51,7 @@ class ProgressBar:
         self._task: Any = None
 
     def __enter__(self) -> ProgressBar:
+        """Show the bar (when enabled)."""
         if self.enabled:
             from rich.console import Console
             from rich.progress import (
@@ -82,11 +83,12 @@ class ProgressBar:
         self.update(self.completed + amount, description=description)
 
     def close(self) -> None:
+        """Stop refreshing the bar (removed if transient)."""
         if self._p is not None:
             self._p.stop()
             self._p = None
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+                 tb: TracebackType | None) -> None:
+        """Close."""
         self.close()
-        return False

@@ -63,8 +63,11 @@ class Interruption:
                 raise KeyboardInterrupt(signal.Signals(signum).name)
 
     def prompt(self) -> _Prompt:
-        """Context in which a signal raises ``KeyboardInterrupt`` at once (for
-        code that blocks in foreign calls); raises at entry if one came already."""
+        """Return a context in which a signal raises ``KeyboardInterrupt`` at once.
+
+        For code that blocks in foreign calls; it raises at entry if a signal
+        came already.
+        """
         return _Prompt(self)
 
     def check(self) -> None:
@@ -73,6 +76,7 @@ class Interruption:
             raise KeyboardInterrupt(self.name)
 
     def __enter__(self) -> Interruption:
+        """Install the handlers (main thread only)."""
         if threading.current_thread() is threading.main_thread():
             for s in _SIGNALS:
                 try:
@@ -82,14 +86,14 @@ class Interruption:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+                 tb: TracebackType | None) -> None:
+        """Restore the handlers; end in ``KeyboardInterrupt`` after a signal."""
         for s, h in self._old.items():
             signal.signal(s, h)
         self._old.clear()
         if self.signalled is not None and not isinstance(exc, KeyboardInterrupt):
             # finished anyway, or a library turned the interrupt into another error
             raise KeyboardInterrupt(self.name) from None
-        return False
 
 
 class _Prompt:
@@ -103,6 +107,5 @@ class _Prompt:
         return self.owner
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+                 tb: TracebackType | None) -> None:
         self.owner.raise_at_once = self._was
-        return False

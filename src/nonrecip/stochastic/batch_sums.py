@@ -82,7 +82,7 @@ class BatchSums:
         return len(self.batch_ids)
 
     @classmethod
-    def concat(cls, parts: list["BatchSums"]) -> BatchSums:
+    def concat(cls, parts: list[BatchSums]) -> BatchSums:
         """Merge parts of one run, sorted by batch id (duplicates are an error)."""
         parts = list(parts)
         if not parts:

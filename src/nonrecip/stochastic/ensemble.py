@@ -1,5 +1,6 @@
 """Ensembles of time-resolved population runs (:class:`TrajectoryRun`), their
-checkpoints, and the functional :func:`trajectory` (paper Sec. II, conventions §2)."""
+checkpoints, and the functional :func:`trajectory` (paper Sec. II, conventions §2).
+"""
 
 from __future__ import annotations
 
@@ -189,7 +190,8 @@ class TrajectoryRun:
 
     def boundary_series(self, bias: Bias | str) -> dict[str, np.ndarray | None]:
         """Recorded boundary currents: ``step``, ``I_in``, ``I_out`` (window
-        means, density units) and their ensemble standard errors (None for one run)."""
+        means, density units) and their ensemble standard errors (None for one run).
+        """
         d = self._density(_bias(bias))
         R = d["io"].shape[0]
         se = d["io_se"]
@@ -237,7 +239,8 @@ class TrajectoryRun:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``parameters``, ``forward``, ``reverse`` (boundary-current
         series, late averages, exact values; ``None`` for a bias not run),
-        ``delta_I`` (from the late averages when both biases ran, else ``None``)."""
+        ``delta_I`` (from the late averages when both biases ran, else ``None``).
+        """
         out: dict[str, Any] = {"parameters": to_jsonable(self.parameters), "forward": None, "reverse": None,
                                "delta_I": None}
         late = {}
@@ -272,7 +275,8 @@ class TrajectoryRun:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write a checkpoint atomically (:mod:`nonrecip.runs.checkpoint`: versioned,
-        SHA-256 over the state and the run's parameters; any file name)."""
+        SHA-256 over the state and the run's parameters; any file name).
+        """
         arrays: dict[str, np.ndarray] = {}
         members: dict[str, Any] = {}
         for b, ss in self.sims.items():

@@ -1,5 +1,6 @@
 """One population of walkers on a wire, advanced one time step at a time
-(:class:`WireSimulation`; the step order is in :mod:`nonrecip.stochastic.population`)."""
+(:class:`WireSimulation`; the step order is in :mod:`nonrecip.stochastic.population`).
+"""
 
 from __future__ import annotations
 
@@ -163,7 +164,8 @@ class WireSimulation:
     @property
     def walkers(self):
         """The walkers now as a :class:`pandas.DataFrame`: ``site`` (1-based),
-        ``kind`` (layout character), ``right_movers``, ``left_movers`` (signed counts)."""
+        ``kind`` (layout character), ``right_movers``, ``left_movers`` (signed counts).
+        """
         import pandas as pd
 
         return pd.DataFrame({"site": np.arange(1, self.wire.N + 1), "kind": list(self.wire.layout),
@@ -174,7 +176,7 @@ class WireSimulation:
         return self._exact
 
     # -- stepping -------------------------------------------------------------
-    def step(self, n: int = 1) -> "WireSimulation":
+    def step(self, n: int = 1) -> WireSimulation:
         """Advance ``n`` time steps (releases the GIL while stepping); returns self."""
         from ._population_kernels import advance
 
@@ -245,7 +247,8 @@ class WireSimulation:
 
     def mean_state(self) -> ClassicalState:
         """Time averages since the last reset as a :class:`~nonrecip.results.ClassicalState`
-        (``I_in``/``I_out`` are the reservoir currents)."""
+        (``I_in``/``I_out`` are the reservoir currents).
+        """
         a = self.averages()
         return ClassicalState(I_in=a["I_in"], I_out=a["I_out"], J=a["J"],
                               rho_plus=a["rho_plus"], rho_minus=a["rho_minus"])
@@ -260,7 +263,8 @@ class WireSimulation:
     @property
     def history(self):
         """Recorded trajectory as a tidy :class:`pandas.DataFrame` (see :func:`trajectory`);
-        needs ``record_every``."""
+        needs ``record_every``.
+        """
         if not self.record_every:
             raise ParameterError("record_every", None, "give record_every=K when constructing the "
                                  "simulation to record its history")

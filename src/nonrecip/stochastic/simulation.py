@@ -286,7 +286,8 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
 
 class _Saver:
     """Writes the checkpoint: the first new batch at once, then every
-    :data:`CHECKPOINT_EVERY` seconds, and on completion or interruption."""
+    :data:`CHECKPOINT_EVERY` seconds, and on completion or interruption.
+    """
 
     def __init__(self, path: Path | None, have: int) -> None:
         self.path, self.have, self.written = path, have, have

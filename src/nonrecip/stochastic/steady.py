@@ -30,7 +30,8 @@ _CHUNK = 1 << 14
 
 def batch_sizes(steps: int, n_batches: int) -> np.ndarray:
     """Injection steps of each batch, shape ``(n_batches,)``: ``steps // n_batches``,
-    the first ``steps % n_batches`` batches one more. Depends on nothing else."""
+    the first ``steps % n_batches`` batches one more. Depends on nothing else.
+    """
     base, extra = divmod(int(steps), int(n_batches))
     sizes = np.full(int(n_batches), base, dtype=np.int64)
     sizes[:extra] += 1

@@ -1,5 +1,6 @@
 """Progress bar of a sweep (:class:`nonrecip.runs.ProgressBar` on stderr): points
-done, errors, time left."""
+done, errors, time left.
+"""
 
 from __future__ import annotations
 

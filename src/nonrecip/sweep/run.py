@@ -43,9 +43,10 @@ import logging
 import math
 import os
 import uuid
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from ..runs.lock import FileLock
 from ..runs.paths import check_output, clean_temporaries
@@ -65,12 +66,14 @@ log = logging.getLogger(__name__)
 
 class SweepError(NonrecipError):
     """Some points could not be computed at all (e.g. their tasks were
-    cancelled); the others are stored, ``resume`` computes the rest."""
+    cancelled); the others are stored, ``resume`` computes the rest.
+    """
 
 
 def default_workers() -> int:
     """Cores available to this process (the default local cluster size;
-    :func:`nonrecip.runs.workers.available_cores`)."""
+    :func:`nonrecip.runs.workers.available_cores`).
+    """
     return available_cores()
 
 
@@ -103,7 +106,8 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any):
     core), no dashboard, quiet logs, and :data:`LOCAL_CLUSTER_CONFIG` (lower
     background CPU, one task per worker thread at a time). Keyword
     arguments override the cluster options; for other Dask settings, start
-    your own cluster and pass it as ``scheduler``."""
+    your own cluster and pass it as ``scheduler``.
+    """
     import dask
     from distributed import LocalCluster
 
@@ -124,7 +128,8 @@ def _ignore_sigint() -> None:
     """Run in every worker of our own local cluster: Ctrl-C in a terminal
     reaches the whole process group, and the workers must leave it to the
     client (which stores the finished points and closes the cluster)
-    instead of each printing a KeyboardInterrupt traceback."""
+    instead of each printing a KeyboardInterrupt traceback.
+    """
     import signal
     import threading
 
@@ -147,7 +152,8 @@ def _worker_plugin():
 @contextmanager
 def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
     """A connected :class:`distributed.Client`; closes what it opened
-    (client first, then the local cluster)."""
+    (client first, then the local cluster).
+    """
     from distributed import Client
 
     if scheduler is None:
@@ -194,14 +200,16 @@ def _n_workers(client) -> int:
 
 def _auto_chunk(prepared: list, n_workers: int) -> int:
     """Batches per task: about four tasks per worker over the whole sweep,
-    never fewer tasks than one per point."""
+    never fewer tasks than one per point.
+    """
     total = sum(p.kwargs.get("n_batches", 1) for p in prepared)
     return max(1, math.ceil(total / (4 * n_workers)))
 
 
 def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries: int) -> dict:
     """Submit every point (one graph update per kind of task); returns
-    {point future: point}."""
+    {point future: point}.
+    """
     token = uuid.uuid4().hex[:8]
     base = [f"nonrecip-{model.name}-{point.key}-{token}" for point, _ in todo]
     preps = [prep for _, prep in todo]
@@ -380,7 +388,8 @@ def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path 
 
 def _set_aside(store: SweepStore, order: list[str], out: Path | None) -> tuple[int, Path | None]:
     """Move the stored rows of points not in the grid (a resume with a changed
-    grid) to ``STEM.set-aside.SUFFIX``; returns how many and where."""
+    grid) to ``STEM.set-aside.SUFFIX``; returns how many and where.
+    """
     keep = set(order)
     stale = [k for k in store.rows if k not in keep]
     if not stale or out is None:

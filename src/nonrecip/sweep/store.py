@@ -35,8 +35,9 @@ import json
 import math
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..results import atomic_write, write_table
 from ..wire import ParameterError
@@ -48,7 +49,7 @@ HEAD_COLUMNS = ("point_id", "model", "status", "error")
 
 
 def _plain(v: Any) -> Any:
-    """numpy / pandas scalars -> plain Python; missing -> None (str) or NaN."""
+    """Numpy / pandas scalars -> plain Python; missing -> None (str) or NaN."""
     if v is None:
         return None
     try:
@@ -65,7 +66,8 @@ def _plain(v: Any) -> Any:
 
 def read_table(path: str | os.PathLike):
     """Read a sweep table written by :class:`SweepStore` (``.parquet`` or
-    ``.csv``; floats read back bit for bit)."""
+    ``.csv``; floats read back bit for bit).
+    """
     import pandas as pd
 
     path = Path(path)
@@ -173,7 +175,8 @@ class SweepStore:
     # -- writing -----------------------------------------------------------
     def add(self, rows: Iterable[dict]) -> None:
         """Record finished points: durable at once (one atomic part file),
-        the table itself rewritten at most every ``flush_seconds``."""
+        the table itself rewritten at most every ``flush_seconds``.
+        """
         rows = list(rows)
         if not rows:
             return
@@ -191,7 +194,8 @@ class SweepStore:
 
     def flush(self, order: list[str] | None = None, columns: dict[str, type] | None = None) -> None:
         """Rewrite the table atomically from memory, then drop the parts it
-        now contains. ``order``: point ids to put first, in this order."""
+        now contains. ``order``: point ids to put first, in this order.
+        """
         t0 = time.monotonic()
         self._last_flush = t0
         if self.path is None or not (self._dirty or self._pending_parts):
@@ -210,7 +214,8 @@ class SweepStore:
 
     def frame(self, order: list[str] | None = None, *, only: bool = False, columns: dict[str, type] | None = None):
         """The rows as a DataFrame: ``order`` first (only those if ``only``),
-        then the others in the order they were stored."""
+        then the others in the order they were stored.
+        """
         from .table import make_frame
 
         keys = list(order or [])

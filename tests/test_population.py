@@ -1,5 +1,5 @@
 """Time-stepped population engine (nonrecip.stochastic.population) against
-independent references: the exact O(N) solver, a NumPy iteration of the SPEC
+independent references: the exact O(N) solver, a NumPy iteration of the
 walker rule written here, and the eigenvalues of the explicit one-step map."""
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ K_REPLICAS = 100
 
 
 # ---------------------------------------------------------------------------
-# an independent reference: the SPEC walker rule in expectation, in NumPy
+# an independent reference: the walker rule (conventions §2) in expectation, in NumPy
 # ---------------------------------------------------------------------------
 def mean_field_step(xp, xm, wire, params, bias, physical=False):
-    """One step of the expected densities (SPEC section 2), written from the
+    """One step of the expected densities (conventions §2), written from the
     rule, not from the kernel: move/flip, then reservoirs and sources, then drains
     (clipped at what is there when ``physical``). Returns new xp, xm, unmet."""
     m = np.where(np.array([c != "." for c in wire.layout]), params.p, 1.0)

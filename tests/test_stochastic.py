@@ -110,7 +110,7 @@ def test_adjoint_agrees_with_exact_solver(name, layout, p, ig, drho, rho0):
 
 def test_adjoint_meets_one_percent_on_dimers_quickly():
     """The issue's benchmark point: a large wire where the forward current has
-    reversed sign (so delta_I = 2 drho G, SPEC section 2 caveat)."""
+    reversed sign (so delta_I = 2 drho G, conventions §2 caveat)."""
     wire, params = Wire.dimers(100), ClassicalParams(p=0.9, Ig=0.05, drho=0.1, rho0=1.0)
     exact = solve_classical(wire, params)
     res = simulate(wire, params, steps=200_000, seed=5, estimator="adjoint")
@@ -374,7 +374,7 @@ def test_injectors_and_scatterers():
 
 
 def test_traced_walkers_follow_the_rule_and_exit_with_the_exact_probability():
-    """Pure-Python step-by-step walkers (SPEC rule, no event skipping) leave a
+    """Pure-Python step-by-step walkers (the walker rule of conventions §2, no event skipping) leave a
     .SD. wire to the right with probability G = 1/(1 + 2(1-p)) (Eq. 6 at Ig = 0)."""
     wire, p = Wire(".SD."), 0.6
     sim = SteadyStateSimulation(wire, ClassicalParams(p=p, Ig=0.0, drho=1.0))

@@ -98,7 +98,7 @@ def test_bond_crossings_are_conserved_per_walker():
 @pytest.mark.parametrize("p", [0.3, 0.9])
 def test_adjoint_kernel_exit_probability(p):
     """Walkers on M scatterers leave to the right with probability
-    G = 1/(1 + M(1-p)) (two-port composition, SPEC/classical.py); 4 sigma."""
+    G = 1/(1 + M(1-p)) (two-port composition, conventions §2 and deterministic/classical.py); 4 sigma."""
     m = 7
     qcum = np.zeros(m + 1, np.int64)
     out = np.zeros(4, np.int64)

@@ -80,7 +80,7 @@ def test_circuit_sweep_equals_serial_and_paper_fig1(address, tmp_path):
     for r in df.itertuples(index=False):
         res = solve_circuit(Wire(r.layout), CircuitParams(V=r.V, R=r.R, Ig=r.Ig))
         assert (r.I_in_forward, r.I_in_reverse, r.delta_I) == (res.forward.I_in, res.reverse.I_in, res.delta_I)
-    # SPEC section 3 (Fig. 1): I_in = V/R - Ig/3, V/R, V/R - 2 Ig/5 (forward);
+    # conventions §3 (Fig. 1): I_in = V/R - Ig/3, V/R, V/R - 2 Ig/5 (forward);
     # 1e-12: a Kirchhoff solve of 4-6 nodes, rounding only
     want = {".SD.": 1 / 3, ".SDDS.": 0.0, ".SDSD.": 2 / 5}
     for r in df.itertuples(index=False):
@@ -112,7 +112,7 @@ def test_quantum_sweep_equals_serial_and_eq_b33():
         res = solve_quantum(Wire.from_spec(r.layout, int(r.N)), qp, response=r.response, method=r.method)
         # tolerance 0: the same solver on the same inputs
         assert (r.I_in_forward, r.I_in_reverse, r.delta_I) == (res.forward.I_in, res.reverse.I_in, res.delta_I)
-    # SPEC section 4, Eq. B33: N = 4, mubar = 1, gamma = 0.5, Ig/Io = 0.3,
+    # conventions §4, Eq. B33: N = 4, mubar = 1, gamma = 0.5, Ig/Io = 0.3,
     # dmu = 0.1 gives delta_I = 0.00106103...; 1e-12 relative: a 4-site
     # linear solve, rounding only
     b33 = df[(df["layout"] == ".SD.") & (df["gamma"] == 0.5) & (df["ig_ratio"] == 0.3) & (df["response"] == "linear")]

@@ -1,5 +1,6 @@
-"""Convergence study: Monte Carlo estimates against the exact solution over a
-geometric series of budgets (the stderr must fall as ``steps**-1/2``).
+"""Convergence study: Monte Carlo estimates against the exact solution.
+
+Over a geometric series of budgets; the stderr must fall as ``steps**-1/2``.
 """
 
 from __future__ import annotations

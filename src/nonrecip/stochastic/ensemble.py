@@ -1,5 +1,6 @@
-"""Ensembles of time-resolved population runs (:class:`TrajectoryRun`), their
-checkpoints, and the functional :func:`trajectory` (paper Sec. II, conventions §2).
+"""Ensembles of time-resolved population runs (paper Sec. II, conventions §2).
+
+:class:`TrajectoryRun`, its checkpoints, and the functional :func:`trajectory`.
 """
 
 from __future__ import annotations

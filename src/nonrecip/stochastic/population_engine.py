@@ -1,5 +1,6 @@
-"""One population of walkers on a wire, advanced one time step at a time
-(:class:`WireSimulation`; the step order is in :mod:`nonrecip.stochastic.population`).
+"""One population of walkers on a wire, advanced one time step at a time.
+
+:class:`WireSimulation`; the step order is in :mod:`nonrecip.stochastic.population`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""What hangs on the wire as the population engine sees it (1-based sites), the
-validation of its inputs, and its time scales (relaxation time, burn-in).
+"""What hangs on the wire as the population engine sees it (1-based sites).
+
+Also the validation of its inputs and its time scales (relaxation time, burn-in).
 """
 
 from __future__ import annotations

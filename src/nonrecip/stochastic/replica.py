@@ -1,5 +1,6 @@
-"""One independent replica of the population, sums over its sampled steps: the
-batch of ``simulate(mode="physical")``.
+"""One independent replica of the population, summed over its sampled steps.
+
+It is the batch of ``simulate(mode="physical")``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""What the steady-state Monte Carlo returns and how it sees the wire: the
-estimated state of one bias, the injectors, one walker's trace (conventions §2).
+"""Types of the steady-state Monte Carlo (conventions §2).
+
+The estimated state of one bias, the injectors, one walker's trace.
 """
 
 from __future__ import annotations

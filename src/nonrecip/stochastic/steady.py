@@ -1,5 +1,7 @@
-"""The wire, its injectors and scatterers as the steady-state Monte Carlo sees
-them; one batch of walkers; per-batch sums to estimates (conventions §2).
+"""The wire as the steady-state Monte Carlo sees it (conventions §2).
+
+Its injectors and scatterers; one batch of walkers; per-batch sums to
+estimates.
 
 The estimators are described in :mod:`nonrecip.stochastic.simulation`.
 """

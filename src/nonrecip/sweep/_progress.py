@@ -1,5 +1,6 @@
-"""Progress bar of a sweep (:class:`nonrecip.runs.ProgressBar` on stderr): points
-done, errors, time left.
+"""Progress bar of a sweep: points done, errors, time left.
+
+A :class:`nonrecip.runs.ProgressBar` on stderr.
 """
 
 from __future__ import annotations

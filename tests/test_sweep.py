@@ -396,6 +396,27 @@ def test_cli_refuses_an_existing_out_and_a_directory(cli, address, tmp_path):
     assert r.code == 2 and r.err.count("\n") == 1 and "--resume" in r.err and out.read_bytes() == before
     r = cli(*args, "--out", str(tmp_path))
     assert r.code == 2 and r.err.count("\n") == 1 and "is a directory" in r.err and "Traceback" not in r.err
+    r = cli(*args[:5], "6", *args[6:], "--out", str(out), "--overwrite")
+    assert r.code == 0 and list(read_table(out)["N"]) == [6]
+
+
+def test_cli_sigterm_exits_130_with_one_line(address, tmp_path):
+    # before: SIGTERM killed the sweep with -15 and no message
+    out = tmp_path / "term.parquet"
+    args = ["sweep", "classical", "--layout", "dimers", "--n", GRID12["n"], "--p", str(GRID12["p"]),
+            "--scheduler", address, "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from nonrecip.cli import main; sys.exit(main(sys.argv[1:]))",
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parts = tmp_path / "term.parquet.parts"
+    deadline = time.monotonic() + 120
+    while not (out.exists() or (parts.is_dir() and any(parts.iterdir()))) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=120)
+    kept = len(read_table(out))
+    assert proc.returncode == 130 and stdout == "", stderr
+    assert stderr.strip().splitlines() == [f"nonrecip: interrupted: {kept} finished points kept in {out}; "
+                                           "rerun the same command with --resume to compute the rest"]
 
 
 def test_a_second_sweep_on_the_same_out_is_refused(address, tmp_path):

@@ -93,6 +93,7 @@ def trajectory_cmd(
             stack.enter_context(FileLock(checkpoint, "checkpoint"))
             clean_temporaries(checkpoint)
         if resume:
+            assert checkpoint is not None  # check_checkpoint refuses --resume without --checkpoint
             run.load_state(checkpoint)
             info(f"resumed {checkpoint} at step {run.done} of {run.steps}")
         t0 = time.perf_counter()

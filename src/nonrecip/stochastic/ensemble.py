@@ -66,6 +66,7 @@ class TrajectoryRun:
         self.steps = check_int("steps", steps, lo=1)
         self.seed = check_int("seed", seed, lo=0)
         bias = getattr(bias, "value", bias)
+        self.biases: tuple[Bias, ...]
         if bias == "both":
             self.biases = (Bias.FORWARD, Bias.REVERSE)
         else:
@@ -172,7 +173,7 @@ class TrajectoryRun:
     def _density(self, b: Bias) -> dict[str, Any]:
         sims = self.sims[b]
         hists = [s._history_arrays() for s in sims]
-        h0 = np.stack([s._h0 for s in sims])
+        h0 = np.stack([np.asarray(s._h0) for s in sims])  # every member records (record_every >= 1)
         return _to_density(hists, h0, self.scale, self.record_every)
 
     def frame(self):
@@ -249,7 +250,7 @@ class TrajectoryRun:
             s = self.boundary_series(b)
             ex = self.exact(b)
             late[b] = self.late_averages(b)
-            d = {"step": s["step"], "I_in": s["I_in"], "I_out": s["I_out"]}
+            d: dict[str, Any] = {"step": s["step"], "I_in": s["I_in"], "I_out": s["I_out"]}
             if s["I_in_stderr"] is not None:
                 d.update(I_in_stderr=s["I_in_stderr"], I_out_stderr=s["I_out_stderr"])
             d["late"] = late[b]

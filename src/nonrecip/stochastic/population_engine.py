@@ -269,6 +269,7 @@ class WireSimulation:
         if not self.record_every:
             raise ParameterError("record_every", None, "give record_every=K when constructing the "
                                  "simulation to record its history")
+        assert self._h0 is not None  # recorded from step 0 whenever record_every is given
         d = _to_density([self._history_arrays()], self._h0[None], self.scale, self.record_every)
         return _frame_from_density(self.bias.value, d, self.record_every, self.mode == "physical")
 

@@ -140,6 +140,7 @@ class SweepStore:
                                  f"holds a '{m}' sweep, not '{self.model}'; resume it with its own model or use another --out")
 
     def _load(self) -> None:
+        assert self.path is not None  # resume without a file is refused in __init__
         if self.path.exists():
             df = read_table(self.path)
             for rec in df.to_dict("records"):

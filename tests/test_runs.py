@@ -363,3 +363,31 @@ def test_cli_simulate_sigint_and_sigterm_repeated(tmp_path):
         assert out == "" and "Traceback" not in err
         assert err.count("\n") == 1 and f"batches kept in {ck}" in err, (i, err)
         assert 1 <= len(BatchSums.load(ck)) < 4000
+
+
+def test_progress_default_follows_the_terminal(monkeypatch):
+    from nonrecip.runs import progress_default
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert progress_default(None) is False and progress_default(True) is True
+    monkeypatch.setattr(sys, "stderr", Tty())
+    assert progress_default(None) is True and progress_default(False) is False
+
+
+def test_progress_flags_and_converge_interrupted(cli, monkeypatch):
+    r = cli("trajectory", "--layout", ".SD.", "--steps", "20", "--no-progress", "--json")
+    assert r.code == 0 and r.err.count("\n") == 1  # the timing line only, no bar
+    r = cli(*SIM, "--progress")
+    assert r.code == 0 and "simulate" in r.err and "left" in r.err  # the bar with its ETA, on stderr
+    assert r.out == cli(*SIM, "--no-progress").out
+
+    def interrupted(self, *a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SteadyStateSimulation, "run_batch", interrupted)
+    r = cli("converge", "--layout", ".SD.", "--steps-min", "1000", "--steps-max", "4000")
+    assert r.code == 130 and r.out == "" and r.err.count("\n") == 1 and "interrupted" in r.err

@@ -50,14 +50,23 @@ WorkersOpt = Annotated[int | None, typer.Option(
 
 def _interrupted(checkpoint: Path | None, n_batches: int) -> None:
     """One line on stderr about what an interrupted run kept, then exit 130."""
+    from ..wire import ParameterError
+
+    kept = None
     if checkpoint is not None and checkpoint.exists():
         from ..stochastic import BatchSums
 
-        kept = len(BatchSums.load(checkpoint))
+        try:
+            kept = len(BatchSums.load(checkpoint))
+        except ParameterError:  # pragma: no cover - we wrote it ourselves
+            kept = None
+    if kept is not None:
         msg = (f"interrupted: {kept} of {n_batches} batches kept in {checkpoint}; "
                "rerun the same command with --resume to finish")
+    elif checkpoint is not None:
+        msg = f"interrupted: nothing kept (no batch had finished; {checkpoint} not written)"
     else:
-        msg = "interrupted: nothing kept (no batch finished or no --checkpoint given)"
+        msg = "interrupted: nothing kept (no --checkpoint given)"
     print(f"nonrecip: {msg}", file=sys.stderr)
     raise typer.Exit(EXIT_INTERRUPTED)
 
@@ -80,25 +89,32 @@ def simulate_cmd(
         "--checkpoint", help="Save completed batches to FILE (.npz) every few seconds and on Ctrl-C/SIGTERM.")] = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue the run saved in --checkpoint (same inputs): the same result as uninterrupted.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = False,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress bar with the time left on stderr (default: when stderr is a terminal).")] = None,
     json: JsonOpt = False,
     out: OutOpt = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Start afresh over an existing --checkpoint (otherwise refused without --resume).")] = False,
 ) -> None:
     """Monte Carlo steady state of the classical walkers, with standard errors (Sec. II, conventions §2).
 
     Every estimated quantity is printed as mean ± stderr; --json gives
     {"mean", "stderr"} for each (lists over bonds and sites).
     """
+    from ..runs import check_output
     from ..stochastic import simulate
     from ..wire import ClassicalParams
 
     wire = make_wire(layout, n)
     params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
+    if out is not None:  # before any work: a result that cannot be written is refused now
+        check_output("out", out, (".json", ".csv", ".parquet"))
     t0 = time.perf_counter()
     c0 = time.process_time()
     try:
         res = simulate(wire, params, steps=steps, seed=seed, mode=mode, estimator=estimator, n_batches=batches,
-                       workers=workers, checkpoint=checkpoint, resume=resume, progress=progress)
+                       workers=workers, checkpoint=checkpoint, resume=resume, progress=progress,
+                       overwrite=overwrite)
     except KeyboardInterrupt:
         _interrupted(checkpoint, batches)
     info(f"simulate: {steps} steps, {batches} batches in {time.perf_counter() - t0:.3f} s "
@@ -125,6 +141,8 @@ def converge_cmd(
     out: Annotated[Path | None, typer.Option(
         "--out", help="Also write the table to FILE (.csv, .parquet or .json).")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Log-log plot of stderr and error vs budget (PNG).")] = None,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress bar with the time left on stderr (default: when stderr is a terminal).")] = None,
 ) -> None:
     """Convergence study: estimate, stderr and distance to the exact answer over a geometric
     series of budgets; the fitted stderr slope should be -1/2.
@@ -132,18 +150,24 @@ def converge_cmd(
     import json as _json
 
     from ..results import atomic_write, to_jsonable, write_table
+    from ..runs import check_output
     from ..stochastic import convergence, stderr_slopes
-    from ..wire import ClassicalParams, ParameterError
+    from ..wire import ClassicalParams
 
-    if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".json"):
-        raise ParameterError("out", str(out), "the file extension must be .csv, .parquet or .json")
-    if plot is not None and plot.suffix.lower() != ".png":
-        raise ParameterError("plot", str(plot), "the file extension must be .png")
+    if out is not None:  # before any work
+        check_output("out", out, (".csv", ".parquet", ".json"))
+    if plot is not None:
+        check_output("plot", plot, (".png",))
     wire = make_wire(layout, n)
     params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
     t0 = time.perf_counter()
-    df = convergence(wire, params, steps_min=steps_min, steps_max=steps_max, factor=factor, seed=seed,
-                     estimator=estimator, n_batches=batches, workers=workers)
+    try:
+        df = convergence(wire, params, steps_min=steps_min, steps_max=steps_max, factor=factor, seed=seed,
+                         estimator=estimator, n_batches=batches, workers=workers, progress=progress)
+    except KeyboardInterrupt:
+        print("nonrecip: interrupted: nothing kept (converge keeps no checkpoint; its budgets are "
+              "single simulate runs)", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     slopes = stderr_slopes(df)
     info(f"converge: {df['steps'].nunique()} budgets in {time.perf_counter() - t0:.2f} s")
 
@@ -167,8 +191,11 @@ def converge_cmd(
             write_table(df, out)
         info(f"wrote {out}")
     if plot is not None:
-        _plot(df, slopes, plot, title=f"{wire.layout if wire.N <= 24 else f'N = {wire.N}'}, p = {params.p:g}, "
-                                      f"Ig = {params.Ig:g}, drho = {params.drho:g} ({estimator})")
+        from ..paper.figures.convergence import save_convergence_plot
+
+        save_convergence_plot(df, plot, slopes=slopes,
+                              title=f"{wire.layout if wire.N <= 24 else f'N = {wire.N}'}, p = {params.p:g}, "
+                                    f"Ig = {params.Ig:g}, drho = {params.drho:g} ({estimator})")
         info(f"wrote {plot}")
     if json:
         sys.stdout.write(text + "\n")
@@ -191,41 +218,3 @@ def _print_table(df, slopes) -> None:
     con.print(tab)
     con.print("fitted slope of log(stderr) vs log(steps) (honest Monte Carlo: -0.5): "
               + ", ".join(f"{k} {v:+.3f}" for k, v in slopes.items()))
-
-
-def _plot(df, slopes, path: Path, *, title: str) -> None:
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-    import seaborn as sns
-
-    from ..results import atomic_write
-
-    sns.set_theme(style="whitegrid", context="paper")
-    fig, ax = plt.subplots(figsize=(6.0, 4.2))
-    pal = sns.color_palette("deep", 3)
-    for color, (q, g) in zip(pal, df.groupby("quantity", sort=False)):
-        s = g["steps"].to_numpy(float)
-        ax.plot(s, g["stderr"], "o-", color=color, label=f"stderr {q} (slope {slopes[q]:+.2f})")
-        err = g["abs_error"].to_numpy(float)
-        ok = err > 0
-        ax.plot(s[ok], err[ok], "x", color=color, ms=7, label=f"|estimate - exact| {q}")
-    s = np.sort(df["steps"].unique()).astype(float)
-    se0 = df[df["steps"] == s[0]]["stderr"].max()
-    if se0 > 0:
-        ax.plot(s, se0 * (s / s[0]) ** -0.5, "k--", lw=1, label="budget$^{-1/2}$")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("budget (injection steps)")
-    ax.set_ylabel("current (walkers per step)")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=6.5, loc="lower left")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150)
-    plt.close(fig)
-    atomic_write(path, buf.getvalue())

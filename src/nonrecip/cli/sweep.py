@@ -49,6 +49,8 @@ _RUN_OPTIONS: list[tuple[str, Any, Any]] = [
         "--progress/--no-progress", help="Progress bar on stderr: points done and time left.")], True),
     ("json", Annotated[bool, typer.Option(
         "--json", help="Print the table as JSON records on stdout and nothing else.")], False),
+    ("overwrite", Annotated[bool, typer.Option(
+        "--overwrite", help="Replace an existing --out (otherwise refused without --resume).")], False),
 ]
 
 
@@ -104,7 +106,8 @@ def _run(model: Model, kw: dict[str, Any]) -> None:
     out = spec.out if spec.out is not None else Path(f"sweep-{model.name}.parquet")
     try:
         df = run_sweep(spec.grid, out=out, scheduler=spec.scheduler, workers=spec.workers,
-                       resume=kw["resume"], progress=kw["progress"], chunk_batches=spec.chunk_batches)
+                       resume=kw["resume"], progress=kw["progress"], chunk_batches=spec.chunk_batches,
+                       overwrite=kw["overwrite"])
     except KeyboardInterrupt:
         _interrupted(out)
     a = df.attrs

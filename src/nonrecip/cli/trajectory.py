@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -39,30 +37,8 @@ D = defaults("trajectory")
 
 #: exit code when --stop-after ends a run early (checkpoint kept)
 EXIT_STOPPED = 3
-
-
-class _Stop:
-    """SIGINT/SIGTERM set a flag that the run checks between chunks; a second
-    signal interrupts at once."""
-
-    def __init__(self) -> None:
-        self.signalled: int | None = None
-        self._old: dict[int, object] = {}
-
-    def _handler(self, signum, frame):  # pragma: no cover - exercised by a subprocess test
-        if self.signalled is not None:
-            raise KeyboardInterrupt
-        self.signalled = signum
-
-    def __enter__(self) -> _Stop:
-        if threading.current_thread() is threading.main_thread():
-            for s in (signal.SIGINT, signal.SIGTERM):
-                self._old[s] = signal.signal(s, self._handler)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for s, h in self._old.items():
-            signal.signal(s, h)
+#: exit code of an interrupted run (Ctrl-C / SIGTERM), as a shell reports SIGINT
+EXIT_INTERRUPTED = 130
 
 
 @app.command("trajectory")
@@ -90,9 +66,12 @@ def trajectory_cmd(
         "--checkpoint-every", help="Seconds between periodic checkpoints.")] = 60.0,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue from --checkpoint (same parameters; --steps may grow).")] = False,
-    progress: Annotated[bool, typer.Option("--progress", help="Progress bar on stderr.")] = False,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress bar with the time left on stderr (default: when stderr is a terminal).")] = None,
     stop_after: Annotated[int | None, typer.Option(
         "--stop-after", hidden=True, help="Stop as if interrupted once this many steps are done (exit 3).")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Start afresh over an existing --checkpoint (otherwise refused without --resume).")] = False,
 ) -> None:
     """Time-resolved walker population from an empty wire to the steady state (Sec. II, conventions §2).
 
@@ -102,32 +81,51 @@ def trajectory_cmd(
     boundary-current time series. Ctrl-C or SIGTERM writes the checkpoint (and
     --out with what was computed) and exits 130.
     """
-    from ..stochastic.population import TrajectoryRun
-    from ..wire import ClassicalParams, ParameterError
+    import contextlib
 
-    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
-        raise ParameterError("out", str(out), "the file extension must be .csv or .parquet")
-    if resume and checkpoint is None:
-        raise ParameterError("resume", True, "needs --checkpoint FILE to resume from")
-    if checkpoint is not None and checkpoint.exists() and not resume:
-        raise ParameterError("checkpoint", str(checkpoint), "exists; pass --resume to continue it, or remove it")
+    from ..runs import (
+        FileLock,
+        Interruption,
+        ProgressBar,
+        check_checkpoint,
+        check_output,
+        clean_temporaries,
+        progress_default,
+    )
+    from ..stochastic.population import TrajectoryRun
+    from ..wire import ClassicalParams
+
+    # before any work: outputs and checkpoint
+    if out is not None:
+        check_output("out", out, (".csv", ".parquet"))
+    checkpoint = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite)
     wire = make_wire(layout, n)
     params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
     if record_every is None:
         record_every = max(1, steps // 500) if isinstance(steps, int) and steps > 0 else 1
     run = TrajectoryRun(wire, params, steps=steps, seed=seed, bias=bias, start=start, mode=mode,
                         record_every=record_every, scale=scale, n_runs=runs)
-    if resume:
-        run.load_state(checkpoint)
-        info(f"resumed {checkpoint} at step {run.done} of {run.steps}")
+    with contextlib.ExitStack() as stack:
+        if checkpoint is not None:
+            stack.enter_context(FileLock(checkpoint, "checkpoint"))
+            clean_temporaries(checkpoint)
+        if resume:
+            assert checkpoint is not None  # check_checkpoint refuses --resume without --checkpoint
+            run.load_state(checkpoint)
+            info(f"resumed {checkpoint} at step {run.done} of {run.steps}")
+        t0 = time.perf_counter()
+        stop = Interruption()
+        try:
+            with stop, ProgressBar("steps", run.steps, enabled=progress_default(progress), completed=run.done,
+                                   counts=True, transient=True) as bar:
+                def should_stop() -> bool:
+                    return stop.signalled is not None or (stop_after is not None and run.done >= stop_after)
 
-    t0 = time.perf_counter()
-    with _Stop() as stop, _progress(progress, run.steps, run.done) as bar:
-        def should_stop() -> bool:
-            return stop.signalled is not None or (stop_after is not None and run.done >= stop_after)
-
-        finished = run.run(workers=workers, should_stop=should_stop, progress=bar,
-                           checkpoint=checkpoint, checkpoint_every=checkpoint_every)
+                finished = run.run(workers=workers, should_stop=should_stop,
+                                   progress=lambda done, total: bar.update(done),
+                                   checkpoint=checkpoint, checkpoint_every=checkpoint_every)
+        except KeyboardInterrupt:
+            _interrupted(run, stop.name, checkpoint, out)
     info(f"{run.done} steps x {runs} run(s) x {len(run.biases)} bias(es) in {time.perf_counter() - t0:.2f} s")
     if out is not None:
         run.save_frame(out)
@@ -135,9 +133,6 @@ def trajectory_cmd(
     if not finished:
         if checkpoint is not None:
             info(f"checkpoint {checkpoint} at step {run.done}; continue with --resume")
-        if stop.signalled is not None:
-            info(f"interrupted by {signal.Signals(stop.signalled).name}")
-            raise KeyboardInterrupt  # the CLI turns it into exit code 130
         raise typer.Exit(EXIT_STOPPED)
     if json:
         sys.stdout.write(run.to_json() + "\n")
@@ -146,33 +141,20 @@ def trajectory_cmd(
         _print_summary(run)
 
 
-class _progress:
-    """A rich progress bar on stderr (or nothing); used as ``progress(done, total)``."""
-
-    def __init__(self, enabled: bool, total: int, done: int) -> None:
-        self.enabled, self.total, self.done = enabled, total, done
-        self._bar = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._bar = Progress(TextColumn("steps"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self._bar.start()
-        task = self._bar.add_task("steps", total=self.total, completed=self.done)
-        bar = self._bar
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done)
-
-        return update
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+def _interrupted(run, signal_name: str | None, checkpoint: Path | None, out: Path | None) -> None:
+    """Keep what an interrupted run computed (the checkpoint is already written;
+    ``--out`` gets the partial frame), say so in one line on stderr, exit 130."""
+    kept = []
+    if checkpoint is not None and checkpoint.exists():
+        kept.append(f"checkpoint {checkpoint}")
+    if out is not None and run.done > 0:
+        run.save_frame(out)
+        kept.append(f"partial table {out}")
+    what = (" and ".join(kept) + " kept; rerun the same command with --resume to finish" if checkpoint is not None
+            and checkpoint.exists() else (" and ".join(kept) + " kept" if kept else "nothing kept (no --checkpoint)"))
+    print(f"nonrecip: interrupted by {signal_name or 'Ctrl-C'} at step {run.done} of {run.steps}: {what}",
+          file=sys.stderr)
+    raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _print_summary(run) -> None:

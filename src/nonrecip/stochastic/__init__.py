@@ -1,4 +1,4 @@
-"""Monte Carlo of the classical walkers (SPEC section 2; paper Sec. II, App. A, C2).
+"""Monte Carlo of the classical walkers (conventions §2; paper Sec. II, App. A, C2).
 
 * :func:`simulate` — steady state under forward and reverse bias with honest
   standard errors (independent batches), unbiased for the linear master
@@ -9,27 +9,27 @@
 * :mod:`nonrecip.stochastic.population` — the time-stepped population engine
   (trajectories, physical mode).
 
-Numba kernels live in the private ``_kernels`` / ``_population_kernels``
-modules and compile on first use.
+One idea per module: :mod:`.state` (result and injector types),
+:mod:`.steady` (the wire as the steady-state Monte Carlo sees it, one batch,
+estimates), :mod:`.batch_sums` (per-batch sums and their checkpoints),
+:mod:`.simulation` (``simulate``, ``run_batches``, ``combine``),
+:mod:`.convergence_study`, and for the population engine :mod:`.population_setup`,
+:mod:`.population_engine`, :mod:`.frames`, :mod:`.ensemble` (trajectories),
+:mod:`.replica` (physical-mode batches); :mod:`.population` gathers its public
+names. Batches, checkpoints, signals, progress and worker counts come from
+:mod:`nonrecip.runs`. Numba kernels live in the private ``_kernels`` /
+``_population_kernels`` modules and compile on first use.
 """
 
-from .simulation import (
-    ESTIMATORS,
-    MODES,
-    BatchSums,
-    Injector,
-    SimulatedState,
-    SteadyStateSimulation,
-    WalkerTrace,
-    batch_sizes,
-    budgets,
-    combine,
-    convergence,
-    run_batches,
-    simulate,
-    stderr_slopes,
-)
-from .population import TrajectoryRun, WireSimulation, physical_batch, relaxation_time, trajectory
+from .batch_sums import BatchSums
+from .convergence_study import budgets, convergence, stderr_slopes
+from .ensemble import TrajectoryRun, trajectory
+from .population_engine import WireSimulation
+from .population_setup import relaxation_time
+from .replica import physical_batch
+from .simulation import combine, run_batches, simulate
+from .state import Injector, SimulatedState, WalkerTrace
+from .steady import ESTIMATORS, MODES, SteadyStateSimulation, batch_sizes
 
 __all__ = [
     "simulate",

@@ -1,12 +1,17 @@
-"""Progress bar of a sweep (rich, on stderr): points done, errors, time left."""
+"""Progress bar of a sweep: points done, errors, time left.
+
+A :class:`nonrecip.runs.ProgressBar` on stderr.
+"""
 
 from __future__ import annotations
+
+from ..runs.progress import ProgressBar
 
 __all__ = ["Bar"]
 
 
 class Bar:
-    """A rich progress bar over the points to compute.
+    """A progress bar over the points to compute, shown at once.
 
     Parameters
     ----------
@@ -18,22 +23,12 @@ class Bar:
     """
 
     def __init__(self, model: str, total: int, reused: int = 0):
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
         self._label = f"sweep {model}" + (f" ({reused} reused)" if reused else "")
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
-            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=False,
-        )
-        self._progress.start()
-        self._task = self._progress.add_task(self._label, total=total)
+        self._bar = ProgressBar(self._label, total, enabled=True, counts=True).__enter__()
 
     def advance(self, *, errors: int = 0) -> None:
         label = self._label + (f" [red]{errors} error{'s' if errors != 1 else ''}[/red]" if errors else "")
-        self._progress.update(self._task, advance=1, description=label)
+        self._bar.advance(1, description=label)
 
     def close(self) -> None:
-        self._progress.stop()
+        self._bar.close()

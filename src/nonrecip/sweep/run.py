@@ -22,20 +22,37 @@ it) and ``retries`` re-runs tasks that raised unexpectedly; results are
 stored by the canonical key of their parameters, so a point is never lost
 or stored twice. A point the solver refuses (``ParameterError``,
 ``ConvergenceError``) is a row with ``status = "error"`` and the message;
-the rest goes on. On Ctrl-C or any error the finished points are written
-before the exception propagates.
+the rest goes on. On Ctrl-C, SIGTERM or any error the finished points are
+written before the exception propagates: a signal always ends the sweep in
+``KeyboardInterrupt`` (:class:`nonrecip.runs.Interruption`), also when it
+arrives after the last point or while the cluster closes.
+
+Nothing lost (:mod:`nonrecip.runs.paths`, :mod:`nonrecip.runs.lock`): an
+existing ``out`` is refused without ``resume`` unless ``overwrite``; two
+sweeps writing one ``out`` at once are refused (the second one, with one
+line: an OS lock on ``OUT.lock``); a resume with a changed grid moves the rows
+of points no longer in the grid to ``STEM.set-aside.SUFFIX`` next to ``out``
+(reported in ``df.attrs`` and as a warning), so the table holds exactly the
+grid's points; temporary files a killed sweep left are removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import uuid
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
+from ..runs.lock import FileLock
+from ..runs.paths import check_output, clean_temporaries
+from ..runs.progress import progress_default
+from ..runs.signals import Interruption
+from ..runs.workers import available_cores
 from ..wire import NonrecipError, ParameterError, check_int
 from . import models as _models
 from .models import Model
@@ -49,15 +66,15 @@ log = logging.getLogger(__name__)
 
 class SweepError(NonrecipError):
     """Some points could not be computed at all (e.g. their tasks were
-    cancelled); the others are stored, ``resume`` computes the rest."""
+    cancelled); the others are stored, ``resume`` computes the rest.
+    """
 
 
 def default_workers() -> int:
-    """Cores available to this process (the default local cluster size)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+    """Cores available to this process (the default local cluster size;
+    :func:`nonrecip.runs.workers.available_cores`).
+    """
+    return available_cores()
 
 
 #: Dask settings of the default local cluster (scheduler, nannies and the
@@ -89,7 +106,8 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any):
     core), no dashboard, quiet logs, and :data:`LOCAL_CLUSTER_CONFIG` (lower
     background CPU, one task per worker thread at a time). Keyword
     arguments override the cluster options; for other Dask settings, start
-    your own cluster and pass it as ``scheduler``."""
+    your own cluster and pass it as ``scheduler``.
+    """
     import dask
     from distributed import LocalCluster
 
@@ -110,7 +128,8 @@ def _ignore_sigint() -> None:
     """Run in every worker of our own local cluster: Ctrl-C in a terminal
     reaches the whole process group, and the workers must leave it to the
     client (which stores the finished points and closes the cluster)
-    instead of each printing a KeyboardInterrupt traceback."""
+    instead of each printing a KeyboardInterrupt traceback.
+    """
     import signal
     import threading
 
@@ -133,7 +152,8 @@ def _worker_plugin():
 @contextmanager
 def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
     """A connected :class:`distributed.Client`; closes what it opened
-    (client first, then the local cluster)."""
+    (client first, then the local cluster).
+    """
     from distributed import Client
 
     if scheduler is None:
@@ -180,14 +200,16 @@ def _n_workers(client) -> int:
 
 def _auto_chunk(prepared: list, n_workers: int) -> int:
     """Batches per task: about four tasks per worker over the whole sweep,
-    never fewer tasks than one per point."""
+    never fewer tasks than one per point.
+    """
     total = sum(p.kwargs.get("n_batches", 1) for p in prepared)
     return max(1, math.ceil(total / (4 * n_workers)))
 
 
 def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries: int) -> dict:
     """Submit every point (one graph update per kind of task); returns
-    {point future: point}."""
+    {point future: point}.
+    """
     token = uuid.uuid4().hex[:8]
     base = [f"nonrecip-{model.name}-{point.key}-{token}" for point, _ in todo]
     preps = [prep for _, prep in todo]
@@ -216,7 +238,8 @@ def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries
 def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: str | os.PathLike | None = None,
               scheduler: Any = None, workers: int | None = None, resume: bool = False,
               progress: bool = False, chunk_batches: int | None = None, retries: int = 2,
-              callback: Callable[[dict], None] | None = None, flush_seconds: float = 5.0):
+              callback: Callable[[dict], None] | None = None, flush_seconds: float = 5.0,
+              overwrite: bool = False):
     """Run a parameter sweep on Dask and return its table.
 
     Parameters
@@ -240,9 +263,11 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
         Size of the local cluster (default: the cores of this machine); not
         allowed together with ``scheduler``.
     resume : bool
-        Keep the points already in ``out`` and compute only the others.
-    progress : bool
-        Show a progress bar on stderr (points done, time left).
+        Keep the points already in ``out`` and compute only the others; rows
+        of points not in this grid are moved to ``STEM.set-aside.SUFFIX``.
+    progress : bool or None
+        Show a progress bar on stderr (points done, time left); ``None``:
+        when stderr is a terminal.
     chunk_batches : int, optional
         Monte Carlo batches per task (default: about four tasks per worker).
     retries : int
@@ -252,6 +277,8 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
     flush_seconds : float
         Rewrite the table at most this often while running (every finished
         point is durable at once in the parts journal anyway).
+    overwrite : bool, default False
+        Replace an existing ``out`` (otherwise refused without ``resume``).
 
     Returns
     -------
@@ -260,12 +287,15 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
         status ("ok"/"error"), error``, the parameters, and the outputs
         (``I_in_forward``, ``I_in_reverse``, ``I_out_*``, ``delta_I``...,
         ``*_stderr`` for Monte Carlo). ``df.attrs`` has ``computed``,
-        ``reused`` and ``errors`` counts of this run.
+        ``reused`` and ``errors`` counts of this run, and ``set_aside`` (rows
+        moved out of the table) with ``set_aside_path``.
 
     Raises
     ------
     ParameterError
-        Bad grid, options or output file (before anything runs).
+        Bad grid, options or output file (before anything runs): an
+        existing ``out`` without ``resume`` or ``overwrite``, an ``out``
+        another sweep is writing.
     SweepError
         Some points got no result at all (stored points are kept).
     KeyboardInterrupt
@@ -283,11 +313,32 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
         chunk_batches = check_int("chunk_batches", chunk_batches, lo=1)
     retries = check_int("retries", retries, lo=0)
 
+    if out is not None:
+        out = check_output("out", out, (".parquet", ".csv"), resume=resume, overwrite=True)
+        parts = out.with_name(out.name + ".parts")
+        if not resume and not overwrite and (out.exists() or any(parts.glob("part-*.json"))):
+            raise ParameterError("out", str(out), "exists; pass --resume to continue it or --overwrite to replace it")
+
     points = g.points()
     order = [p.key for p in points]
-    columns = {p.name: p.kind for p in m.params}
-    store = SweepStore(out, m.name, resume=resume, flush_seconds=flush_seconds)
-    store.columns = columns
+    with contextlib.ExitStack() as stack:
+        if out is not None:
+            stack.enter_context(FileLock(out, "out"))
+            clean_temporaries(out)
+        store = SweepStore(out, m.name, resume=resume, flush_seconds=flush_seconds)
+        store.columns = {p.name: p.kind for p in m.params}
+        stop = stack.enter_context(Interruption())
+        return _run(m, points, order, store, out, stop, scheduler=scheduler, workers=workers,
+                    progress=progress_default(progress), chunk_batches=chunk_batches, retries=retries,
+                    callback=callback)
+
+
+def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path | None, stop: Interruption, *,
+         scheduler: Any, workers: int | None, progress: bool, chunk_batches: int | None, retries: int,
+         callback: Callable[[dict], None] | None):
+    """The body of :func:`run_sweep` once its inputs and output are checked and locked."""
+    columns = store.columns
+    set_aside, set_aside_path = _set_aside(store, order, out)
     reused = sum(k in store for k in order)
 
     counts = {"computed": 0, "errors": 0}
@@ -319,7 +370,7 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
             bar = Bar(m.name, total, reused)
         record(bad)
         if todo:
-            _compute(m, todo, scheduler, workers, chunk_batches, retries, record)
+            _compute(m, todo, scheduler, workers, chunk_batches, retries, record, stop)
     finally:
         if bar is not None:
             bar.close()
@@ -327,11 +378,38 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
 
     missing = [k for k in order if k not in store]
     df = store.frame(order, only=True, columns=columns)
-    df.attrs.update(computed=counts["computed"], reused=reused, errors=int((df["status"] != "ok").sum()))
-    if missing:
+    df.attrs.update(computed=counts["computed"], reused=reused, errors=int((df["status"] != "ok").sum()),
+                    set_aside=set_aside, set_aside_path=None if set_aside_path is None else str(set_aside_path))
+    if missing and stop.signalled is None:
         raise SweepError(f"{len(missing)} of {len(order)} points got no result (cancelled); "
                          f"the others are stored{' in ' + str(out) if out else ''}: run again with resume")
     return df
+
+
+def _set_aside(store: SweepStore, order: list[str], out: Path | None) -> tuple[int, Path | None]:
+    """Move the stored rows of points not in the grid (a resume with a changed
+    grid) to ``STEM.set-aside.SUFFIX``; returns how many and where.
+    """
+    keep = set(order)
+    stale = [k for k in store.rows if k not in keep]
+    if not stale or out is None:
+        return 0, None
+    import warnings
+
+    from ..results import write_table
+    from .store import read_table
+    from .table import make_frame
+
+    path = out.with_name(f"{out.stem}.set-aside{out.suffix}")
+    rows = {k: store.rows.pop(k) for k in stale}
+    if path.exists():  # earlier set-aside rows stay; the newest row of a point wins
+        old = read_table(path).to_dict("records")
+        rows = {**{str(r["point_id"]): r for r in old}, **rows}
+    write_table(make_frame(list(rows.values()), columns=None), path)
+    store.mark_dirty()
+    warnings.warn(f"{len(stale)} rows of points not in this grid were moved from {out} to {path}",
+                  UserWarning, stacklevel=3)
+    return len(stale), path
 
 
 #: while results keep streaming in, finished rows are journaled at most this
@@ -339,11 +417,15 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
 JOURNAL_SECONDS = 0.25
 
 
-def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, record) -> None:
+def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, record,
+             stop: Interruption | None = None) -> None:
     import time
     from concurrent.futures import CancelledError
 
     from distributed import as_completed
+
+    def prompt():  # a signal while waiting for results interrupts at once
+        return stop.prompt() if stop is not None else contextlib.nullcontext()
 
     with _client(scheduler, workers) as client:
         futures = _submit(client, m, todo, chunk_batches, retries)
@@ -353,7 +435,12 @@ def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, r
             # results are fetched in the client's event loop as tasks finish,
             # not one blocking round trip per point
             done = as_completed(list(futures), with_results=True, raise_errors=False)
-            for batch in done.batches():
+            batches = done.batches()
+            while True:
+                with prompt():
+                    batch = next(batches, None)
+                if batch is None:
+                    break
                 for f, outputs in batch:
                     point = futures.pop(f)
                     status = f.status

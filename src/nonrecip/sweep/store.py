@@ -24,7 +24,9 @@ rows of at most the last 0.25 s of a fast stream of points.
 
 ``resume=True`` reads the table and any parts; every point already there
 (``status`` ``ok`` or ``error``) is kept and not computed again. Without
-``resume`` an existing table and its parts are replaced.
+``resume`` an existing table and its parts are replaced (the runner,
+:func:`nonrecip.sweep.run_sweep`, refuses that unless ``overwrite``, and holds
+an OS lock on ``OUT.lock`` while it writes).
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ import json
 import math
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..results import atomic_write, write_table
 from ..wire import ParameterError
@@ -46,7 +49,7 @@ HEAD_COLUMNS = ("point_id", "model", "status", "error")
 
 
 def _plain(v: Any) -> Any:
-    """numpy / pandas scalars -> plain Python; missing -> None (str) or NaN."""
+    """Numpy / pandas scalars -> plain Python; missing -> None (str) or NaN."""
     if v is None:
         return None
     try:
@@ -63,7 +66,8 @@ def _plain(v: Any) -> Any:
 
 def read_table(path: str | os.PathLike):
     """Read a sweep table written by :class:`SweepStore` (``.parquet`` or
-    ``.csv``; floats read back bit for bit)."""
+    ``.csv``; floats read back bit for bit).
+    """
     import pandas as pd
 
     path = Path(path)
@@ -120,6 +124,9 @@ class SweepStore:
         if self.path.suffix.lower() not in (".parquet", ".csv"):
             raise ParameterError("out", str(self.path), "the file extension must be .parquet or .csv")
         self.parts_dir = self.path.with_name(self.path.name + ".parts")
+        if self.parts_dir.is_dir():  # temporary part files a killed run left
+            for tmp in self.parts_dir.glob(".part-*.tmp"):
+                tmp.unlink(missing_ok=True)
         if resume:
             self._load()
         else:
@@ -133,6 +140,7 @@ class SweepStore:
                                  f"holds a '{m}' sweep, not '{self.model}'; resume it with its own model or use another --out")
 
     def _load(self) -> None:
+        assert self.path is not None  # resume without a file is refused in __init__
         if self.path.exists():
             df = read_table(self.path)
             for rec in df.to_dict("records"):
@@ -158,13 +166,18 @@ class SweepStore:
             for part in self.parts_dir.glob("part-*.json"):
                 part.unlink(missing_ok=True)
 
+    def mark_dirty(self) -> None:
+        """The rows changed outside :meth:`add` (e.g. rows set aside): rewrite the table at the next flush."""
+        self._dirty = True
+
     def __contains__(self, key: str) -> bool:
         return key in self.rows
 
     # -- writing -----------------------------------------------------------
     def add(self, rows: Iterable[dict]) -> None:
         """Record finished points: durable at once (one atomic part file),
-        the table itself rewritten at most every ``flush_seconds``."""
+        the table itself rewritten at most every ``flush_seconds``.
+        """
         rows = list(rows)
         if not rows:
             return
@@ -182,7 +195,8 @@ class SweepStore:
 
     def flush(self, order: list[str] | None = None, columns: dict[str, type] | None = None) -> None:
         """Rewrite the table atomically from memory, then drop the parts it
-        now contains. ``order``: point ids to put first, in this order."""
+        now contains. ``order``: point ids to put first, in this order.
+        """
         t0 = time.monotonic()
         self._last_flush = t0
         if self.path is None or not (self._dirty or self._pending_parts):
@@ -201,7 +215,8 @@ class SweepStore:
 
     def frame(self, order: list[str] | None = None, *, only: bool = False, columns: dict[str, type] | None = None):
         """The rows as a DataFrame: ``order`` first (only those if ``only``),
-        then the others in the order they were stored."""
+        then the others in the order they were stored.
+        """
         from .table import make_frame
 
         keys = list(order or [])

@@ -1,0 +1,40 @@
+"""The run engine shared by every long computation.
+
+``simulate``, ``converge``, ``trajectory`` and ``sweep`` all use it.
+
+One idea per module:
+
+* :mod:`.workers` -- how many threads or processes (one rule);
+* :mod:`.batches` -- independent batches scheduled on threads, stoppable,
+  completed batches kept on an interruption;
+* :mod:`.checkpoint` -- atomic, versioned checkpoint files with a SHA-256
+  checksum over their content and the run's parameters, validated on load;
+* :mod:`.paths` -- output and checkpoint paths checked before any work
+  (overwrite and resume policies, leftover temporary files);
+* :mod:`.lock` -- an OS file lock so two runs never write one file;
+* :mod:`.signals` -- SIGINT and SIGTERM delivered where a run can keep its work;
+* :mod:`.progress` -- a progress bar with an ETA on stderr.
+"""
+
+from .batches import Stopped, run_on_threads
+from .checkpoint import read_checkpoint, write_checkpoint
+from .lock import FileLock
+from .paths import check_checkpoint, check_output, clean_temporaries
+from .progress import ProgressBar, progress_default
+from .signals import Interruption
+from .workers import worker_count
+
+__all__ = [
+    "Stopped",
+    "run_on_threads",
+    "read_checkpoint",
+    "write_checkpoint",
+    "FileLock",
+    "check_checkpoint",
+    "check_output",
+    "clean_temporaries",
+    "ProgressBar",
+    "progress_default",
+    "Interruption",
+    "worker_count",
+]

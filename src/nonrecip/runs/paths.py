@@ -1,0 +1,138 @@
+"""Output and checkpoint paths, checked before any work starts.
+
+A result that cannot be written is refused before the computation, with one
+line naming the option: an existing directory, a missing or read-only
+parent directory, a path under a file, a name too long for the filesystem, a wrong
+extension. Nothing is silently replaced: an existing checkpoint or table is
+refused unless the run resumes it or ``overwrite`` is given, and resuming a
+checkpoint that does not exist is refused. Temporary files that a killed run
+left next to the file (``.NAME.*.tmp``, see
+:func:`nonrecip.results.atomic_write`) are removed by the next run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..wire import ParameterError
+
+__all__ = ["check_output", "check_checkpoint", "check_writable", "clean_temporaries"]
+
+
+def check_writable(name: str, path: str | os.PathLike) -> Path:
+    """Refuse ``path`` as a file to write (see the module docstring); returns it as a Path."""
+    path = _not_a_directory(name, path)
+    parent = path.parent
+    for up in (parent, *parent.parents):
+        if up.exists():
+            if not up.is_dir():
+                raise ParameterError(name, str(path), f"lies under {up}, which is a file, not a directory")
+            if up != parent:
+                raise ParameterError(name, str(path), f"cannot be written: the directory {parent} does not exist")
+            if not os.access(up, os.W_OK | os.X_OK):
+                raise ParameterError(name, str(path), f"cannot be written: {up} is not writable")
+            break
+    return path
+
+
+def _not_a_directory(name: str, path: str | os.PathLike) -> Path:
+    """Refuse a name too long for the filesystem, and an existing directory.
+
+    The length is checked first: a ``stat`` of such a name fails.
+    """
+    path = Path(path)
+    try:
+        limit = os.pathconf(path.parent if path.parent.is_dir() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if any(len(os.fsencode(part)) > limit for part in path.parent.parts) or \
+            len(os.fsencode(path.name)) + 16 > limit:  # + room for the temporary file's prefix and suffix
+        raise ParameterError(name, str(path), f"has a file name too long for this filesystem (limit {limit} bytes "
+                             "with room for a temporary file)")
+    if path.is_dir():
+        raise ParameterError(name, str(path), "is a directory; give a file name")
+    return path
+
+
+def check_output(name: str, path: str | os.PathLike, extensions: Sequence[str], *, resume: bool = False,
+                 overwrite: bool = True) -> Path:
+    """Check an output file before any work.
+
+    The extension must be allowed, the file writable, and (``overwrite=False``)
+    an existing file is not replaced unless ``resume``.
+
+    Parameters
+    ----------
+    name : str
+        The option, as named in the error.
+    path : path
+    extensions : sequence of str
+        Allowed suffixes, lower case with the dot (``".csv"``).
+    resume : bool
+        The run continues the existing file.
+    overwrite : bool
+        An existing file may be replaced.
+    """
+    path = _not_a_directory(name, path)
+    if path.suffix.lower() not in extensions:
+        raise ParameterError(name, str(path), "the file extension must be " + _either(extensions))
+    check_writable(name, path)
+    if path.exists() and not resume and not overwrite:
+        raise ParameterError(name, str(path), "exists; pass --resume to continue it or --overwrite to replace it")
+    return path
+
+
+def check_checkpoint(path: str | os.PathLike | None, *, resume: bool, overwrite: bool,
+                     extensions: Sequence[str] | None = None) -> Path | None:
+    """Check a checkpoint file before any work.
+
+    It must be writable; ``resume`` needs it to exist; without ``resume`` an
+    existing one is refused unless ``overwrite``.
+    """
+    if path is None:
+        if resume:
+            raise ParameterError("resume", True, "needs a checkpoint file (--checkpoint) to resume from")
+        return None
+    path = _not_a_directory("checkpoint", path)
+    if extensions is not None and path.suffix.lower() not in extensions:
+        raise ParameterError("checkpoint", str(path), "the file extension must be " + _either(extensions))
+    check_writable("checkpoint", path)
+    if resume and not path.exists():
+        raise ParameterError("checkpoint", str(path), "does not exist; run without --resume to start it")
+    if path.exists() and not resume and not overwrite:
+        raise ParameterError("checkpoint", str(path),
+                             "exists; pass --resume to continue it or --overwrite to start it afresh")
+    return path
+
+
+def clean_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files a killed run left next to ``path``.
+
+    They are what :func:`nonrecip.results.atomic_write` writes before its
+    rename. Call this only while holding the file's lock
+    (:class:`~nonrecip.runs.lock.FileLock`) or when no other run can be
+    writing it. Returns what was removed.
+    """
+    path = Path(path)
+    removed = []
+    if path.parent.is_dir():
+        for tmp in path.parent.glob(f".{_glob_escape(path.name)}.*.tmp"):
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except OSError:
+                pass
+    return removed
+
+
+def _glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+def _either(extensions: Sequence[str]) -> str:
+    ext = list(extensions)
+    return ext[0] if len(ext) == 1 else ", ".join(ext[:-1]) + " or " + ext[-1]

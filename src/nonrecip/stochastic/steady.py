@@ -1,0 +1,319 @@
+"""The wire as the steady-state Monte Carlo sees it (conventions §2).
+
+Its injectors and scatterers; one batch of walkers; per-batch sums to
+estimates.
+
+The estimators are described in :mod:`nonrecip.stochastic.simulation`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import numpy as np
+
+from ..results import Estimate, EstimateArray
+from ..runs.batches import Stopped
+from ..wire import DRAIN, SOURCE, Bias, ClassicalParams, ParameterError, Wire
+from .state import Injector, SimulatedState, WalkerTrace
+
+__all__ = ["SteadyStateSimulation", "batch_sizes", "MODES", "ESTIMATORS", "MIN_P_WALKERS"]
+
+MODES = ("linear", "physical")
+ESTIMATORS = ("walkers", "adjoint")
+#: smallest p of the "walkers" estimator: a walker spends ~1/p steps per
+#: arrival and occupations are exact int64 tallies
+MIN_P_WALKERS = 1e-6
+#: walkers per kernel call: the granularity of progress and of Ctrl-C
+_CHUNK = 1 << 14
+
+
+def batch_sizes(steps: int, n_batches: int) -> np.ndarray:
+    """Injection steps of each batch, shape ``(n_batches,)``: ``steps // n_batches``,
+    the first ``steps % n_batches`` batches one more. Depends on nothing else.
+    """
+    base, extra = divmod(int(steps), int(n_batches))
+    sizes = np.full(int(n_batches), base, dtype=np.int64)
+    sizes[:extra] += 1
+    return sizes
+
+
+def _batch_seed(seed: int, b: int) -> np.random.SeedSequence:
+    """``SeedSequence(seed).spawn(n)[b]`` for any ``n > b``, built directly."""
+    return np.random.SeedSequence(seed, spawn_key=(b,))
+
+
+def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ParameterError(name, value, "must be one of " + ", ".join(repr(a) for a in allowed))
+    return value
+
+
+class SteadyStateSimulation:
+    """The wire, its reservoirs, sources, drains and scatterers as the Monte Carlo sees them.
+
+    Validates the inputs once and holds what the kernels need (plain arrays).
+    :func:`simulate` is the usual entry point; this class is for looking
+    inside (:attr:`injectors`, :attr:`scatterers`, :meth:`trace`) and for
+    running single batches (:meth:`run_batch`).
+
+    Parameters
+    ----------
+    wire : Wire
+    params : ClassicalParams
+    mode : {"linear", "physical"}
+    estimator : {"walkers", "adjoint"}
+    """
+
+    def __init__(self, wire: Wire, params: ClassicalParams, *, mode: str = "linear",
+                 estimator: str = "walkers"):
+        if not isinstance(wire, Wire):
+            raise ParameterError("wire", wire, "must be a nonrecip.Wire")
+        if not isinstance(params, ClassicalParams):
+            raise ParameterError("params", params, "must be a nonrecip.ClassicalParams")
+        self.mode = _check_choice("mode", mode, MODES)
+        self.estimator = _check_choice("estimator", estimator, ESTIMATORS)
+        if self.mode == "physical" and self.estimator != "walkers":
+            raise ParameterError("estimator", estimator,
+                                 "mode 'physical' runs the population engine; use estimator 'walkers'")
+        if self.mode == "linear" and self.estimator == "walkers" and params.p < MIN_P_WALKERS:
+            raise ParameterError("p", params.p,
+                                 f"the 'walkers' estimator needs p >= {MIN_P_WALKERS:g} (a walker stays ~1/p "
+                                 "steps per scatterer); use estimator 'adjoint' for the currents")
+        self.wire = wire
+        self.params = params
+        n = wire.N
+        p = params.p
+        self.m = np.where(wire.scatterer, p, 1.0)
+        scat = np.flatnonzero(wire.scatterer).astype(np.int64)
+        self._ext = np.concatenate(([-1], scat, [n])).astype(np.int64)
+        q = wire.injection[scat].astype(np.int64)
+        self._qcum = np.concatenate(([0], np.cumsum(q))).astype(np.int64)
+        # kernel constants: reflection probability r = (1-p)/(2-p) of a
+        # scatterer and the logs of the geometric laws (see _kernels)
+        self._r = (1.0 - p) / (2.0 - p)
+        self._log_t = -math.log(2.0 - p)
+        self._log_a2 = 2.0 * math.log1p(-p) if p < 1.0 else -math.inf
+        self._log_1ma2 = math.log(p * (2.0 - p)) if p < 1.0 else 0.0
+        # exact cumulative injection Q(l) = sum_{k <= l} q_k per bond l (1-based l = 1..N-1)
+        self._Q = np.cumsum(wire.injection)[:-1]
+        inj = [Injector("left reservoir", 1, +1, +1, params.drho, "forward"),
+               Injector("right reservoir", n, -1, +1, params.drho, "reverse")]
+        for s in scat:
+            kind = wire.kinds[s]
+            if kind in (SOURCE, DRAIN) and params.Ig > 0.0:
+                w = 1 if kind == SOURCE else -1
+                name = "source" if kind == SOURCE else "drain"
+                for d in (+1, -1):
+                    inj.append(Injector(name, int(s) + 1, d, w, 0.5 * params.Ig, "both"))
+        self.injectors: tuple[Injector, ...] = tuple(inj)
+
+    # -- views ---------------------------------------------------------------
+    @property
+    def scatterers(self) -> np.ndarray:
+        """1-based sites with S, D or P attached, shape ``(M,)``."""
+        return self._ext[1:-1] + 1
+
+    @property
+    def background(self) -> np.ndarray:
+        """The exact ``rho0`` background ``rho0 / m(l)`` of each species, shape ``(N,)``."""
+        return self.params.rho0 / self.m
+
+    def _e0(self, inj: Injector) -> int:
+        if inj.name == "left reservoir":
+            return 0
+        if inj.name == "right reservoir":
+            return len(self._ext) - 1
+        return int(np.searchsorted(self._ext, inj.site - 1))
+
+    # -- one walker, step by step (for people; not used by the estimators) --
+    def trace(self, injector: Injector | int = 0, *, seed: int = 0, max_steps: int = 10**6) -> WalkerTrace:
+        """Follow one walker of ``injector`` step by step with the walker rule (conventions §2).
+
+        Pure Python, one random number per step on a scatterer: for watching
+        a walker, not for estimates.
+
+        Parameters
+        ----------
+        injector : Injector or int
+            An entry of :attr:`injectors` or its index.
+        seed : int
+        max_steps : int
+            Give up (``ParameterError``) after this many steps.
+        """
+        if isinstance(injector, int):
+            injector = self.injectors[injector]
+        rng = np.random.default_rng(seed)
+        n = self.wire.N
+        l, d = injector.site - 1, injector.direction
+        sites, dirs = [], []
+        while 0 <= l < n:
+            sites.append(l + 1)
+            dirs.append(d)
+            if len(sites) > max_steps:
+                raise ParameterError("max_steps", max_steps, "the walker was not absorbed; raise max_steps")
+            if self.m[l] < 1.0 and rng.random() >= self.m[l]:
+                d = -d
+            else:
+                l += d
+        return WalkerTrace(np.array(sites), np.array(dirs), "right" if l >= n else "left", injector.weight)
+
+    # -- one batch -----------------------------------------------------------
+    def run_batch(self, b: int, steps: int, seed: int, *, stop: threading.Event | None = None,
+                  progress: list | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Sums over the ``steps`` injection steps of batch ``b``.
+
+        Returns
+        -------
+        data : dict of str to ndarray
+            Raw batch sums (see :class:`BatchSums`).
+        counters : ndarray of int64, shape (3,)
+            ``[scattering events, walker-steps, random numbers]``
+            (diagnostics; walker-steps 0 for ``adjoint``, all 0 in physical
+            mode).
+        """
+        ss = _batch_seed(seed, b)
+        if self.mode == "physical":
+            return self._physical_batch(ss, steps)
+        count_ss, walk_ss = ss.spawn(2)
+        state = walk_ss.generate_state(4, np.uint64)
+        if not state.any():  # pragma: no cover - probability 2**-256
+            state[0] = 1
+        if self.estimator == "adjoint":
+            return self._adjoint_batch(state, steps, b, stop, progress)
+        return self._walkers_batch(np.random.default_rng(count_ss), state, steps, b, stop, progress)
+
+    def _walkers_batch(self, rng, state, steps, b, stop, progress):
+        from ._kernels import walk_walkers
+
+        n = self.wire.N
+        rates = np.array([i.rate for i in self.injectors])
+        whole = np.floor(rates)
+        counts = steps * whole.astype(np.int64) + rng.binomial(steps, rates - whole)
+        comp = {c: (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n + 1, np.int64),
+                    np.zeros(n + 1, np.int64), np.zeros(n + 2, np.int64)) for c in ("forward", "reverse", "both")}
+        counters = np.zeros(3, np.int64)
+        carry = np.full(1, -1, np.int64)
+        total = max(int(counts.sum()), 1)
+        done = 0
+        for inj, cnt in zip(self.injectors, counts.tolist()):
+            occ_p, occ_m, dp, dm, dj = comp[inj.bias]
+            e0 = self._e0(inj)
+            while cnt > 0:
+                if stop is not None and stop.is_set():
+                    raise Stopped
+                k = min(cnt, _CHUNK)
+                walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2,
+                             e0, inj.direction, inj.weight, k, occ_p, occ_m, dp, dm, dj, counters)
+                cnt -= k
+                done += k
+                if progress is not None:
+                    progress[b] = steps * done / total
+        tallies = {}
+        for c, (occ_p, occ_m, dp, dm, dj) in comp.items():
+            tallies[c] = (occ_p + np.cumsum(dp)[:n], occ_m + np.cumsum(dm)[:n], np.cumsum(dj)[1:n])
+        data = {}
+        for bias in ("forward", "reverse"):
+            rp, rm, J = (x + y for x, y in zip(tallies[bias], tallies["both"]))
+            data[f"rho_plus_{bias}"] = rp
+            data[f"rho_minus_{bias}"] = rm
+            data[f"J_{bias}"] = J
+        return data, counters
+
+    def _adjoint_batch(self, state, steps, b, stop, progress):
+        from ._kernels import walk_adjoint
+
+        out = np.zeros(4, np.int64)
+        left = int(steps)
+        while left > 0:
+            if stop is not None and stop.is_set():
+                raise Stopped
+            k = min(left, 8 * _CHUNK)
+            walk_adjoint(state, self._qcum, self._log_t, k, out)
+            left -= k
+            if progress is not None:
+                progress[b] = steps - left
+        data = {"exits_right": np.array(out[0]), "arrivals_q": np.array(out[1])}
+        return data, np.array([out[2], 0, out[3]], dtype=np.int64)
+
+    def _physical_batch(self, ss, steps):
+        from .replica import physical_batch
+
+        data = {}
+        for bias in (Bias.FORWARD, Bias.REVERSE):
+            # the same stream for both biases (common random numbers); a fresh
+            # SeedSequence object each time, so spawning inside cannot differ
+            seq = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key)
+            out = physical_batch(self.wire, self.params, steps=int(steps), seed_seq=seq, bias=bias)
+            for key in ("rho_plus", "rho_minus", "J", "unmet_drain"):
+                data[f"{key}_{bias.value}"] = np.asarray(out[key], dtype=float)
+        return data, np.zeros(3, np.int64)
+
+    # -- from batch sums to estimates -----------------------------------------
+    def estimate(self, steps_b: np.ndarray, data: dict[str, np.ndarray]) -> tuple[SimulatedState, SimulatedState, Estimate]:
+        """Forward and reverse states and ``delta_I`` from per-batch sums.
+
+        Parameters
+        ----------
+        steps_b : ndarray of int, shape (B,)
+            Injection steps of each batch (all batches, in batch order).
+        data : dict of str to ndarray
+            Per-batch sums, leading axis ``B``.
+        """
+        steps_b = np.asarray(steps_b, dtype=float)
+        n = self.wire.N
+        states = {}
+        I_b = {}
+        if self.estimator == "adjoint" and self.mode == "linear":
+            ex = np.asarray(data["exits_right"], dtype=float)
+            aq = np.asarray(data["arrivals_q"], dtype=float)
+            P = self.params
+            for bias, sgn in (("forward", 1.0), ("reverse", -1.0)):
+                i_b = sgn * P.drho * ex - 0.5 * P.Ig * aq
+                J_b = i_b[:, None] + steps_b[:, None] * (P.Ig * self._Q)[None, :]
+                J = _batch_estimate(J_b, steps_b)
+                nan = EstimateArray(np.full(n, np.nan), np.full(n, np.nan))
+                states[bias] = SimulatedState(I_in=J[0], I_out=J[n - 2], J=J, rho_plus=nan, rho_minus=nan)
+                I_b[bias] = J_b[:, 0]
+        else:
+            bg = self.background if self.mode == "linear" else 0.0
+            for bias in ("forward", "reverse"):
+                J_b = np.asarray(data[f"J_{bias}"], dtype=float)
+                J = _batch_estimate(J_b, steps_b)
+                rp = _batch_estimate(np.asarray(data[f"rho_plus_{bias}"], dtype=float), steps_b)
+                rm = _batch_estimate(np.asarray(data[f"rho_minus_{bias}"], dtype=float), steps_b)
+                unmet = None
+                if self.mode == "physical":
+                    unmet = _batch_estimate(np.asarray(data[f"unmet_drain_{bias}"], dtype=float), steps_b)
+                states[bias] = SimulatedState(
+                    I_in=J[0], I_out=J[n - 2], J=J,
+                    rho_plus=EstimateArray(rp.mean + bg, rp.stderr),
+                    rho_minus=EstimateArray(rm.mean + bg, rm.stderr),
+                    unmet_drain=unmet,
+                )
+                I_b[bias] = J_b[:, 0]
+        f, r = states["forward"].I_in.mean, states["reverse"].I_in.mean
+        sf, sr = (1.0 if f >= 0 else -1.0), (1.0 if r >= 0 else -1.0)
+        d_b = sr * I_b["reverse"] - sf * I_b["forward"]
+        d = _batch_estimate(d_b[:, None], steps_b)
+        delta = Estimate(abs(r) - abs(f), float(d.stderr[0]))
+        return states["forward"], states["reverse"], delta
+
+
+def _batch_estimate(sums: np.ndarray, steps_b: np.ndarray) -> EstimateArray:
+    """Mean per step and batch-means stderr from per-batch sums ``(B, K)``.
+
+    ``mean = sum_b S_b / sum_b n_b``; ``stderr^2 = B/(B-1) sum_b (S_b - n_b
+    mean)^2 / (sum_b n_b)^2`` — the usual batch-means variance of the mean
+    (batch sizes differ by at most one step).
+    """
+    sums = np.asarray(sums, dtype=float)
+    nb = sums.shape[0]
+    total = float(np.sum(steps_b))
+    mean = np.sum(sums, axis=0) / total
+    resid = sums - steps_b[:, None] * mean[None, :]
+    var = nb / (nb - 1) * np.sum(resid * resid, axis=0) / total**2
+    return EstimateArray(mean, np.sqrt(var))
+

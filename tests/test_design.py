@@ -17,8 +17,12 @@ from nonrecip.deterministic import solve_circuit, solve_classical, solve_quantum
 from nonrecip.wire import CircuitParams, ClassicalParams, QuantumParams, Wire
 
 
-def brute(N, K, M, solve, objective=lambda f, r: abs(r) - abs(f), min_gap=1, fixed=None):
-    """Every layout by itertools, scored by calling the solver directly."""
+def brute(N, K, M, solve, objective=None, min_gap=1, fixed=None):
+    """Every layout by itertools, scored by calling the solver directly.
+
+    The default objective is the solver's own ``delta_I`` (computed without the
+    cancellation of ``|rev| - |fwd|``; tests/test_delta_exact.py checks it).
+    """
     out = {}
     for t in itertools.product(".SDP", repeat=N - 2):
         lay = "." + "".join(t) + "."
@@ -30,7 +34,7 @@ def brute(N, K, M, solve, objective=lambda f, r: abs(r) - abs(f), min_gap=1, fix
         if fixed and any(lay[s - 1] != k for s, k in fixed.items()):
             continue
         res = solve(Wire(lay))
-        out[lay] = objective(res.forward.I_in, res.reverse.I_in)
+        out[lay] = res.delta_I if objective is None else objective(res.forward.I_in, res.reverse.I_in)
     return out
 
 

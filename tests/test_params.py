@@ -175,7 +175,7 @@ def test_sweep_axes_are_the_table():
 def test_choices_are_those_the_solvers_accept():
     from nonrecip.deterministic.quantum import METHODS, RESPONSES
     from nonrecip.stochastic.population import STARTS
-    from nonrecip.stochastic.simulation import ESTIMATORS, MODES
+    from nonrecip.stochastic import ESTIMATORS, MODES
 
     assert PARAMETERS["response"].choices == RESPONSES and PARAMETERS["method"].choices == METHODS
     assert PARAMETERS["estimator"].choices == ESTIMATORS and PARAMETERS["mode"].choices == MODES

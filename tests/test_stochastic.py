@@ -29,6 +29,7 @@ from nonrecip.stochastic import (
     batch_sizes,
     budgets,
     combine,
+    convergence,
     run_batches,
     simulate,
     stderr_slopes,
@@ -192,8 +193,8 @@ def test_stderr_falls_as_inverse_sqrt_budget():
 
 def test_convergence_table_and_slopes():
     wire, params = Wire(".SDSD."), ClassicalParams(p=0.8, Ig=0.1, drho=0.2)
-    df = convergence_df = simmod.convergence(wire, params, steps_min=2000, steps_max=32000, factor=4,
-                                             estimator="adjoint", n_batches=64)
+    df = convergence_df = convergence(wire, params, steps_min=2000, steps_max=32000, factor=4,
+                                      estimator="adjoint", n_batches=64)
     assert list(df["steps"].unique()) == [2000, 8000, 32000]
     exact = solve_classical(wire, params)
     row = df[(df.quantity == "delta_I") & (df.steps == 32000)].iloc[0]

@@ -57,9 +57,14 @@ class Candidate:
                 "I_in_reverse": self.I_in_reverse, "objective": self.objective}
 
 
-def objective_value(objective: str, fwd: float, rev: float, K: int) -> float:
-    """Return the objective from the two input currents (see the module docstring)."""
-    dI = abs(rev) - abs(fwd)
+def objective_value(objective: str, fwd: float, rev: float, K: int, dI: float | None = None) -> float:
+    """Return the objective from the two input currents (see the module docstring).
+
+    ``dI`` is the solver's ``delta_I`` when known: the solvers compute it without
+    the cancellation of ``|rev| - |fwd|`` at large drive (conventions §1).
+    """
+    if dI is None:
+        dI = abs(rev) - abs(fwd)
     if objective == "delta_I":
         return dI
     if objective == "per-pair":
@@ -80,13 +85,13 @@ def objective_values(objective: str, fwd: np.ndarray, rev: np.ndarray, K: int) -
         return np.where(mean == 0.0, 0.0, dI / np.where(mean == 0.0, 1.0, mean))
 
 
-def _solve(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float]:
-    f, r, _ = _solve_full(model, wire, params, response)
-    return f, r
+def _solve(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float, float]:
+    f, r, _, dI = _solve_full(model, wire, params, response)
+    return f, r, dI
 
 
-def _solve_full(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float, Any]:
-    """``(I_in fwd, I_in rev, mu)``; ``mu`` is the quantum ``(2, N)`` bath potentials, else ``None``."""
+def _solve_full(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float, Any, float]:
+    """``(I_in fwd, I_in rev, mu, delta_I)``; ``mu`` is the quantum ``(2, N)`` bath potentials, else ``None``."""
     from ..deterministic import solve_circuit, solve_classical, solve_quantum
 
     if model == "classical":
@@ -96,8 +101,8 @@ def _solve_full(model: str, wire: Wire, params: Any, response: str) -> tuple[flo
     else:
         res = solve_quantum(wire, params, response=response)
         mu = np.array([res.forward.mu, res.reverse.mu])  # type: ignore[attr-defined]
-        return float(res.forward.I_in), float(res.reverse.I_in), mu  # type: ignore[attr-defined]
-    return float(res.forward.I_in), float(res.reverse.I_in), None  # type: ignore[attr-defined]
+        return float(res.forward.I_in), float(res.reverse.I_in), mu, float(res.delta_I)
+    return float(res.forward.I_in), float(res.reverse.I_in), None, float(res.delta_I)
 
 
 @dataclass(frozen=True)
@@ -146,16 +151,18 @@ class Evaluator:
     def __call__(self, layout: str) -> Candidate:
         """Evaluate one layout (raises on a non-finite result)."""
         wire = Wire(layout)
-        fwd, rev = _solve(self.model, wire, self.params, self.response)
-        obj = objective_value(self.objective, fwd, rev, self.K)
+        fwd, rev, dI = _solve(self.model, wire, self.params, self.response)
+        obj = objective_value(self.objective, fwd, rev, self.K, dI)
         if self.robust_params:
-            vals = [objective_value(self.objective, *_solve(self.model, wire, p, self.response), self.K)
-                    for p in self.robust_params]
+            vals = []
+            for p in self.robust_params:
+                f_p, r_p, dI_p = _solve(self.model, wire, p, self.response)
+                vals.append(objective_value(self.objective, f_p, r_p, self.K, dI_p))
             obj = min(vals) if self.robust == "worst" else math.fsum(vals) / len(vals)
         if not all(math.isfinite(v) for v in (fwd, rev, obj)):
             raise ParameterError("layout", layout, f"the {self.model} solver gave a non-finite result "
                                  f"(I_in forward {fwd}, reverse {rev})")
-        return Candidate(layout, abs(rev) - abs(fwd), fwd, rev, obj)
+        return Candidate(layout, dI, fwd, rev, obj)
 
     def try_eval(self, layout: str) -> Candidate | ParameterError:
         """Evaluate like calling, but return a solver refusal instead of raising it.

@@ -27,11 +27,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..wire import CircuitParams, ClassicalParams, ParameterError, QuantumParams, Wire
+
+if TYPE_CHECKING:
+    from ..results import Result
 
 __all__ = ["Candidate", "Evaluator", "MODELS", "OBJECTIVES", "ROBUST", "objective_value", "PARAMS"]
 
@@ -94,13 +97,14 @@ def _solve_full(model: str, wire: Wire, params: Any, response: str) -> tuple[flo
     """``(I_in fwd, I_in rev, mu, delta_I)``; ``mu`` is the quantum ``(2, N)`` bath potentials, else ``None``."""
     from ..deterministic import solve_circuit, solve_classical, solve_quantum
 
+    res: Result[Any]
     if model == "classical":
         res = solve_classical(wire, params)
     elif model == "circuit":
         res = solve_circuit(wire, params)
     else:
         res = solve_quantum(wire, params, response=response)
-        mu = np.array([res.forward.mu, res.reverse.mu])  # type: ignore[attr-defined]
+        mu = np.array([res.forward.mu, res.reverse.mu])
         return float(res.forward.I_in), float(res.reverse.I_in), mu, float(res.delta_I)
     return float(res.forward.I_in), float(res.reverse.I_in), None, float(res.delta_I)
 

@@ -35,15 +35,15 @@ def profile(result: DesignResult, layout: str | None = None) -> tuple[str, np.nd
     wire = Wire(layout)
     model = par["model"]
     if model == "classical":
-        res = solve_classical(wire, ClassicalParams(**{k: par[k] for k in ("p", "Ig", "drho", "rho0")}))
-        f, r = res.forward, res.reverse
-        return "density ρ+ + ρ-", f.rho_plus + f.rho_minus, r.rho_plus + r.rho_minus  # type: ignore[attr-defined]
+        cres = solve_classical(wire, ClassicalParams(**{k: par[k] for k in ("p", "Ig", "drho", "rho0")}))
+        f, r = cres.forward, cres.reverse
+        return "density ρ+ + ρ-", f.rho_plus + f.rho_minus, r.rho_plus + r.rho_minus
     if model == "circuit":
-        res = solve_circuit(wire, CircuitParams(**{k: par[k] for k in ("V", "R", "Ig")}))
-        return "voltage V", res.forward.V, res.reverse.V  # type: ignore[attr-defined]
+        kres = solve_circuit(wire, CircuitParams(**{k: par[k] for k in ("V", "R", "Ig")}))
+        return "voltage V", kres.forward.V, kres.reverse.V
     qp = QuantumParams(**{k: par[k] for k in ("gamma", "mubar", "dmu", "Ig", "gamma_contact", "temperature")})
     res = solve_quantum(wire, qp, response=par.get("response", "linear"))
-    return "bath potential μ", res.forward.mu, res.reverse.mu  # type: ignore[attr-defined]
+    return "bath potential μ", res.forward.mu, res.reverse.mu
 
 
 def plot(result: DesignResult, *, width: float = 10.0, height: float = 3.8) -> Any:

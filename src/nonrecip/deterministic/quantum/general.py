@@ -336,7 +336,7 @@ def _replace_J(s: QuantumState, J: np.ndarray) -> QuantumState:
 
 
 def solve_linear_general(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian | None = None,
-                         method: str = "auto", tol: float = 1e-12) -> tuple[QuantumState, QuantumState]:
+                         method: str = "auto", tol: float = 1e-13) -> tuple[QuantumState, QuantumState]:
     """Linear response for any Hamiltonian and any ``T >= 0``, forward and reverse.
 
     Parameters

@@ -22,7 +22,11 @@ weights ``c_q`` with ``K ~= sum_q c_q T(w_q)``:
   exponentially too (in ``w`` the edge is a square-root branch point).
 
 The number of nodes per panel is raised (doubled) by the solvers until the
-answer no longer changes (error control in :mod:`.general`).
+answer no longer changes: for all panels at once in the ``K x K`` route
+(:mod:`.general`), panel by panel in the CG route (:mod:`.thermal_chain`:
+near a band edge the probe broadening ``~ sqrt(4 - w^2)`` vanishes and the
+wire's resonances sharpen, so the edge panels need many more nodes than
+the centre of the window).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import math
 
 import numpy as np
 
-__all__ = ["fermi_window_rule", "minus_df", "CUT", "BREAKS"]
+__all__ = ["fermi_window_rule", "fermi_panels", "panel_rule", "minus_df", "CUT", "BREAKS"]
 
 CUT = 36.0
 BREAKS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, CUT)
@@ -61,20 +65,28 @@ def fermi_window_rule(mubar: float, temperature: float, m: int) -> tuple[np.ndar
         Energies strictly inside the band and weights (``sum c <= 1``; the
         deficit is the Fermi weight outside the band).
     """
-    x, wg = np.polynomial.legendre.leggauss(int(m))
-    pts = sorted({min(max(mubar + s * temperature * b, -2.0), 2.0) for b in BREAKS for s in (-1.0, 1.0)})
     ws, cs = [], []
-    for a, b in zip(pts[:-1], pts[1:], strict=True):
-        if b <= a:
-            continue
-        ta, tb = math.acos(-a / 2.0), math.acos(-b / 2.0)  # theta increases with w
-        half, mid = 0.5 * (tb - ta), 0.5 * (tb + ta)
-        th = mid + half * x
-        w = -2.0 * np.cos(th)
-        c = wg * half * 2.0 * np.sin(th) * minus_df(w - mubar, temperature)
+    for a, b in fermi_panels(mubar, temperature):
+        w, c = panel_rule(a, b, mubar, temperature, m)
         ws.append(w)
         cs.append(c)
-    w = np.concatenate(ws)
-    c = np.concatenate(cs)
+    return np.concatenate(ws), np.concatenate(cs)
+
+
+def fermi_panels(mubar: float, temperature: float) -> list[tuple[float, float]]:
+    """The panels ``(a, b)`` of the Fermi window inside the band (module docstring)."""
+    pts = sorted({min(max(mubar + s * temperature * b, -2.0), 2.0) for b in BREAKS for s in (-1.0, 1.0)})
+    return [(a, b) for a, b in zip(pts[:-1], pts[1:], strict=True) if b > a]
+
+
+def panel_rule(a: float, b: float, mubar: float, temperature: float, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """``m`` Gauss-Legendre nodes in ``theta`` (``w = -2 cos theta``) on the panel ``a < w < b``,
+    weights including ``-df/dw``; nodes on a band edge or with zero weight are dropped."""
+    x, wg = np.polynomial.legendre.leggauss(int(m))
+    ta, tb = math.acos(-a / 2.0), math.acos(-b / 2.0)  # theta increases with w
+    half, mid = 0.5 * (tb - ta), 0.5 * (tb + ta)
+    th = mid + half * x
+    w = -2.0 * np.cos(th)
+    c = wg * half * 2.0 * np.sin(th) * minus_df(w - mubar, temperature)
     keep = (np.abs(w) < 2.0) & (c > 0.0)
     return w[keep], c[keep]

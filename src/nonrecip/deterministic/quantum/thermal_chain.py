@@ -43,7 +43,7 @@ from .state import QuantumState
 __all__ = ["solve_chain_thermal"]
 
 MAX_CG = 400
-STALL = 20        # CG iterations without halving the error: rounding floor reached
+STALL = 8         # CG iterations without halving the error: rounding floor reached
 M_MAX = 4096      # Gauss-Legendre nodes per panel at most
 ACCEPT = 1e-9     # largest rounding floor accepted (relative to max |x|)
 

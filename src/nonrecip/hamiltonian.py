@@ -52,7 +52,7 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 
 def _real_array(name: str, values: Any, n: int | None = None, where: str = "") -> np.ndarray:
-    """A finite real 1-D float array; ``ParameterError`` naming the first bad entry."""
+    """Return ``values`` as a finite real 1-D float array; ``ParameterError`` names the first bad entry."""
     a = np.asarray(values)
     if np.iscomplexobj(a):
         raise ParameterError(name, where or "array", "complex values are not supported (the Hamiltonian is real)")
@@ -96,6 +96,7 @@ class Hamiltonian:
     model_args: tuple = field(default=())
 
     def __post_init__(self) -> None:
+        """Validate, trim the range to the outermost nonzero diagonal, freeze the arrays."""
         eps = _real_array("onsite", self.onsite)
         n = eps.size
         if n < MIN_SITES:
@@ -141,8 +142,9 @@ class Hamiltonian:
 
     @property
     def bands(self) -> np.ndarray:
-        """Upper banded form of ``H``, shape ``(r+1, N)``, as ``scipy.linalg.solve_banded``
-        reads it with ``(l, u) = (0, r)``: row ``r`` the diagonal, row ``r - k`` the
+        """Upper banded form of ``H``, shape ``(r+1, N)``.
+
+        As ``scipy.linalg.solve_banded`` reads it with ``(l, u) = (0, r)``: row ``r`` the diagonal, row ``r - k`` the
         ``k``-th super-diagonal ``H_{l, l+k}`` stored at column ``l + k``.
         """
         r, n = self.range, self.N
@@ -153,7 +155,7 @@ class Hamiltonian:
         return ab
 
     def dense(self) -> np.ndarray:
-        """The full ``N x N`` matrix (for oracles and small ``N``)."""
+        """Return the full ``N x N`` matrix (for oracles and small ``N``)."""
         n = self.N
         h = np.diag(self.onsite.copy())
         for k in range(1, self.range + 1):
@@ -162,7 +164,7 @@ class Hamiltonian:
         return h
 
     def hoppings(self) -> list[tuple[int, int, float]]:
-        """The nonzero hoppings as ``(i, j, t)``, 1-based ``i < j``."""
+        """Return the nonzero hoppings as ``(i, j, t)``, 1-based ``i < j``."""
         out = []
         for k in range(1, self.range + 1):
             for l in np.flatnonzero(self.hopping[k - 1]):
@@ -170,7 +172,7 @@ class Hamiltonian:
         return sorted(out)
 
     def mirrored(self) -> Hamiltonian:
-        """The Hamiltonian seen from the other end (site ``l`` -> ``N + 1 - l``)."""
+        """Return the Hamiltonian seen from the other end (site ``l`` -> ``N + 1 - l``)."""
         n = self.N
         t = np.zeros_like(self.hopping)
         for k in range(1, self.range + 1):
@@ -179,8 +181,9 @@ class Hamiltonian:
 
     @property
     def digest(self) -> str:
-        """Short SHA-256 (16 hex digits) of ``N``, ``onsite`` and ``hopping``
-        (little-endian float64 bytes): echoes large arrays in parameters.
+        """Short SHA-256 (16 hex digits) of ``N``, ``onsite`` and ``hopping``.
+
+        Computed from the little-endian float64 bytes): echoes large arrays in parameters.
         """
         h = hashlib.sha256()
         h.update(np.array([self.N, self.range], dtype="<i8").tobytes())
@@ -196,18 +199,20 @@ class Hamiltonian:
         return d
 
     def __eq__(self, other: object) -> bool:
+        """Equal arrays (model names aside)."""
         if not isinstance(other, Hamiltonian):
             return NotImplemented
         return (self.N == other.N and self.range == other.range
                 and np.array_equal(self.onsite, other.onsite) and np.array_equal(self.hopping, other.hopping))
 
     def __hash__(self) -> int:
+        """Hash of the digest."""
         return hash(self.digest)
 
     # -- named models -------------------------------------------------------
     @classmethod
     def uniform(cls, n: int) -> Hamiltonian:
-        """The paper's wire: ``eps = 0``, ``t = 1`` between neighbours."""
+        """Build the paper's wire: ``eps = 0``, ``t = 1`` between neighbours."""
         n = check_int("N", n, lo=MIN_SITES)
         t = np.ones((1, n))
         t[0, -1] = 0.0
@@ -228,8 +233,9 @@ class Hamiltonian:
 
     @classmethod
     def anderson(cls, n: int, W: float, seed: int, t: float = 1.0) -> Hamiltonian:  # noqa: N803
-        """Anderson disorder: ``eps_l`` iid uniform in ``[-W/2, W/2]``
-        (``numpy.random.default_rng(seed).uniform(-W/2, W/2, N)``), hopping ``t``.
+        """Anderson disorder: ``eps_l`` iid uniform in ``[-W/2, W/2]``.
+
+        Drawn as (``numpy.random.default_rng(seed).uniform(-W/2, W/2, N)``), hopping ``t``.
         """
         n = check_int("N", n, lo=MIN_SITES)
         W = check_real("disorder", W, lo=0.0)  # noqa: N806
@@ -290,7 +296,7 @@ class Hamiltonian:
             eps = np.zeros(n)
         if hoppings is None:
             return cls(eps, _nn(n, 1.0), "custom" if onsite is not None else "uniform")
-        items = list(hoppings.items()) if isinstance(hoppings, dict) else list(hoppings)
+        items: list[Any] = list(hoppings.items()) if isinstance(hoppings, dict) else list(hoppings)
         rows = []
         for k, item in enumerate(items, start=1):
             if isinstance(hoppings, dict):
@@ -304,8 +310,9 @@ class Hamiltonian:
 
     @classmethod
     def from_matrix(cls, h: Any) -> Hamiltonian:
-        """Build from a real symmetric ``N x N`` matrix: a NumPy array or any SciPy
-        sparse matrix/array (``dia`` is SciPy's banded format). ``eps_l = H_ll``,
+        """Build from a real symmetric ``N x N`` matrix.
+
+        A NumPy array or any SciPy sparse matrix/array (``dia`` is SciPy's banded format). ``eps_l = H_ll``,
         ``t_ij = -H_ij``.
         """
         if hasattr(h, "tocoo"):
@@ -331,7 +338,7 @@ class Hamiltonian:
             b = int(np.flatnonzero(~np.isfinite(v))[0])
             raise ParameterError("hamiltonian", float(v[b]), f"entry ({i[b] + 1}, {j[b] + 1}) must be finite")
         m: dict[tuple[int, int], float] = {}
-        for a_, b_, x in zip(i.tolist(), j.tolist(), v.tolist()):
+        for a_, b_, x in zip(i.tolist(), j.tolist(), v.tolist(), strict=True):
             m[(a_, b_)] = m.get((a_, b_), 0.0) + x  # COO may hold duplicates: they add
         eps = np.zeros(n)
         rows = []

@@ -1,5 +1,6 @@
-"""The quantum tight-binding wire with self-consistent source, drain and
-probe baths (Sec. III, App. B, App. C1; SPEC section 4).
+"""The quantum tight-binding wire with self-consistent source, drain and probe baths.
+
+Sec. III, App. B, App. C1 of the paper; conventions §4.
 
 * :mod:`.greens` — bath self-energies, ``G(w)``, ``T_ll'(w)``;
 * :mod:`.state` — :class:`QuantumState`, the steady state under one bias;

@@ -88,7 +88,7 @@ M_START, M_MAX = 8, 1024
 
 
 def check_hamiltonian(wire: Wire, hamiltonian: Hamiltonian | None) -> Hamiltonian:
-    """The Hamiltonian to use for ``wire`` (``uniform`` if ``None``); checks ``N``."""
+    """Return the Hamiltonian to use for ``wire`` (``uniform`` if ``None``), checking ``N``."""
     if hamiltonian is None:
         return Hamiltonian.uniform(wire.N)
     if not isinstance(hamiltonian, Hamiltonian):
@@ -109,7 +109,7 @@ def _diag_z(w: float, gammas: np.ndarray, hamiltonian: Hamiltonian) -> tuple[np.
 
 
 def chain_structure(w: float, gammas: np.ndarray, hamiltonian: Hamiltonian) -> LinearStructure:
-    """The two-stream structure of a nearest-neighbour wire (``r = 1``) at ``w``, ``O(N)``."""
+    """Compute the two-stream structure of a nearest-neighbour wire (``r = 1``) at ``w``, ``O(N)``."""
     from ._chain import chain_structure_kernel
 
     if hamiltonian.range != 1:
@@ -326,7 +326,7 @@ def _solve_bath_matrix(wire, params, hamiltonian, gammas, unknown, target, kind,
             g = green_dense_h(float(w), gammas, hamiltonian)
             J += c * _bond_currents_dense(g, _diag_z(float(w), gammas, hamiltonian)[1], hamiltonian, x[k])
         Js.append(J)
-    return tuple(_replace_J(s, J) for s, J in zip((fwd, rev), Js, strict=True))  # type: ignore[return-value]
+    return tuple(_replace_J(s, J) for s, J in zip((fwd, rev), Js, strict=True))
 
 
 def _replace_J(s: QuantumState, J: np.ndarray) -> QuantumState:

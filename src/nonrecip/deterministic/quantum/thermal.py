@@ -74,14 +74,16 @@ def fermi_window_rule(mubar: float, temperature: float, m: int) -> tuple[np.ndar
 
 
 def fermi_panels(mubar: float, temperature: float) -> list[tuple[float, float]]:
-    """The panels ``(a, b)`` of the Fermi window inside the band (module docstring)."""
+    """Return the panels ``(a, b)`` of the Fermi window inside the band (module docstring)."""
     pts = sorted({min(max(mubar + s * temperature * b, -2.0), 2.0) for b in BREAKS for s in (-1.0, 1.0)})
     return [(a, b) for a, b in zip(pts[:-1], pts[1:], strict=True) if b > a]
 
 
 def panel_rule(a: float, b: float, mubar: float, temperature: float, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """``m`` Gauss-Legendre nodes in ``theta`` (``w = -2 cos theta``) on the panel ``a < w < b``,
-    weights including ``-df/dw``; nodes on a band edge or with zero weight are dropped."""
+    """Return ``m`` Gauss-Legendre nodes in ``theta`` (``w = -2 cos theta``) on ``a < w < b``.
+
+    The weights include ``-df/dw``; nodes on a band edge or with zero weight are dropped.
+    """
     x, wg = np.polynomial.legendre.leggauss(int(m))
     ta, tb = math.acos(-a / 2.0), math.acos(-b / 2.0)  # theta increases with w
     half, mid = 0.5 * (tb - ta), 0.5 * (tb + ta)

@@ -33,6 +33,7 @@ import math
 import numbers
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -134,7 +135,7 @@ class Hamiltonian:
         """Hopping range ``r = max |i - j|`` over nonzero hoppings (>= 1)."""
         return int(self.hopping.shape[0])
 
-    @property
+    @cached_property
     def is_uniform(self) -> bool:
         """True for the paper's wire: ``eps = 0``, ``t = 1`` between neighbours only."""
         return (self.range == 1 and not np.any(self.onsite)
@@ -179,7 +180,7 @@ class Hamiltonian:
             t[k - 1, :n - k] = self.hopping[k - 1, :n - k][::-1]
         return Hamiltonian(self.onsite[::-1], t, self.model, self.model_args + (("mirrored", True),))
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """Short SHA-256 (16 hex digits) of ``N``, ``onsite`` and ``hopping``.
 

@@ -43,6 +43,18 @@ At ``T > 0`` the number of Gauss-Legendre nodes per panel is doubled
 (8, 16, ...) until the potentials change by less than ``tol`` (relative to
 their largest magnitude) between two rules.
 
+Accuracy (measured; tests/test_quantum_general.py)
+--------------------------------------------------
+Against the dense oracle at ``N <= 40``, random ``H`` up to range 5 and
+random layouts: <= 1e-14 relative at ``T = 0`` and at ``T > 0`` (with
+``tol = 1e-14``). At large ``N``: the ``r = 1``, ``T = 0`` route keeps
+~1 ulp whatever ``N`` (double-double sums as in :mod:`.linear`; against
+the same algorithm in 34-digit mpmath at ``N = 4000``: 4.4e-16 relative in
+``I_1``, 8.9e-16 absolute in ``mu``); the CG route at ``T > 0`` stops at a
+rounding floor ``~ N eps`` of ``max |x|`` (its residual is a difference of
+potentials, see :mod:`.thermal_chain`); the ``K x K`` route loses what the
+refined dense LU of a Laplacian loses (5e-14 at ``N = 1000``, ``r = 4``).
+
 Bond currents for ``r > 1``
 ---------------------------
 ``J_l`` is the current across the cut between sites ``l`` and ``l+1``: the
@@ -85,6 +97,8 @@ __all__ = [
 TWO_PI = 2.0 * math.pi
 METHODS = ("auto", "fast", "dense")
 M_START, M_MAX = 8, 1024
+MAX_BATHS = 6000        # K x K route: O(K^3) flops, O(K^2) memory (~1 min, 0.6 GB at the limit)
+MAX_BATHS_DENSE = 3000  # the dense oracle also forms N x N matrices
 
 
 def check_hamiltonian(wire: Wire, hamiltonian: Hamiltonian | None) -> Hamiltonian:
@@ -295,6 +309,13 @@ def _solve_bath_matrix(wire, params, hamiltonian, gammas, unknown, target, kind,
     n = wire.N
     has = gammas > 0
     baths = np.flatnonzero(has)
+    limit = MAX_BATHS_DENSE if kind == "dense" else MAX_BATHS
+    if baths.size > limit:
+        raise ParameterError(
+            "layout", f"{baths.size} baths",
+            f"at most {limit} baths with {'method=dense' if kind == 'dense' else f'hopping range {hamiltonian.range} > 1'}: "
+            "the K x K probe solve costs O(K^3) (the O(N r^3) block two-stream solve for many baths is not "
+            "implemented); use fewer S/D/P sites or a range-1 Hamiltonian")
     x1 = _reservoirs(params)
     m = M_START
     prev = None

@@ -339,3 +339,22 @@ def test_range_one_keeps_its_digits_at_large_N(make):
     for st, (I1, mu) in zip(got, _mp_stream(wire, p, h), strict=True):
         assert st.I_1 == pytest.approx(I1, rel=1e-14)
         assert np.max(np.abs(st.mu[unknown] - mu[unknown])) <= 1e-14
+
+
+@pytest.mark.parametrize("T", [0.01, 0.02])
+def test_nonlinear_approaches_linear_at_finite_T_as_the_drive_vanishes(T):
+    # an independent code path: the Newton solve of the full Landauer-Buttiker
+    # currents with Fermi functions (nonlinear.py, its own Fermi-Gauss
+    # quadrature). I_1 differs from linear response by O(dmu) relative
+    # (measured 5.1e-5 and 2.6e-5 at dmu = 2e-3, 1e-3): halving dmu halves it.
+    from nonrecip.deterministic.quantum.nonlinear import solve_nonlinear
+
+    wire = Wire(".SDP.SD.")
+    d = []
+    for dmu in (2e-3, 1e-3):
+        p = QuantumParams.from_ig_ratio(0.3, gamma=0.5, mubar=0.5, dmu=dmu, temperature=T)
+        lin = solve_linear_general(wire, p, Hamiltonian.uniform(wire.N), tol=1e-14)
+        nl = solve_nonlinear(wire, p, tol=1e-13)
+        d.append(np.array([abs(a.I_1 - b.I_1) / abs(b.I_1) for a, b in zip(lin, nl, strict=True)]))
+    assert np.all(d[1] < 1e-4)
+    np.testing.assert_allclose(d[0] / d[1], 2.0, rtol=0.02)

@@ -99,6 +99,7 @@ __all__ = [
 TWO_PI = 2.0 * math.pi
 METHODS = ("auto", "fast", "dense")
 M_START, M_MAX = 8, 1024
+ACCEPT = 1e-10          # largest quadrature rounding floor accepted (relative)
 MAX_BATHS = 6000        # K x K route: O(K^3) flops, O(K^2) memory (~1 min, 0.6 GB at the limit)
 MAX_BATHS_DENSE = 3000  # the dense oracle also forms N x N matrices
 
@@ -304,7 +305,8 @@ def _thermal_rule(params, hamiltonian, gammas, baths, kind, tol):
     """Build the per-panel adaptive rule and ``K``, ``K^n`` on it.
 
     A panel's nodes are doubled until its ``K`` and ``K^n`` change by less
-    than ``tol / n_panels`` of their largest entries.
+    than ``tol / n_panels`` of their largest entries, or until the change
+    stops falling (rounding floor of the sums) below ``ACCEPT``.
     """
     from .thermal import fermi_panels, panel_rule
 
@@ -313,6 +315,7 @@ def _thermal_rule(params, hamiltonian, gammas, baths, kind, tol):
     ms = [M_START] * len(panels)
     rules = [panel_rule(a, b, mubar, temp, M_START) for a, b in panels]
     mats = [_bath_matrices(w, c, hamiltonian, gammas, baths, kind) for w, c in rules]
+    last = [math.inf] * len(panels)
     todo = list(range(len(panels)))
     while todo:
         k_scale = max(float(np.abs(sum(m[0] for m in mats)).max()), 1e-300)
@@ -322,9 +325,11 @@ def _thermal_rule(params, hamiltonian, gammas, baths, kind, tol):
             a, b = panels[k]
             fine_rule = panel_rule(a, b, mubar, temp, 2 * ms[k])
             fine = _bath_matrices(*fine_rule, hamiltonian, gammas, baths, kind)
-            if (np.abs(fine[0] - mats[k][0]).max() <= tol * k_scale / len(panels)
-                    and np.abs(fine[1] - mats[k][1]).max() <= tol * n_scale / len(panels)):
-                continue
+            e = max(float(np.abs(fine[0] - mats[k][0]).max()) / k_scale,
+                    float(np.abs(fine[1] - mats[k][1]).max()) / n_scale) * len(panels)
+            if e <= tol or (e > 0.5 * last[k] and e <= ACCEPT):
+                continue                   # converged, or at the rounding floor
+            last[k] = e
             if ms[k] >= M_MAX:
                 raise ConvergenceError(f"the energy quadrature did not converge with {ms[k]} nodes on the "
                                        f"panel {a:.6g} < w < {b:.6g} (T = {temp:g}); the transmission varies too fast")

@@ -1,10 +1,14 @@
-"""The quantum tight-binding wire with self-consistent source, drain and
-probe baths (Sec. III, App. B, App. C1; conventions §4).
+"""The quantum tight-binding wire with self-consistent source, drain and probe baths.
+
+Sec. III, App. B, App. C1 of the paper; conventions §4.
 
 * :mod:`.greens` — bath self-energies, ``G(w)``, ``T_ll'(w)``;
 * :mod:`.state` — :class:`QuantumState`, the steady state under one bias;
 * :mod:`.linear` — linear response at ``T = 0``: a dense oracle and the
   direct ``O(N)`` structured solver;
+* :mod:`.general` (with :mod:`._chain`, :mod:`.thermal`,
+  :mod:`.thermal_chain`) — linear response for any
+  :class:`~nonrecip.hamiltonian.Hamiltonian` and any ``T >= 0``;
 * :mod:`.nonlinear`, :mod:`.cubic` — beyond linear response.
 
 :func:`solve_quantum` is the one entry point.
@@ -12,6 +16,7 @@ probe baths (Sec. III, App. B, App. C1; conventions §4).
 
 from __future__ import annotations
 
+from ...hamiltonian import Hamiltonian
 from ...results import Result
 from ...wire import ParameterError, QuantumParams, Wire
 from .greens import bath_couplings, broadening, green_dense, self_energy, transmission_dense
@@ -33,7 +38,7 @@ METHODS = ("auto", "fast", "dense")
 
 def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear",
                   method: str = "auto", tol: float | None = None, max_iter: int | None = None,
-                  max_nodes: int | None = None) -> Result:
+                  max_nodes: int | None = None, hamiltonian: Hamiltonian | None = None) -> Result:
     """Steady state of the quantum wire under forward and reverse bias.
 
     Units ``gamma_o = e = hbar = 1`` (conventions §4). The S, D and P baths
@@ -58,6 +63,15 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         ``max(Ig, Io)``), the iteration limit and the largest energy grid of
         :func:`.nonlinear.solve_nonlinear`; ``None`` keeps its defaults.
         Values given are recorded in ``Result.parameters``.
+    hamiltonian : Hamiltonian, optional
+        The wire's Hamiltonian (:mod:`nonrecip.hamiltonian`; ``N`` must match
+        the layout). ``None`` (default): the paper's wire, exactly as before.
+        Given, ``response="linear"`` is solved by
+        :func:`.general.solve_linear_general` for any range and any
+        ``temperature >= 0`` (the uniform wire at ``T = 0`` still takes the
+        direct solver), and ``Result.parameters`` records
+        ``hamiltonian`` (model, its parameters, ``N``, range, digest); the
+        nonlinear and cubic responses accept only a uniform Hamiltonian for now.
     method : {"auto", "fast", "dense"}
         For ``response="linear"``: ``"fast"`` is the direct ``O(N)`` solver
         (also ``"auto"``), ``"dense"`` the ``O(N^3)`` oracle. Other responses
@@ -101,6 +115,17 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
     if solver_options and response != "nonlinear":
         name = next(iter(solver_options))
         raise ParameterError(name, solver_options[name], "is an option of response='nonlinear' only")
+    extra = {} if hamiltonian is None else {"hamiltonian": _described(wire, hamiltonian)}
+    if response == "linear" and hamiltonian is not None:
+        from .general import solve_linear_general
+
+        fwd, rev = solve_linear_general(wire, params, hamiltonian, method)
+        used = "fast" if method == "auto" else method
+        return Result.from_states("quantum", wire, params, fwd, rev, response=response, method=used, **extra)
+    if hamiltonian is not None and not hamiltonian.is_uniform:
+        raise ParameterError("hamiltonian", hamiltonian.model,
+                             f"response={response!r} is solved for the uniform wire only; "
+                             "use response='linear' for other Hamiltonians")
     if response == "linear":
         from .linear import solve_linear
 
@@ -119,4 +144,11 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
 
             fwd, rev = solve_cubic(wire, params)
         used = "auto"
-    return Result.from_states("quantum", wire, params, fwd, rev, response=response, method=used, **solver_options)
+    return Result.from_states("quantum", wire, params, fwd, rev, response=response, method=used,
+                              **solver_options, **extra)
+
+
+def _described(wire: Wire, hamiltonian: Hamiltonian) -> dict:
+    from .general import check_hamiltonian
+
+    return check_hamiltonian(wire, hamiltonian).describe()

@@ -1,0 +1,192 @@
+r"""Thermally averaged linear response of a nearest-neighbour wire (``r = 1``, ``T > 0``).
+
+The probe equations ``I_U(x) = target_U`` with
+``I_l(x) = (1/2pi) sum_l' K_ll' (x_l - x_l')`` and ``K = sum_q c_q T(w_q)``
+(:mod:`.thermal`) are solved by preconditioned conjugate gradients on the
+potentials ``x_U`` of the S, D and P baths (the contacts held fixed):
+
+* the operator is symmetric positive definite on ``U`` (a Laplacian with
+  the two contacts grounded: ``K`` is symmetric, non-negative and the wire is
+  connected), and is applied in ``O(n_energies N)`` time and ``O(N)`` memory
+  by :func:`._chain.thermal_apply_kernel`;
+* the preconditioner is the exact inverse of the ``T = 0`` probe operator
+  at ``w = mubar`` — the direct two-stream solve
+  (:func:`._kernels.solve_kernel`), also SPD — whose solution with the
+  actual reservoirs is the starting point. ``K`` is a weighted average of
+  the ``T(w)`` it approximates, so the preconditioned spectrum is bounded by
+  how much ``T_ll'(w)/T_ll'(mubar)`` varies over the Fermi window;
+* the iteration stops when the preconditioned residual ``P^{-1} r`` (an
+  estimate of the error of ``x``) is below ``tol`` times ``max |x|``, the
+  residual recomputed from scratch at that point to confirm. The residual
+  itself is a difference of potentials ``~ dmu`` whose local variations are
+  ``~ dmu / N``, so it carries a rounding floor of ``~ N eps`` relative
+  (measured: 5e-12 at ``N = 10^4``); when CG stops improving (20 steps
+  without halving the error) it accepts a floor up to 1e-9 and raises
+  :class:`~nonrecip.wire.ConvergenceError` above;
+* the quadrature is checked panel by panel: the change of the currents of
+  the accepted ``x`` when a panel's nodes are doubled, mapped by
+  ``P^{-1}``; panels above ``tol max|x| / n_panels`` are doubled (those
+  whose estimate stops falling are at the rounding floor and kept) and CG
+  resumes from ``x``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...hamiltonian import Hamiltonian
+from ...wire import ConvergenceError, QuantumParams, Wire
+from .state import QuantumState
+
+__all__ = ["solve_chain_thermal"]
+
+MAX_CG = 400
+STALL = 8         # CG iterations without halving the error: rounding floor reached
+M_MAX = 4096      # Gauss-Legendre nodes per panel at most
+ACCEPT = 1e-9     # largest rounding floor accepted (relative to max |x|)
+
+
+def solve_chain_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, gammas: np.ndarray,
+                        unknown: np.ndarray, target: np.ndarray, tol: float = 1e-13
+                        ) -> tuple[QuantumState, QuantumState]:
+    """Linear response at ``T > 0`` for a range-1 Hamiltonian (module docstring).
+
+    Parameters
+    ----------
+    wire, params, hamiltonian
+        Validated by :func:`.general.solve_linear_general`.
+    gammas, unknown, target : ndarray, shape (N,)
+        From :func:`.linear.probe_targets`.
+    tol : float
+        Relative accuracy of the potentials (CG and quadrature).
+    """
+    from ._chain import chain_structure_kernel, thermal_apply_kernel
+    from ._kernels import heat_kernel, solve_kernel
+    from .general import _reservoirs, _states, chain_structure
+    from .thermal import fermi_panels, panel_rule
+
+    n = wire.N
+    has = gammas > 0
+    g2 = np.ascontiguousarray(gammas**2)
+    eps = np.ascontiguousarray(hamiltonian.onsite)
+    t2 = np.ascontiguousarray(hamiltonian.hopping[0, :n - 1] ** 2)
+    st0 = chain_structure(params.mubar, gammas, hamiltonian)
+    zeros1 = np.zeros(1)
+
+    def precondition(r: np.ndarray) -> np.ndarray:
+        z = np.zeros_like(r)
+        i1 = np.empty(1)
+        J = np.empty((1, n - 1))
+        for b in range(r.shape[0]):
+            zb = np.zeros((1, n))
+            solve_kernel(st0.gam, st0.gamL, st0.gamR, st0.den2, unknown, r[b], zeros1, zeros1, i1, zb, J)
+            z[b] = np.where(unknown, zb[0], 0.0)
+        return z
+
+    def currents(ws, cs, x):
+        out = np.empty_like(x)
+        dn = np.empty_like(x)
+        thermal_apply_kernel(ws, cs, g2, eps, t2, has, x, out, dn)
+        return out, dn
+
+    # start: the T = 0 solution at mubar with the actual reservoirs
+    x1 = _reservoirs(params)
+    x = np.zeros((2, n))
+    i1 = np.empty(2)
+    J0 = np.empty((2, n - 1))
+    solve_kernel(st0.gam, st0.gamL, st0.gamR, st0.den2, unknown, target, x1, -x1, i1, x, J0)
+    x = np.where(has[None, :], x, 0.0)
+
+    def residual(ws, cs, x):
+        return np.where(unknown[None, :], target[None, :] - currents(ws, cs, x)[0], 0.0)
+
+    def scale(x):
+        return np.abs(x).max(axis=1, keepdims=True)
+
+    def err(z, x):
+        return float((np.abs(z).max(axis=1, keepdims=True) / scale(x)).max())
+
+    panels = fermi_panels(params.mubar, params.temperature)
+    ms = [8] * len(panels)
+    last = [math.inf] * len(panels)
+    done = [False] * len(panels)
+    rules = [panel_rule(a, b, params.mubar, params.temperature, 8) for a, b in panels]
+    iters = 0
+    while True:
+        ws = np.concatenate([r[0] for r in rules])
+        cs = np.concatenate([r[1] for r in rules])
+        r = residual(ws, cs, x)
+        z = precondition(r)
+        p = z.copy()
+        rz = (r * z).sum(axis=1, keepdims=True)
+        best, since = math.inf, 0
+        while True:
+            e = err(z, x)
+            if e <= 0.1 * tol or since > STALL:
+                r = residual(ws, cs, x)         # confirm with the true residual
+                z = precondition(r)
+                floor = err(z, x)
+                if floor <= tol or (since > STALL and floor <= ACCEPT):
+                    break
+                if since > STALL:
+                    raise ConvergenceError(
+                        f"CG on the thermal probe equations stalled at a relative error {floor:.3g} "
+                        f"(T = {params.temperature:g})")
+                p = z.copy()
+                rz = (r * z).sum(axis=1, keepdims=True)
+            if e < 0.5 * best:
+                best, since = e, 0
+            else:
+                since += 1
+            iters += 1
+            if iters > MAX_CG:
+                raise ConvergenceError(
+                    f"CG on the thermal probe equations did not converge in {MAX_CG} iterations "
+                    f"(relative error estimate {e:.3g}, T = {params.temperature:g})")
+            ap = currents(ws, cs, p)[0]
+            ap = np.where(unknown[None, :], ap, 0.0)
+            pap = (p * ap).sum(axis=1, keepdims=True)
+            alpha = np.divide(rz, pap, out=np.zeros_like(rz), where=pap != 0.0)
+            x = x + alpha * p
+            r = r - alpha * ap
+            z = precondition(r)
+            rz_new = (r * z).sum(axis=1, keepdims=True)
+            beta = np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz != 0.0)
+            p = z + beta * p
+            rz = rz_new
+        # quadrature check, panel by panel: the change of the currents of x
+        # when the panel's nodes are doubled, mapped to potentials by P^{-1}
+        bar = max(tol, 4.0 * floor) / len(panels)
+        refine = False
+        for k, (a, b) in enumerate(panels):
+            if done[k]:
+                continue
+            fine = panel_rule(a, b, params.mubar, params.temperature, 2 * ms[k])
+            d = currents(fine[0], fine[1], x)[0] - currents(rules[k][0], rules[k][1], x)[0]
+            e = err(precondition(np.where(unknown[None, :], d, 0.0)), x)
+            if e <= bar or (e > 0.5 * last[k] and e <= ACCEPT / len(panels)):
+                done[k] = True             # converged, or at the rounding floor
+                continue
+            if ms[k] >= M_MAX:
+                raise ConvergenceError(f"the energy quadrature did not converge with {ms[k]} nodes on the "
+                                       f"panel {a:.6g} < w < {b:.6g} (T = {params.temperature:g})")
+            last[k] = e
+            ms[k] *= 2
+            rules[k] = fine
+            refine = True
+        if not refine:
+            break
+    cur, dn = currents(ws, cs, x)
+    # heat (Eq. B52, thermally averaged): one structure per energy
+    heat = np.zeros((2, n))
+    hq = np.empty((2, n))
+    reL, gamL, fL, reR, gamR, fR, den2 = (np.empty(n) for _ in range(7))
+    for w, c in zip(ws, cs, strict=True):
+        gam = g2 * math.sqrt(4.0 - w * w)
+        re_z = np.ascontiguousarray(w * (1.0 - 0.5 * g2) - eps)
+        chain_structure_kernel(re_z, gam, t2, reL, gamL, fL, reR, gamR, fR, den2)
+        heat_kernel(gam, gamL, fL, gamR, fR, den2, has, x, hq)
+        heat += c * np.where(has[None, :], hq, 0.0)
+    return _states(params, has, target, x, cur[:, 0], dn, heat)

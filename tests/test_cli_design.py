@@ -354,3 +354,10 @@ def test_command_options_are_the_table(model):
         assert q.default == p.default_for(model), name
         assert q.help == p.cli_help, name
     assert {"--json", "--out", "--plot", "--overwrite"} <= set(opts)
+
+
+def test_workers_give_the_serial_answer(capsys):
+    d = run_json(capsys, "design", "quantum", "--n", "8", "--pairs", "2", "--workers", "2")
+    want = lib("quantum", 8, 2, QuantumParams.from_options())
+    assert (d["best"], d["evaluated"], d["exhaustive"], d["reference"]) == \
+        (want["best"], want["evaluated"], want["exhaustive"], want["reference"])

@@ -79,6 +79,9 @@ __all__ = [
     "METHODS",
     "BIASES",
     "STARTS",
+    "OBJECTIVES",
+    "ROBUST",
+    "DESIGN_PARAMETERS",
     "default",
     "defaults",
     "choices",
@@ -260,6 +263,8 @@ RESPONSES = ("linear", "nonlinear", "cubic")
 METHODS = ("auto", "fast", "dense")
 BIASES = ("forward", "reverse")
 STARTS = ("empty", "rho0", "linear")
+OBJECTIVES = ("delta_I", "relative", "per-pair")
+ROBUST = ("worst", "mean")
 
 #: Ig/Io of the quantum wire when neither Ig nor ig_ratio is given (the
 #: paper's example value, Sec. III, Eqs. B31-B33)
@@ -340,6 +345,28 @@ _TABLE: tuple[Parameter, ...] = (
     Parameter("scale", float, 1000.0, "Walkers per unit density (larger: smoother, same cost per step).",
               lo=0.0, lo_open=True),
     Parameter("runs", int, 1, "Independent runs; recorded values get their standard error.", lo=1),
+    # -- inverse design (nonrecip design MODEL, nonrecip.design.design) ------
+    Parameter("pairs", int, None, "Number K of sources and of drains placed on the interior sites 2..N-1 "
+              "(required).", lo=1),
+    Parameter("probes", int, 0, "Number M of zero-current probes P placed besides the pairs.", lo=0),
+    Parameter("objective", str, "delta_I",
+              "What the search maximises: delta_I, relative (delta_I / mean |I_in|) or per-pair (delta_I / K).",
+              choices=OBJECTIVES),
+    Parameter("fixed", str, None, "Sites held at one kind, e.g. 2=S,9=D (sites 2..N-1, kinds S D P .).",
+              flag="--fixed"),
+    Parameter("min_gap", int, 1, "Smallest distance between two baths (1: neighbours allowed).", lo=1),
+    Parameter("budget", int, None, "Layouts the search may evaluate (default 100000; exhaustive when all fit).",
+              unit="evaluations", lo=1),
+    Parameter("max_seconds", float, None, "Wall-clock limit of the annealing search.", unit="s", lo=0.0,
+              lo_open=True),
+    Parameter("restarts", int, 8, "Independent annealing restarts (how many agree is reported).", lo=1),
+    Parameter("top", int, 5, "How many best layouts to list.", lo=1),
+    Parameter("robust_over", str, None,
+              "Optimise over a parameter range NAME:LO:HI:N (N evenly spaced values, e.g. mubar:0.8:1.2:5).",
+              flag="--robust-over"),
+    Parameter("robust", str, "worst", "Robust objective: the worst case or the mean over --robust-over.",
+              choices=ROBUST),
+    Parameter("workers", int, None, "Processes of the exhaustive search (default: serial).", lo=1),
 )
 
 #: every parameter by name, in table order
@@ -358,7 +385,13 @@ MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
     "simulate": _CLASSICAL + ("steps", "seed", "mode", "estimator", "n_batches"),
     "converge": _CLASSICAL + ("steps_min", "steps_max", "factor", "seed", "estimator", "n_batches"),
     "trajectory": _CLASSICAL + ("steps", "seed", "bias", "start", "mode", "record_every", "scale", "runs"),
+    "design": ("N", "pairs", "probes", "objective", "fixed", "min_gap", "budget", "max_seconds", "restarts",
+               "seed", "top", "robust_over", "robust", "workers"),
 }
+
+#: the options of ``nonrecip design MODEL`` besides the model's own (the keywords of
+#: :func:`nonrecip.design.design`, with ``N`` as ``n``)
+DESIGN_PARAMETERS: tuple[str, ...] = MODEL_PARAMETERS["design"]
 
 #: pairs of parameters that may not both be given
 EXCLUSIVE: tuple[tuple[str, str], ...] = (("Ig", "ig_ratio"),)

@@ -44,7 +44,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ..params import PARAMETERS, default
-from ._render import Column, Est, Num, fmt_est, print_table, print_text, short_layout, zero_threshold
+from .._render import Column, Est, Num, fmt_est, print_table, print_text, short_layout, zero_threshold
 
 __all__ = ["option", "opt", "table_options", "pick", "default", "TABLE_ALIASES",
            "LayoutOpt", "NOpt", "POpt", "IgOpt", "DrhoOpt", "Rho0Opt", "StepsOpt", "SeedOpt", "ModeOpt",
@@ -226,7 +226,7 @@ def print_result(result, *, sites: bool | None = None) -> None:
     ``sites=True``, else as a summary: min and max of each profile and, for
     densities and potentials, the drop across the left contact, the bulk and
     the right contact. Values zero up to rounding print as ``0``, estimates
-    as ``mean ± stderr`` (see :mod:`._render`). Full arrays: ``--json`` /
+    as ``mean ± stderr`` (see :mod:`nonrecip._render`). Full arrays: ``--json`` /
     ``--out``.
     """
     import dataclasses

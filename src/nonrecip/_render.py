@@ -1,5 +1,8 @@
 """Terminal tables that fit the width and never split a number.
 
+A leaf module (no nonrecip imports), shared by the command line and the
+validation report.
+
 The rules every human-readable table of the CLI follows (``--json`` and
 ``--out`` are not affected: they keep full precision):
 
@@ -155,11 +158,20 @@ def _wrap_words(text: str, width: int) -> list[str]:
     return lines or [""]
 
 
+def _plain(v: str) -> str:
+    """``v`` without rich markup (``[green]✓[/green]`` -> ``✓``)."""
+    if "[/" not in v:
+        return v
+    from rich.text import Text
+
+    return Text.from_markup(v).plain
+
+
 def _widths(columns: Sequence[Column], cells: list[list[str]]) -> tuple[list[int], list[int]]:
     """Natural and minimal width of each column (text cells wrap at spaces)."""
     nat, low = [], []
     for j, c in enumerate(columns):
-        vals = [r[j] for r in cells]
+        vals = [_plain(r[j]) for r in cells]
         words = max((len(w) for w in c.header.split()), default=0)
         if c.text:
             low.append(max([words] + [len(w) for v in vals for w in v.split()]))
@@ -231,16 +243,14 @@ def print_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[A
 
 
 def _fill(nat: list[int], low: list[int], columns: Sequence[Column], width: int) -> list[int]:
-    """Widths within ``width``: text columns shrink towards their minimum."""
+    """Widths within ``width``: the widest text column gives up a character at a time."""
     w = list(nat)
-    excess = _total(w) - width
-    for j, c in enumerate(columns):
-        if excess <= 0:
+    text = [j for j, c in enumerate(columns) if c.text]
+    while _total(w) > width:
+        j = max((j for j in text if w[j] > low[j]), key=lambda k: w[k], default=None)
+        if j is None:
             break
-        if c.text:
-            cut = min(excess, w[j] - low[j])
-            w[j] -= cut
-            excess -= cut
+        w[j] -= 1
     return w
 
 

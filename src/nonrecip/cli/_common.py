@@ -43,8 +43,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..params import PARAMETERS, default
 from .._render import Column, Est, Num, fmt_est, print_table, print_text, short_layout, zero_threshold
+from ..params import PARAMETERS, default
 
 __all__ = ["option", "opt", "table_options", "pick", "default", "TABLE_ALIASES",
            "LayoutOpt", "NOpt", "POpt", "IgOpt", "DrhoOpt", "Rho0Opt", "StepsOpt", "SeedOpt", "ModeOpt",

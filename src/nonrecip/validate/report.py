@@ -1,6 +1,7 @@
-"""Validation reports: the table of :func:`~nonrecip.validate.run_checks`
-written as Markdown, CSV, JSON or HTML (by the file's extension, atomically)
-or printed as a rich table.
+"""Validation reports: the table of :func:`~nonrecip.validate.run_checks` in a file or on the terminal.
+
+The table written as Markdown, CSV, JSON or HTML (by the file's extension, atomically)
+or printed as a table that fits the terminal.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _clean(v: Any) -> Any:
 
 
 def summary(df) -> dict[str, Any]:
-    """Counts: rows, checks, rows and checks failed, and the failed check ids."""
+    """Count rows, checks, rows and checks failed, and the failed check ids."""
     failed = df.loc[~df["passed"], "check"]
     return {
         "rows": int(len(df)),
@@ -53,7 +54,7 @@ def to_records(df) -> list[dict[str, Any]]:
 
 
 def to_document(df) -> dict[str, Any]:
-    """The one JSON object of ``validate --json`` and ``--out report.json``.
+    """Return the one JSON object of ``validate --json`` and ``--out report.json``.
 
     ``{"checks": [row records], "passed": checks passed, "failed": checks
     failed, "all_passed": bool, "comparisons": rows, "comparisons_failed":
@@ -89,7 +90,7 @@ def _fmt(v: Any) -> str:
 
 
 def to_markdown(df, *, title: str = "nonrecip validation report") -> str:
-    """A Markdown report: a summary line, then one table per check model."""
+    """Return a Markdown report: a summary line, then one table per check model."""
     s = summary(df)
     level = ", ".join(sorted(set(df["level"]))) if len(df) else ""
     lines = [f"# {title}", "",
@@ -108,7 +109,7 @@ def to_markdown(df, *, title: str = "nonrecip validation report") -> str:
 
 
 def to_html(df, *, title: str = "nonrecip validation report") -> str:
-    """A self-contained HTML page with the table (failed rows highlighted)."""
+    """Return a self-contained HTML page with the table (failed rows highlighted)."""
     s = summary(df)
     cols = list(df.columns)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
@@ -132,8 +133,9 @@ def to_html(df, *, title: str = "nonrecip validation report") -> str:
 
 
 def write_report(df, path: str | os.PathLike) -> Path:
-    """Write the report atomically; the format follows the extension
-    (``.md``, ``.csv``, ``.json``, ``.html``).
+    """Write the report atomically; the format follows the extension.
+
+    ``.md``, ``.csv``, ``.json`` (:func:`to_document`) or ``.html``.
     """
     path = Path(path)
     ext = path.suffix.lower()
@@ -152,8 +154,9 @@ def write_report(df, path: str | os.PathLike) -> Path:
 
 
 def per_check(df):
-    """One row per check: comparisons, failures and the worst error over its
-    tolerance (``z`` rows: ``|z|/tol``; ``bool`` rows count as 0 or inf).
+    """Return one row per check: comparisons, failures, the worst error over its tolerance.
+
+    ``z`` rows count ``|z|/tol``; ``bool`` rows count as 0 or inf.
     """
     import numpy as np
     import pandas as pd
@@ -178,14 +181,15 @@ def per_check(df):
 
 
 def print_table(df, *, rows: bool = False, failed_only: bool = False) -> None:
-    """Print the table on stdout: one line per check (default), every row
-    (``rows=True``) or the failed rows (``failed_only=True``).
+    """Print the table on stdout: one line per check, every row or the failed rows.
 
-    It fits ``COLUMNS`` or the terminal (:mod:`nonrecip._render`): check
+    One line per check by default, every row with ``rows=True``, the failed
+    rows with ``failed_only=True``. It fits ``COLUMNS`` or the terminal (:mod:`nonrecip._render`): check
     ids and numbers are never wrapped; a table too wide is split into
     stacked parts that repeat the check id.
     """
-    from .._render import Column, print_table as render, print_text
+    from .._render import Column, print_text
+    from .._render import print_table as render
 
     s = summary(df)
     level = ", ".join(sorted(set(df["level"])))

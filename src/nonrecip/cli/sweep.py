@@ -57,7 +57,7 @@ def _ident(flag: str) -> str:
 
 
 def _print_table(df, model: Model, axes: list[str], max_rows: int = 40) -> None:
-    """The first ``max_rows`` points: swept parameters, currents, delta_I and status.
+    """Print the first ``max_rows`` points: swept parameters, currents, delta_I, status.
 
     Monte Carlo columns print as ``mean ± stderr`` (their ``*_stderr``
     columns); deterministic values zero up to rounding as ``0``, with the

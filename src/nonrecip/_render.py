@@ -123,11 +123,15 @@ def fmt_est(mean: float, stderr: float, digits: int = 10) -> str:
     last = e - 1  # decimal place of the second significant digit
     if -9 <= last <= 0:
         d = -last
-        return f"{mean:.{d}f} ± {stderr:.{d}f}"
-    if 0 < last < 6:
-        return f"{round(mean, -last):.0f} ± {round(stderr, -last):.0f}"
-    em = math.floor(math.log10(abs(mean))) if mean != 0.0 else e
-    return f"{mean:.{max(em - last, 0)}e} ± {stderr:.1e}"
+        m, s = f"{mean:.{d}f}", f"{stderr:.{d}f}"
+    elif 0 < last < 6:
+        m, s = f"{round(mean, -last):.0f}", f"{round(stderr, -last):.0f}"
+    else:
+        em = math.floor(math.log10(abs(mean))) if mean != 0.0 else e
+        m, s = f"{mean:.{min(max(em - last, 0), 15)}e}", f"{stderr:.1e}"  # at most 16 digits
+    if m.startswith("-") and float(m) == 0.0:  # '-0.00': zero within the error bar
+        m = m[1:]
+    return f"{m} ± {s}"
 
 
 def _cell(v: Any, digits: int) -> str:
@@ -226,6 +230,8 @@ def print_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[A
             groups[-1].append(j)
         else:
             groups.append([j])
+    # a group too wide for a part of its own is split into its columns
+    groups = [p for g in groups for p in ([g] if _total([low[k] for k in keys + g]) <= width else [[k] for k in g])]
     parts: list[list[int]] = []
     for g in groups:
         if parts and _total([low[k] for k in keys + parts[-1] + g]) <= width:

@@ -256,3 +256,15 @@ def test_python_m_nonrecip_cli_without_warnings(tmp_path):
                                "--json"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
     doc = json.loads(json_doc.stdout)
     assert isinstance(doc, dict) and doc["all_passed"] is True and doc["passed"] == 1 and doc["failed"] == 0
+
+
+def test_readme_describes_these_outputs(cli):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    layout = "." + "SDP" * 20 + "."
+    shown = next(t for t in readme.split("`") if "…" in t and "(N=" in t)
+    assert shown == short_layout(layout)  # the README's example is what the CLI prints
+    assert "64 eps S" in readme and str(ZERO_ULPS) == "64"
+    doc = cli("validate", "--select", "classical.eq6", "--json").json()
+    for key in doc:
+        assert f'"{key}"' in readme, key
+    assert "k of n points failed (status=error rows in OUT)" in readme

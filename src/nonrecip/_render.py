@@ -283,8 +283,10 @@ def _render(title: str, columns: Sequence[Column], cells: list[list[str]], width
 def short_layout(layout: str, *, named: str | None = None, keep: int = 10) -> str:
     """Shorten a layout for a header: ``dimers (N=100000)``, or cut in the middle.
 
-    >>> short_layout(".SD" * 20 + ".")
-    '.SD.SD.SDS…SD.SD.SD. (N=61)'
+    >>> short_layout("." + "SDP" * 20 + ".")
+    '.SDPSDPSDP…SDPSDPSDP. (N=62)'
+    >>> short_layout("." + "SD" * 30 + ".", named="dimers")
+    'dimers (N=62)'
     >>> short_layout(".SDSD.")
     '.SDSD.'
     """

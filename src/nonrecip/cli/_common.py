@@ -184,8 +184,10 @@ def _fmt(v: Any) -> str:
         return f"{v:.10g}"
     return str(v)
 
-#: fields that are currents (one zero scale for all of them, with delta_I)
-_CURRENT = re.compile(r"^(I|J|h$|heat|unmet)")
+#: fields that are particle currents (one zero scale for all of them and delta_I)
+_CURRENT = re.compile(r"^(I|J)(_|$)|^unmet")
+#: fields that are flows (currents, heat): min and max in the summary, no drops
+_FLOW = re.compile(r"^(I|J)(_|$)|^unmet|^h$|^heat")
 
 
 def _values(v: Any):
@@ -312,7 +314,7 @@ def _profile_table(result, arrays: list[str], zero: dict[str, float]) -> None:
     rows = []
     mc = False
     for name in arrays:
-        level = not _CURRENT.match(name) and name in type(result.forward).site_fields
+        level = not _FLOW.match(name) and name in type(result.forward).site_fields
         for bias, st in (("fwd", result.forward), ("rev", result.reverse)):
             a = getattr(st, name)
             if a is None:

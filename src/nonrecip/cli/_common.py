@@ -154,7 +154,8 @@ MAX_SITES = 40
 SitesOpt = Annotated[bool | None, typer.Option(
     "--sites/--summary", show_default=False,
     help=f"Per-site table (--sites) or the summary of each profile (--summary); default: per-site "
-         f"up to N = {MAX_SITES}.")]
+         f"up to N = {MAX_SITES}. Tables print |x| < 64 eps S as 0 (S: the largest current, or the "
+         "field's largest value) and estimates as mean ± stderr; --json and --out keep full precision.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else.")]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Also write the result to FILE (.json, .csv or .parquet, by extension).")]

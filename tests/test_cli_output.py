@@ -44,6 +44,7 @@ COMMANDS = {
     "converge": ("converge", "--layout", ".SD.", "--steps-min", "1000", "--steps-max", "4000", "--batches", "8"),
     "validate": ("validate", "--select", "classical.eq6", "--select", "quantum.worked_example"),
     "validate-rows": ("validate", "--select", "classical.eq6", "--rows"),
+    "validate-list": ("validate", "--list"),
 }
 
 

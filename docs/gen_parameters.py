@@ -2,7 +2,8 @@
 
 Usage: ``python docs/gen_parameters.py`` (rewrites the file) or
 ``python docs/gen_parameters.py --check`` (exit 1 when the file is stale).
-Same as ``python -m nonrecip.params > docs/parameters.md``.
+(Not ``python -m nonrecip.params``: ``import nonrecip`` imports the module
+before runpy runs it, which Python warns about.)
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def test_default_table(cli):
     r = ok(cli("solve", "classical", "--layout", ".SD.", "--p", "0.5", "--ig", "0.1", "--drho", "0.2"))
     assert "I_in" in r.out and "delta_I" in r.out and "0.075" in r.out   # Eq. 6: (0.2 - 0.05)/2
     r = ok(cli("solve", "classical", "--layout", "dimers", "--n", "200"))
-    assert "omitted" in r.out
+    assert "layout=dimers (N=200)" in r.out and "--sites" in r.out  # a summary, not 200 rows
     # piped output: every per-site value printed whole (10 significant digits), none cut to '0.23…'
     r = ok(cli("solve", "classical", "--layout", ".SPDDSPS.", "--p", "0.001", "--ig", "0.3"))
     st = steady_state(Wire(".SPDDSPS."), ClassicalParams(p=0.001, Ig=0.3, drho=0.1, rho0=1.0))

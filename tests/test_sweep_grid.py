@@ -153,7 +153,8 @@ def test_toml_spec_reads_grid_and_run_options_and_cli_overrides(tmp_path: Path):
 # every option of the matching solve/simulate command is a sweep axis
 # --------------------------------------------------------------------------
 #: options of solve/simulate that steer a run rather than define a point
-RUN_CONTROL = {"--json", "--out", "--workers", "--checkpoint", "--resume", "--progress", "--overwrite", "--help"}
+RUN_CONTROL = {"--json", "--out", "--workers", "--checkpoint", "--resume", "--progress", "--overwrite", "--help",
+               "--sites"}  # how a result is shown (per-site table or summary), not a model parameter
 SOURCE_COMMAND = {"classical": ("solve", "classical"), "circuit": ("solve", "circuit"),
                   "quantum": ("solve", "quantum"), "simulate": ("simulate",)}
 

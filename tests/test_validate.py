@@ -63,7 +63,11 @@ def test_broken_solver_fails(monkeypatch, cli):
     failed = df[~df["passed"]]
     assert len(failed) > 0
     assert failed["quantity"].str.contains("I_in forward").any()
-    assert cli("validate", "--select", "classical.eq8", "--json").code == 1
+    r = cli("validate", "--select", "classical.eq8", "--json")
+    assert r.code == 1
+    doc = r.json()
+    assert doc["all_passed"] is False and doc["failed"] == 1 and doc["failed_checks"] == ["classical.eq8"]
+    assert doc["comparisons_failed"] == len(failed)
 
 
 def test_exception_becomes_a_failing_row(monkeypatch):
@@ -106,8 +110,11 @@ def test_report_formats(tmp_path, small_table, ext):
         assert list(back.columns) == COLUMNS and len(back) == n
         pd.testing.assert_series_equal(back["value"], small_table["value"], check_names=False)
     elif ext == ".json":
-        recs = json.loads(text)
+        doc = json.loads(text)  # one object: the rows under "checks", the counts beside them
+        recs = doc["checks"]
         assert len(recs) == n and set(recs[0]) == set(COLUMNS)
+        assert doc["comparisons"] == n and doc["all_passed"] is True and doc["failed"] == 0
+        assert doc["passed"] == small_table["check"].nunique()
         assert recs[0]["value"] == small_table["value"].iloc[0]
     elif ext == ".md":
         assert text.startswith("# nonrecip validation report")
@@ -127,8 +134,11 @@ def test_cli_validate_out_and_json(tmp_path, cli):
     out = tmp_path / "r.json"
     r = cli("validate", "--quick", "--select", "classical.eq6", "--out", str(out), "--json")
     assert r.code == 0, r.err
-    recs = json.loads(r.out)  # stdout is exactly the JSON records
-    assert recs == json.loads(out.read_text())
+    doc = json.loads(r.out)  # stdout is exactly one JSON object
+    assert doc == json.loads(out.read_text())
+    assert set(doc) >= {"checks", "passed", "failed", "all_passed"}
+    assert doc["all_passed"] is True and doc["failed"] == 0 and doc["passed"] == 1
+    assert {rec["check"] for rec in doc["checks"]} == {"classical.eq6"}
     r2 = cli("validate", "--quick", "--select", "classical.eq6", "--json")
     assert r2.out == r.out  # deterministic
     table = cli("validate", "--select", "classical.*")

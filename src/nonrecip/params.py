@@ -17,9 +17,8 @@ derived from :data:`PARAMETERS`:
   parameters to a command's signature);
 * the axes of ``nonrecip sweep MODEL`` (:data:`MODEL_PARAMETERS`);
 * the reference table ``docs/parameters.md``, written by
-  :func:`markdown_table` (``python docs/gen_parameters.py``, or
-  ``python -m nonrecip.params > docs/parameters.md``; a test checks that the
-  committed file is current).
+  :func:`markdown_table` (``python docs/gen_parameters.py``; a test checks
+  that the committed file is current).
 
 The library and the command line share these defaults: ``ClassicalParams()``
 is what ``nonrecip solve classical`` computes with no options. The quantum
@@ -61,7 +60,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -472,7 +470,3 @@ def markdown_table() -> str:
                p.help, ", ".join(users[p.name]))
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":  # pragma: no cover - exercised by tests/test_params.py via a subprocess
-    sys.stdout.write(markdown_table())

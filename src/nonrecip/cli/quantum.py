@@ -11,7 +11,7 @@ from typing import Any
 
 from ..params import MODEL_PARAMETERS
 from ._app import solve_app
-from ._common import JsonOpt, OutOpt, emit, make_wire, table_options
+from ._common import JsonOpt, OutOpt, SitesOpt, emit, make_wire, table_options
 
 #: the keywords of solve_quantum besides the wire and the parameters
 _SOLVER_OPTIONS = ("response", "method", "tol", "max_iter", "max_nodes")
@@ -19,7 +19,8 @@ _SOLVER_OPTIONS = ("response", "method", "tol", "max_iter", "max_nodes")
 
 @solve_app.command("quantum")
 @table_options(*MODEL_PARAMETERS["quantum"], model="quantum")
-def solve_quantum_cmd(*, json: JsonOpt = False, out: OutOpt = None, **values: Any) -> None:
+def solve_quantum_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: SitesOpt = None,
+                      **values: Any) -> None:
     """Quantum wire: S/D/P baths with self-consistent potentials (Sec. III, App. B, C1)."""
     from ..deterministic.quantum import solve_quantum
     from ..wire import QuantumParams
@@ -28,4 +29,4 @@ def solve_quantum_cmd(*, json: JsonOpt = False, out: OutOpt = None, **values: An
     options = {k: values.pop(k) for k in _SOLVER_OPTIONS}
     params = QuantumParams.from_options(**values)
     res = solve_quantum(wire, params, **options)
-    emit(res, as_json=json, out=out)
+    emit(res, as_json=json, out=out, sites=sites)

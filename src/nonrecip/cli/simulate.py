@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from ..params import defaults
+from . import _common
 from ._app import app
 from ._common import (
     BatchesOpt,
@@ -95,6 +96,7 @@ def simulate_cmd(
     out: OutOpt = None,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Start afresh over an existing --checkpoint (otherwise refused without --resume).")] = False,
+    sites: _common.SitesOpt = None,
 ) -> None:
     """Monte Carlo steady state of the classical walkers, with standard errors (Sec. II, conventions §2).
 
@@ -119,7 +121,7 @@ def simulate_cmd(
         _interrupted(checkpoint, batches)
     info(f"simulate: {steps} steps, {batches} batches in {time.perf_counter() - t0:.3f} s "
          f"({time.process_time() - c0:.3f} s CPU)")
-    emit(res, as_json=json, out=out)
+    emit(res, as_json=json, out=out, sites=sites)
 
 
 @app.command("converge")
@@ -144,8 +146,9 @@ def converge_cmd(
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bar with the time left on stderr (default: when stderr is a terminal).")] = None,
 ) -> None:
-    """Convergence study: estimate, stderr and distance to the exact answer over a geometric
-    series of budgets; the fitted stderr slope should be -1/2.
+    """Convergence study: estimate, stderr and distance to the exact answer over budgets.
+
+    The budgets form a geometric series; the fitted stderr slope should be -1/2.
     """
     import json as _json
 
@@ -201,20 +204,4 @@ def converge_cmd(
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
         return
-    _print_table(df, slopes)
-
-
-def _print_table(df, slopes) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    tab = Table(title="Monte Carlo vs exact over budgets")
-    for c in ("steps", "quantity", "estimate", "stderr", "exact", "|estimate - exact|", "z"):
-        tab.add_column(c, justify="left" if c == "quantity" else "right")
-    for r in df.itertuples(index=False):
-        tab.add_row(str(r.steps), r.quantity, f"{r.estimate:.8g}", f"{r.stderr:.3g}", f"{r.exact:.8g}",
-                    f"{r.abs_error:.3g}", f"{r.z:+.2f}")
-    con = Console(highlight=False)
-    con.print(tab)
-    con.print("fitted slope of log(stderr) vs log(steps) (honest Monte Carlo: -0.5): "
-              + ", ".join(f"{k} {v:+.3f}" for k, v in slopes.items()))
+    _common.print_convergence(df, slopes)

@@ -9,30 +9,32 @@ from typing import Any
 
 from ..params import MODEL_PARAMETERS
 from ._app import solve_app
-from ._common import DrhoOpt, IgOpt, JsonOpt, OutOpt, POpt, Rho0Opt, emit, make_wire, pick, table_options
+from ._common import DrhoOpt, IgOpt, JsonOpt, OutOpt, POpt, Rho0Opt, SitesOpt, emit, make_wire, pick, table_options
 
 __all__ = ["POpt", "IgOpt", "DrhoOpt", "Rho0Opt", "solve_classical_cmd", "solve_circuit_cmd"]
 
 
 @solve_app.command("classical")
 @table_options(*MODEL_PARAMETERS["classical"], model="classical")
-def solve_classical_cmd(*, json: JsonOpt = False, out: OutOpt = None, **values: Any) -> None:
+def solve_classical_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: SitesOpt = None,
+                      **values: Any) -> None:
     """Exact steady state of the classical master equation (Sec. II, App. A)."""
     from ..deterministic import solve_classical
     from ..wire import ClassicalParams
 
     wire = make_wire(values["layout"], values["N"])
     res = solve_classical(wire, ClassicalParams(**pick(values, ClassicalParams)))
-    emit(res, as_json=json, out=out)
+    emit(res, as_json=json, out=out, sites=sites)
 
 
 @solve_app.command("circuit")
 @table_options(*MODEL_PARAMETERS["circuit"], model="circuit")
-def solve_circuit_cmd(*, json: JsonOpt = False, out: OutOpt = None, **values: Any) -> None:
+def solve_circuit_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: SitesOpt = None,
+                      **values: Any) -> None:
     """Kirchhoff solve of the resistive circuit (Sec. I, App. D)."""
     from ..deterministic import solve_circuit
     from ..wire import CircuitParams
 
     wire = make_wire(values["layout"], values["N"])
     res = solve_circuit(wire, CircuitParams(**pick(values, CircuitParams)))
-    emit(res, as_json=json, out=out)
+    emit(res, as_json=json, out=out, sites=sites)

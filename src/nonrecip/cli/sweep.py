@@ -59,25 +59,57 @@ def _ident(flag: str) -> str:
 
 
 def _print_table(df, model: Model, axes: list[str], max_rows: int = 40) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """Print the first ``max_rows`` points: swept parameters, currents, delta_I, status.
 
-    outs = [c for c in ("I_in_forward", "I_in_reverse", "delta_I", "delta_I_stderr") if c in df.columns]
-    cols = axes + outs + ["status"]
-    tab = Table(title=f"sweep {model.name}: {len(df)} points")
-    for c in cols:  # a narrow terminal wraps digits, never cuts them
-        tab.add_column(c, justify="left" if c in ("layout", "status") else "right", overflow="fold")
-    for rec in df.head(max_rows)[cols].itertuples(index=False):
-        cells = []
-        for v in rec:
-            cells.append(f"{v:.10g}" if isinstance(v, float) else str(v))
-        tab.add_row(*cells)
-    con = Console(highlight=False)
-    if not con.is_terminal:  # a pipe or file: never squeeze numbers into '0.23750…'
-        con = Console(highlight=False, width=4096)
-    con.print(tab)
+    Monte Carlo columns print as ``mean ± stderr`` (their ``*_stderr``
+    columns); deterministic values zero up to rounding as ``0``, with the
+    larger of the two ``I_in`` of the point as the scale (:mod:`nonrecip._render`).
+    """
+    import math
+
+    from .._render import Column, Est, Num, print_table, print_text, zero_threshold
+
+    outs = [c for c in ("I_in_forward", "I_in_reverse", "delta_I") if c in df.columns]
+    cols = [Column(c, "left" if c == "layout" else "right", key=True) for c in axes]
+    failed = bool((df["status"] != "ok").any())
+    cols += [Column(c) for c in outs] + ([Column("status", "left")] if failed else [])
+    rows = []
+    for rec in df.head(max_rows).to_dict("records"):
+        cur = [abs(float(rec[c])) for c in ("I_in_forward", "I_in_reverse") if c in rec]
+        zero = zero_threshold(max([x for x in cur if math.isfinite(x)], default=0.0))
+        row: list = []
+        for c in axes:
+            v = rec[c]
+            row.append(v if isinstance(v, str) else "" if v is None or (isinstance(v, float) and math.isnan(v))
+                       else int(v) if float(v).is_integer() and c in ("N", "steps", "seed", "n_batches")
+                       else float(v))
+        for c in outs:
+            se = rec.get(f"{c}_stderr")
+            if se is not None and not (isinstance(se, float) and math.isnan(se)):
+                row.append(Est(float(rec[c]), float(se)))
+            else:
+                row.append(Num(float(rec[c]), zero))
+        if failed:
+            row.append(str(rec["status"]))
+        rows.append(row)
+    print_table(f"sweep {model.name}: {len(df)} points", cols, rows)
     if len(df) > max_rows:
-        con.print(f"... {len(df) - max_rows} more rows in the table file")
+        print_text(f"... {len(df) - max_rows} more rows in the table file")
+
+
+def _report_failures(df, out: Path) -> None:
+    """Say on stderr how many points failed; exit 1 when every point failed.
+
+    Some failed: exit code 0 (the others are good results), one line with
+    the count. All failed: nothing was computed, exit code 1.
+    """
+    n, bad = len(df), int((df["status"] != "ok").sum())
+    if bad == 0:
+        return
+    if bad == n:
+        print(f"nonrecip: error: all {n} points failed (status=error rows in {out})", file=sys.stderr)
+        raise typer.Exit(1)
+    info(f"{bad} of {n} points failed (status=error rows in {out})")
 
 
 def _interrupted(out: Path) -> None:
@@ -120,6 +152,7 @@ def _run(model: Model, kw: dict[str, Any]) -> None:
     else:
         swept = [n for n, v in spec.grid.axes.items() if len(v) > 1] or ["layout", "N"]
         _print_table(df, model, [c for c in df.columns if c in swept])
+    _report_failures(df, out)
 
 
 def _register(model: Model) -> None:

@@ -43,8 +43,13 @@ def validate_cmd(
     if out is not None and out.suffix.lower() not in (".md", ".csv", ".json", ".html"):
         raise ParameterError("out", str(out), "the report extension must be .md, .csv, .json or .html")
     if list_checks:
-        for cid, c in all_checks().items():
-            print(f"{cid:32s} [{','.join(c.levels)}] {c.equation}: {c.doc}")
+        from .. import _render
+        from .._render import Column
+
+        _render.print_table("registered checks",
+                            [Column("check", "left", key=True), Column("levels", "left"),
+                             Column("equation", "left", text=True), Column("what", "left", text=True)],
+                            [[cid, ",".join(c.levels), c.equation, c.doc] for cid, c in all_checks().items()])
         return
     t0 = time.perf_counter()
 

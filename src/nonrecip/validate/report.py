@@ -1,6 +1,7 @@
-"""Validation reports: the table of :func:`~nonrecip.validate.run_checks`
-written as Markdown, CSV, JSON or HTML (by the file's extension, atomically)
-or printed as a rich table.
+"""Validation reports: the table of :func:`~nonrecip.validate.run_checks` in a file or on the terminal.
+
+The table written as Markdown, CSV, JSON or HTML (by the file's extension, atomically)
+or printed as a table that fits the terminal.
 """
 
 from __future__ import annotations
@@ -10,16 +11,13 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..results import atomic_write
 from ..wire import ParameterError
 
-if TYPE_CHECKING:
-    from rich.console import JustifyMethod
-
-__all__ = ["FORMATS", "summary", "per_check", "to_records", "to_json", "to_markdown", "to_html", "write_report",
-           "print_table"]
+__all__ = ["FORMATS", "summary", "per_check", "to_records", "to_document", "to_json", "to_markdown", "to_html",
+           "write_report", "print_table"]
 
 #: file extensions understood by :func:`write_report`
 FORMATS = (".md", ".csv", ".json", ".html")
@@ -37,7 +35,7 @@ def _clean(v: Any) -> Any:
 
 
 def summary(df) -> dict[str, Any]:
-    """Counts: rows, checks, rows and checks failed, and the failed check ids."""
+    """Count rows, checks, rows and checks failed, and the failed check ids."""
     failed = df.loc[~df["passed"], "check"]
     return {
         "rows": int(len(df)),
@@ -55,9 +53,29 @@ def to_records(df) -> list[dict[str, Any]]:
     return [{c: _clean(v) for c, v in zip(cols, row, strict=False)} for row in df.itertuples(index=False, name=None)]
 
 
+def to_document(df) -> dict[str, Any]:
+    """Return the one JSON object of ``validate --json`` and ``--out report.json``.
+
+    ``{"checks": [row records], "passed": checks passed, "failed": checks
+    failed, "all_passed": bool, "comparisons": rows, "comparisons_failed":
+    rows failed, "failed_checks": [ids]}``; ``passed``/``failed`` count
+    checks (a check passes when every one of its comparisons does).
+    """
+    s = summary(df)
+    return {
+        "checks": to_records(df),
+        "passed": s["checks"] - s["checks_failed"],
+        "failed": s["checks_failed"],
+        "all_passed": s["passed"],
+        "comparisons": s["rows"],
+        "comparisons_failed": s["rows_failed"],
+        "failed_checks": s["failed"],
+    }
+
+
 def to_json(df, *, indent: int | None = 2) -> str:
-    """JSON list of row records; deterministic for a given table."""
-    return json.dumps(to_records(df), indent=indent, allow_nan=False)
+    """JSON text of :func:`to_document`; deterministic for a given table."""
+    return json.dumps(to_document(df), indent=indent, allow_nan=False)
 
 
 def _fmt(v: Any) -> str:
@@ -72,7 +90,7 @@ def _fmt(v: Any) -> str:
 
 
 def to_markdown(df, *, title: str = "nonrecip validation report") -> str:
-    """A Markdown report: a summary line, then one table per check model."""
+    """Return a Markdown report: a summary line, then one table per check model."""
     s = summary(df)
     level = ", ".join(sorted(set(df["level"]))) if len(df) else ""
     lines = [f"# {title}", "",
@@ -91,7 +109,7 @@ def to_markdown(df, *, title: str = "nonrecip validation report") -> str:
 
 
 def to_html(df, *, title: str = "nonrecip validation report") -> str:
-    """A self-contained HTML page with the table (failed rows highlighted)."""
+    """Return a self-contained HTML page with the table (failed rows highlighted)."""
     s = summary(df)
     cols = list(df.columns)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
@@ -115,8 +133,9 @@ def to_html(df, *, title: str = "nonrecip validation report") -> str:
 
 
 def write_report(df, path: str | os.PathLike) -> Path:
-    """Write the report atomically; the format follows the extension
-    (``.md``, ``.csv``, ``.json``, ``.html``).
+    """Write the report atomically; the format follows the extension.
+
+    ``.md``, ``.csv``, ``.json`` (:func:`to_document`) or ``.html``.
     """
     path = Path(path)
     ext = path.suffix.lower()
@@ -135,8 +154,9 @@ def write_report(df, path: str | os.PathLike) -> Path:
 
 
 def per_check(df):
-    """One row per check: comparisons, failures and the worst error over its
-    tolerance (``z`` rows: ``|z|/tol``; ``bool`` rows count as 0 or inf).
+    """Return one row per check: comparisons, failures, the worst error over its tolerance.
+
+    ``z`` rows count ``|z|/tol``; ``bool`` rows count as 0 or inf.
     """
     import numpy as np
     import pandas as pd
@@ -160,28 +180,29 @@ def per_check(df):
     })
 
 
-def print_table(df, *, console=None, rows: bool = False, failed_only: bool = False) -> None:
-    """Print a rich table: one line per check (default), every row
-    (``rows=True``) or the failed rows (``failed_only=True``).
+def print_table(df, *, rows: bool = False, failed_only: bool = False) -> None:
+    """Print the table on stdout: one line per check, every row or the failed rows.
+
+    One line per check by default, every row with ``rows=True``, the failed
+    rows with ``failed_only=True``. It fits ``COLUMNS`` or the terminal (:mod:`nonrecip._render`): check
+    ids and numbers are never wrapped; a table too wide is split into
+    stacked parts that repeat the check id.
     """
-    import sys
+    from .._render import Column, print_text
+    from .._render import print_table as render
 
-    from rich.console import Console
-    from rich.table import Table
-
-    if console is None:
-        console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     s = summary(df)
     level = ", ".join(sorted(set(df["level"])))
+    ok = {True: "[green]✓[/green]", False: "[bold red]✗[/bold red]"}
     if rows or failed_only:
         sub = df[~df["passed"]] if failed_only else df
-        tab = Table(title=f"nonrecip validate ({level}): " + ("failed rows" if failed_only else "every comparison"))
-        wide: tuple[tuple[str, JustifyMethod, int], ...] = (
-            ("check", "left", 3), ("equation", "left", 2), ("parameters", "left", 6),
-            ("quantity", "left", 6), ("value", "right", 2), ("reference", "right", 2),
-            ("error", "right", 2), ("tolerance", "right", 2), ("ok", "center", 1))
-        for c, just, ratio in wide:
-            tab.add_column(c, justify=just, overflow="fold", ratio=ratio)
+        cols = [Column("check", "left", key=True), Column("equation", "left", text=True, group="what"),
+                Column("parameters", "left", text=True, group="what"),
+                Column("quantity", "left", text=True, group="what"),
+                Column("value", group="numbers"), Column("reference", group="numbers"),
+                Column("error", group="numbers"), Column("tolerance", group="numbers"),
+                Column("ok", "center", group="numbers")]
+        body = []
         for r in sub.itertuples(index=False):
             if r.metric == "z":
                 err = f"z={r.z:+.2f}"
@@ -192,25 +213,24 @@ def print_table(df, *, console=None, rows: bool = False, failed_only: bool = Fal
             else:
                 err = "" if not math.isfinite(r.rel_error) else f"{r.rel_error:.2e} rel"
             tol = "" if not math.isfinite(r.tolerance) else f"{r.metric} ≤ {r.tolerance:.3g}"
-            ok = "[green]✓[/green]" if r.passed else "[bold red]✗[/bold red]"
-            tab.add_row(r.check, r.equation, r.parameters, r.quantity, _fmt(r.value), _fmt(r.reference),
-                        err, tol, ok)
+            body.append([r.check, r.equation, r.parameters, r.quantity, _number(r.value), _number(r.reference),
+                         err, tol, ok[bool(r.passed)]])
+        title = f"nonrecip validate ({level}): " + ("failed rows" if failed_only else "every comparison")
     else:
-        tab = Table(title=f"nonrecip validate ({level}): one line per check")
-        narrow: tuple[tuple[str, JustifyMethod], ...] = (
-            ("check", "left"), ("model", "left"), ("equation", "left"), ("comparisons", "right"),
-            ("failed", "right"), ("worst error / tolerance", "right"), ("ok", "center"))
-        for c, just in narrow:
-            tab.add_column(c, justify=just, overflow="fold")
+        cols = [Column("check", "left", key=True), Column("equation", "left", text=True),
+                Column("comparisons"), Column("failed"), Column("worst error / tolerance"),
+                Column("ok", "center")]
+        body = []
         for r in per_check(df).itertuples(index=False):
-            ok = "[green]✓[/green]" if r.passed else "[bold red]✗[/bold red]"
-            worst = "" if not math.isfinite(r.worst_error_over_tolerance) or r.worst_error_over_tolerance == 0 \
-                else f"{r.worst_error_over_tolerance:.3g}"
-            if not math.isfinite(r.worst_error_over_tolerance):
-                worst = "inf"
-            tab.add_row(r.check, r.model, r.equation, str(r.comparisons), str(r.failed), worst, ok)
-    console.print(tab)
-    msg = (f"{s['checks']} checks, {s['rows']} comparisons: "
-           + ("[green]all passed[/green]" if s["passed"] else
-              f"[bold red]{s['checks_failed']} checks failed[/bold red] ({', '.join(s['failed'])})"))
-    console.print(msg)
+            w = r.worst_error_over_tolerance
+            worst = "inf" if not math.isfinite(w) else "" if w == 0 else f"{w:.3g}"
+            body.append([r.check, r.equation, int(r.comparisons), int(r.failed), worst, ok[bool(r.passed)]])
+        title = f"nonrecip validate ({level}): one line per check"
+    render(title, cols, body)
+    print_text(f"{s['checks']} checks, {s['rows']} comparisons: "
+               + ("all passed" if s["passed"] else f"{s['checks_failed']} checks failed ({', '.join(s['failed'])})"))
+
+
+def _number(v: Any) -> Any:
+    v = _clean(v)
+    return "" if v is None else v

@@ -83,7 +83,6 @@ nitpicky = False
 
 # -- MyST / MyST-NB ------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
-myst_heading_anchors = 3
 nb_execution_mode = "force"  # every build executes every notebook
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True

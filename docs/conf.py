@@ -87,7 +87,7 @@ nb_execution_mode = "force"  # every build executes every notebook
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
-nb_merge_streams = True
+nb_merge_streams = False  # (True duplicated some outputs with myst-nb 1.4)
 
 # -- HTML -------------------------------------------------------------------------
 html_theme = "furo"

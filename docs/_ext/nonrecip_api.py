@@ -60,7 +60,7 @@ def plan(mods: dict[str, object]) -> dict[str, list[tuple[str, str, bool]]]:
             if _is_routine(obj):
                 exporters.setdefault(id(obj), []).append(modname)
     home: dict[int, str] = {}
-    for modname, mod in mods.items():
+    for mod in mods.values():
         for name in getattr(mod, "__all__", []):
             obj = getattr(mod, name)
             if not _is_routine(obj) or id(obj) in home:

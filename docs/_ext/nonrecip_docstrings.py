@@ -57,7 +57,7 @@ def _protect_first_sentence(lines: list[str]) -> None:
 
 
 def literal_formulas(app, what, name, obj, options, lines: list[str]) -> None:
-    """The fixes of the module docstring, applied to ``lines`` in place."""
+    """Apply the fixes described in the module docstring to ``lines``, in place."""
     if what in ("data", "attribute") and not isinstance(obj, (str, int, float, tuple, list, frozenset, set)):
         own = getattr(obj, "__doc__", None)
         if own is not None and own == getattr(type(obj), "__doc__", None):

@@ -54,11 +54,15 @@ def _is_routine(obj) -> bool:
 def plan(mods: dict[str, object]) -> dict[str, list[tuple[str, str, bool]]]:
     """For each module, ``(name, full target name, documented here)`` per ``__all__`` entry."""
     exporters: dict[int, list[str]] = {}
+    # the name each module exports an object under (an alias such as ``Param = Parameter``
+    # is documented under the name its home module gives it)
+    exported_as: dict[tuple[int, str], str] = {}
     for modname, mod in mods.items():
         for name in getattr(mod, "__all__", []):
             obj = getattr(mod, name)
             if _is_routine(obj):
                 exporters.setdefault(id(obj), []).append(modname)
+                exported_as.setdefault((id(obj), modname), name)
     home: dict[int, str] = {}
     for mod in mods.values():
         for name in getattr(mod, "__all__", []):
@@ -78,7 +82,7 @@ def plan(mods: dict[str, object]) -> dict[str, list[tuple[str, str, bool]]]:
             obj = getattr(mod, name)
             if _is_routine(obj):
                 h = home[id(obj)]
-                rows.append((name, f"{h}.{name}", h == modname))
+                rows.append((name, f"{h}.{exported_as[(id(obj), h)]}", h == modname))
             else:
                 rows.append((name, f"{modname}.{name}", True))
         out[modname] = rows

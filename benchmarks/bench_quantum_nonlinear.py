@@ -29,6 +29,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import time  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -41,7 +42,8 @@ PARAMS = QuantumParams.from_ig_ratio(0.3, gamma=0.5, mubar=1.0, dmu=0.1)
 
 def run(n: int, method: str, repeat: int):
     wire = Wire.dimers(n)
-    best, info, out = np.inf, {}, None
+    info: dict[str, Any] = {}
+    best, out = np.inf, None
     for _ in range(repeat):
         info = {}
         t = time.perf_counter()

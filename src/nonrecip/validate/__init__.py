@@ -1,5 +1,6 @@
-"""Validation: every model checked against the paper's closed forms and
-against each other, as one tidy table.
+"""Validation: every model checked against the paper's closed forms and each other.
+
+The results form one tidy table.
 
 >>> from nonrecip.validate import run_checks
 >>> df = run_checks("quick", select=["classical.eq6"])

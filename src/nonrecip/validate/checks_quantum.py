@@ -34,7 +34,9 @@ def _qp(ig_ratio: float, **kw) -> QuantumParams:
 
 @check("quantum.worked_example", model="quantum", equation="B31, B33 (worked example)")
 def check_worked_example(ctx: Context):
-    """The worked example of conventions §4 (N = 4, mubar = 1, gamma = 0.5,
+    """Check the NEGF solve on the worked example of conventions §4 (B31, B33).
+
+    The worked example of conventions §4 (N = 4, mubar = 1, gamma = 0.5,
     Ig/Io = 0.3, dmu = 0.1): ``mu_2 - mubar = mubar - mu_3 = 53/720`` and
     ``delta_I = 2 dI = (2/9) Ig``, exact rationals typed from B31/B33
     by hand. ``rel_error <= 1e-9``.
@@ -49,7 +51,9 @@ def check_worked_example(ctx: Context):
 
 @check("quantum.lambda_F_zeros", model="quantum", equation="C13, Fig. 3(c), Fig. 10")
 def check_zeros(ctx: Context):
-    """Coherent zeros of the nonreciprocity (Sec. III C, App. C1): delta_I
+    """Check the coherent zeros of the nonreciprocity (Sec. III C, App. C1).
+
+    Coherent zeros of the nonreciprocity (Sec. III C, App. C1): delta_I
     vanishes, for every gamma, when the S-D distance ``N - 3`` of ``single``
     is a multiple of ``lambda_F/2 = pi/arccos(mubar/2)`` (3 at mubar = 1), and
     for the N = 60 wire of Fig. 10 at mubar = 1. ``|delta_I| <= 1e-9 Ig``;
@@ -97,7 +101,9 @@ def _qtol(scale: float) -> float:
 
 @check("quantum.b28_b34", model="quantum", equation="B28-B34")
 def check_b28_b34(ctx: Context):
-    """NEGF solve of one dimer ``.SD.`` vs App. B3: the transmissions B28-B30
+    """Check the NEGF solve of one dimer ``.SD.`` against App. B3 (B28-B34).
+
+    NEGF solve of one dimer ``.SD.`` vs App. B3: the transmissions B28-B30
     (dense G), ``mu_2 - mubar = mubar - mu_3 = Delta mu`` (B31, both forms,
     both biases), ``I_1 = +-G_4 dmu - dI`` (B32, B33), delta_I (definition on
     those currents; ``2 dI`` in its regime) and ``delta_I = 2 Ig/3`` at
@@ -154,7 +160,9 @@ def check_b28_b34(ctx: Context):
 
 @check("quantum.eq17_eq18", model="quantum", equation="Eqs. 17-18 (small gamma)")
 def check_eq17_18(ctx: Context):
-    """Small-gamma forms of one dimer (Eqs. 17-18) are approximations with
+    """Check that the small-gamma errors of Eqs. 17-18 vanish as gamma -> 0.
+
+    Small-gamma forms of one dimer (Eqs. 17-18) are approximations with
     relative errors that vanish as gamma -> 0 (conventions §5): the errors of ``Delta mu`` (Eq. 17),
     ``G_4`` and ``dI`` (Eq. 18), taken from the NEGF solve
     (``G_4 = (I_f - I_r)/(2 dmu)``, ``dI = -(I_f + I_r)/2``), must shrink along
@@ -183,7 +191,9 @@ def check_eq17_18(ctx: Context):
 
 @check("quantum.c3_c14", model="quantum", equation="C3-C14, Eq. 22")
 def check_c3_c14(ctx: Context):
-    """NEGF solve of ``single`` (S at 2, D at N-1) vs App. C1: ``Delta mu_N``
+    """Check the NEGF solve of ``single`` against App. C1 (C3-C14, Eq. 22).
+
+    NEGF solve of ``single`` (S at 2, D at N-1) vs App. C1: ``Delta mu_N``
     (C3 and C13, ``mu_2 - mubar = mubar - mu_{N-1}``), ``I_1 = +-G~_N dmu -
     Delta j / 2`` (C4 and C13), delta_I (definition; ``Delta j`` of Eq. 22 in
     its regime), C14 where ``N - 3`` is a multiple of ``lambda_F/2``; several
@@ -227,7 +237,9 @@ def check_c3_c14(ctx: Context):
 
 @check("quantum.b51", model="quantum", equation="B51 (B50 with the factor inside)")
 def check_b51(ctx: Context):
-    """Density deviation at every S/D bath of ``dimers`` vs B51,
+    """Check the density deviation at every S/D bath of ``dimers`` against B51.
+
+    Density deviation at every S/D bath of ``dimers`` vs B51,
     ``delta n_l = (-1)^(l+1) Ig / (2 pi gamma^2 rho)``: exact at every bath
     once B50 is read with ``gamma_l'^2 rho_l'`` inside the sum (conventions §4).
     ``1e-9`` of ``|delta n|``.
@@ -254,7 +266,9 @@ def _bulk_slope(l: np.ndarray, mu: np.ndarray, N: int) -> float:
 
 @check("quantum.eq19_21", model="quantum", equation="Eqs. 19-21, B48-B49 (bulk, N >> l_c)")
 def check_eq19_21(ctx: Context):
-    """Eqs. 19-21 are bulk approximations for ``dimers`` with ``N >> l_c``
+    """Check that the errors of Eqs. 19-21 (B48, B49) fall as N grows.
+
+    Eqs. 19-21 are bulk approximations for ``dimers`` with ``N >> l_c``
     (conventions §5). Along N = 80, 160, 320, 640 (to 2560 in --full) these errors must
     decrease, at least like ``1/N`` (order <= -0.8): ``I_1`` vs ``J_D`` (B48),
     a middle S->D bond vs ``J_S`` (B49) and delta_I vs the definition on the
@@ -324,7 +338,9 @@ LC_X = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 
 
 def lc_pair(gamma: float, mubar: float, x: float, ig_ratio: float = 0.002):
-    """delta_I/Ig of ``dimers`` classically and quantum mechanically at the
+    """Return delta_I/Ig of ``dimers``, classical (Eq. 9) and quantum (Eq. 21).
+
+    delta_I/Ig of ``dimers`` classically and quantum mechanically at the
     same N (even, nearest to ``x l_c``) and the same ``l_c``: quantum
     ``l_c = 1/alpha_R`` (Eq. 20) and classical ``p = 1 - 1/l_c``.
 
@@ -341,7 +357,9 @@ def lc_pair(gamma: float, mubar: float, x: float, ig_ratio: float = 0.002):
 
 @check("classical_vs_quantum.lc", model="classical vs quantum", equation="Eq. 9 vs Eq. 21")
 def check_lc(ctx: Context):
-    """Classical (Eq. 9, ``l_c = a/(1-p)``) and quantum (Eq. 21, ``l_c =
+    """Check that classical (Eq. 9) and quantum (Eq. 21) delta_I/Ig agree as N/l_c grows.
+
+    Classical (Eq. 9, ``l_c = a/(1-p)``) and quantum (Eq. 21, ``l_c =
     1/alpha_R``) nonreciprocity ``delta_I/Ig`` of ``dimers`` at the same N and
     l_c: both approach ``1 - l_c/N``, so they must agree as ``N/l_c`` grows —
     the difference must fall along N/l_c = 5, 10, ..., 100, at least like

@@ -1,5 +1,6 @@
-"""Monte Carlo (``nonrecip.stochastic.simulate``) against the paper's closed
-forms and the exact solve, in standard errors.
+"""Monte Carlo checks against the paper's closed forms and the exact solve.
+
+``nonrecip.stochastic.simulate`` is compared in standard errors.
 
 Tolerance
 ---------
@@ -59,7 +60,9 @@ def _current_rows(res, ref_f: float, ref_r: float, eq: str, pars: dict):
 
 @check("montecarlo.eq6_a8_a15", model="montecarlo", equation="Eq. 6, A8-A13, A15")
 def check_mc_eq6(ctx: Context):
-    """Monte Carlo of one dimer ``.SD.`` (walker estimator) vs Eq. 6 (both
+    """Check Monte Carlo of one dimer ``.SD.`` against Eq. 6, A8-A13 and A15.
+
+    Monte Carlo of one dimer ``.SD.`` (walker estimator) vs Eq. 6 (both
     biases, I_in and I_out), A15 (the S-D bond current), A8-A13 (the
     densities of every site) and delta_I (definition), below and beyond the
     reversal of the forward current. ``|z| <= 4.5``.
@@ -83,7 +86,9 @@ def check_mc_eq6(ctx: Context):
 
 @check("montecarlo.eq8_a22", model="montecarlo", equation="Eq. 8, A22")
 def check_mc_eq8(ctx: Context):
-    """Monte Carlo of ``dimers`` vs Eq. 8 (boundary currents, both biases)
+    """Check Monte Carlo of ``dimers`` against Eq. 8 and A22.
+
+    Monte Carlo of ``dimers`` vs Eq. 8 (boundary currents, both biases)
     and A22 (the first and last intra-dimer bonds), with the adjoint
     estimator for tight boundary currents and the walker estimator for the
     bonds; delta_I vs the definition. ``|z| <= 4.5``.
@@ -111,7 +116,9 @@ def check_mc_eq8(ctx: Context):
 
 @check("montecarlo.eq9", model="montecarlo", equation="Eq. 9 (approximate as printed)")
 def check_mc_eq9(ctx: Context):
-    """Monte Carlo of ``dimers`` vs Eq. 9. Read with ``L = N - 2`` Eq. 9 is
+    """Check Monte Carlo of ``dimers`` against Eq. 9 (both readings of ``L``).
+
+    Monte Carlo of ``dimers`` vs Eq. 9. Read with ``L = N - 2`` Eq. 9 is
     exact (``|z| <= 4.5``). As printed (``L = N - 1``) it is an
     approximation (conventions §5: relative error about
     ``(1-p)/(1 + (N-2)(1-p))`` of the drive term ``(drho + Ig/2)/(1 + L/l_c)``),
@@ -141,7 +148,9 @@ def check_mc_eq9(ctx: Context):
 
 @check("montecarlo.c23_c24", model="montecarlo", equation="C23, C24, C19-C22")
 def check_mc_single(ctx: Context):
-    """Monte Carlo of ``single`` (odd and even N) vs C23 (boundary currents),
+    """Check Monte Carlo of ``single`` against C19-C24 (App. C2).
+
+    Monte Carlo of ``single`` (odd and even N) vs C23 (boundary currents),
     C24 (bonds between S and D), C19-C22 (densities at S and D) and delta_I
     (definition): independent of N, as App. C2 says. ``|z| <= 4.5``.
     """
@@ -165,7 +174,9 @@ def check_mc_single(ctx: Context):
 
 @check("montecarlo.irregular", model="montecarlo", equation="exact solve (no closed form)")
 def check_mc_irregular(ctx: Context):
-    """Monte Carlo vs the exact classical solve on layouts nobody tuned for
+    """Check Monte Carlo against the exact classical solve on irregular layouts.
+
+    Monte Carlo vs the exact classical solve on layouts nobody tuned for
     (P scatterers, odd N, unbalanced, a drain that must emit negative
     weight), p from 0.05 to 1: I_in, I_out both biases, every bond current
     and delta_I. ``|z| <= 4.5``.
@@ -199,7 +210,9 @@ CONV_BATCHES = 128
 
 @check("montecarlo.convergence", model="montecarlo", equation="stderr ~ steps^-1/2")
 def check_mc_convergence(ctx: Context):
-    """The Monte Carlo error bar of delta_I (``.SDSD.``, p = 0.5, adjoint
+    """Check that the Monte Carlo error bar of delta_I falls as ``steps^-1/2``.
+
+    The Monte Carlo error bar of delta_I (``.SDSD.``, p = 0.5, adjoint
     estimator, 128 batches) must fall as ``steps^-1/2``: over budgets
     S, 8S, 64S, 512S it must decrease at every step and the fitted slope of
     log stderr vs log steps must be ``-0.5 +- 0.1`` (each stderr is uncertain

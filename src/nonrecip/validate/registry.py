@@ -115,9 +115,16 @@ class Check:
 
     @property
     def doc(self) -> str:
-        """First paragraph of the check's docstring."""
-        d = (self.func.__doc__ or "").strip()
-        return " ".join(d.split("\n\n")[0].split())
+        """Return the check's description, on one line.
+
+        That is the first paragraph of its docstring after the one-line
+        summary, or the first paragraph when there is no one-line summary
+        (it says what is compared and why the tolerance holds).
+        """
+        paras = (self.func.__doc__ or "").strip().split("\n\n")
+        if len(paras) > 1 and "\n" not in paras[0].strip():
+            paras = paras[1:]
+        return " ".join(paras[0].split())
 
     def run(self, ctx: Context) -> list[Row]:
         """Run the check; an exception becomes one failing row."""
@@ -175,14 +182,14 @@ def _load_all() -> None:
 
 
 def all_checks(level: str | None = None) -> dict[str, Check]:
-    """Registered checks, by id (those of ``level`` if given), in id order."""
+    """Return the registered checks by id (those of ``level`` if given), in id order."""
     _load_all()
     items = sorted(_REGISTRY.items())
     return {k: c for k, c in items if level is None or level in c.levels}
 
 
 def get_check(id: str) -> Check:  # noqa: A002
-    """The check ``id``; ``KeyError`` if there is none."""
+    """Return the check ``id``; ``KeyError`` if there is none."""
     _load_all()
     return _REGISTRY[id]
 
@@ -215,7 +222,7 @@ def _errors(value: float, reference: float) -> tuple[float, float]:
 
 def compare(quantity: str, value: float, reference: float, *, tol: float, metric: str = "rel",
             parameters: Mapping[str, Any] | str | None = None, note: str = "") -> Row:
-    """A deterministic comparison row.
+    """Build a deterministic comparison row.
 
     ``metric="rel"`` passes when ``rel_error <= tol``; ``metric="abs"`` when
     ``abs_error <= tol``. Non-finite values fail.
@@ -233,7 +240,7 @@ def compare(quantity: str, value: float, reference: float, *, tol: float, metric
 
 def zscore(quantity: str, estimate: Any, reference: float, *, tol: float,
            parameters: Mapping[str, Any] | str | None = None, note: str = "") -> Row:
-    """A Monte Carlo row: ``estimate`` (``.mean``, ``.stderr``) vs ``reference``.
+    """Build a Monte Carlo row: ``estimate`` (``.mean``, ``.stderr``) vs ``reference``.
 
     Passes when ``|z| <= tol`` with ``z = (mean - reference)/stderr`` and the
     standard error is finite and positive (a zero error bar proves nothing).
@@ -251,8 +258,9 @@ def zscore(quantity: str, estimate: Any, reference: float, *, tol: float,
 def assertion(quantity: str, passed: bool, *, value: float = math.nan, reference: float = math.nan,
               tolerance: float = math.nan, parameters: Mapping[str, Any] | str | None = None,
               note: str = "") -> Row:
-    """A row for a property that must hold (``metric = "bool"``), e.g. an
-    approximation error that shrinks as N grows; ``value``/``reference``
+    """Build a row for a property that must hold (``metric = "bool"``).
+
+    For example an approximation error that shrinks as N grows; ``value``/``reference``
     carry the numbers compared.
     """
     value, reference = float(value), float(reference)

@@ -16,6 +16,8 @@ Sec. III, App. B, App. C1 of the paper; conventions §4.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...hamiltonian import Hamiltonian
 from ...results import Result
 from ...wire import ParameterError, QuantumParams, Wire
@@ -110,7 +112,7 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         raise ParameterError("response", response, f"must be one of {', '.join(RESPONSES)}")
     if method not in METHODS:
         raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
-    solver_options = {k: v for k, v in (("tol", tol), ("max_iter", max_iter), ("max_nodes", max_nodes))
+    solver_options: dict[str, Any] = {k: v for k, v in (("tol", tol), ("max_iter", max_iter), ("max_nodes", max_nodes))
                       if v is not None}
     if solver_options and response != "nonlinear":
         name = next(iter(solver_options))

@@ -293,9 +293,11 @@ def heat_kernel(gam, gamL, fL, gamR, fR, den2, has, x, h):  # pragma: no cover -
 
 @njit(**JIT)
 def finish_kernel(mubar, gam, has, target, I1, x, J, mu, I, dn):  # pragma: no cover - jitted
-    """Fill the per-site outputs of ``B`` biases: ``mu = mubar + x``, the bath
-    currents ``I`` (targets, ``I_1``, ``I_N = -J_{N-1}``) and
-    ``dn = -I / Gam`` (Eq. B50); NaN where there is no bath.
+    """Fill the per-site outputs ``mu``, ``I``, ``dn`` of ``B`` biases (Eq. B50).
+
+    ``mu = mubar + x``, the bath currents ``I`` (targets, ``I_1``,
+    ``I_N = -J_{N-1}``) and ``dn = -I / Gam`` (Eq. B50); NaN where there is
+    no bath.
 
     Returns the flat index ``b * N + l`` of the potential farthest outside
     the band ``(-2, 2)``, or -1 if none is.
@@ -371,7 +373,7 @@ def _dd_sqrt(ah, al):  # pragma: no cover - jitted
 
 @njit(**JIT)
 def dd_reference_kernel(mubar, gammas, unknown, target, x1, xN, xh, xl, I1h, I1l):  # pragma: no cover - jitted
-    """The direct linear-response solve in double-double arithmetic.
+    """Solve the linear response directly in double-double arithmetic.
 
     Same inputs as :func:`structure_kernel` + :func:`solve_kernel` but from
     ``mubar`` and the couplings ``gammas`` (``(N,)``); ``x1``, ``xN`` are

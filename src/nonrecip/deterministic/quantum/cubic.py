@@ -113,12 +113,12 @@ def _check_dimer(wire: Wire) -> None:
 
 
 def _delta(params: QuantumParams, bias: Bias) -> float:
-    """The paper's signed bias ``delta mu = mu_1 - mu_4`` (negative in reverse)."""
+    """Return the paper's signed bias ``delta mu = mu_1 - mu_4`` (negative in reverse)."""
     return bias.sign * params.dmu
 
 
 def b35_coefficients(params: QuantumParams, bias: Bias = Bias.FORWARD) -> dict:
-    """The coefficients of Eq. B35 and the right-hand sides of Eq. B36.
+    """Return the coefficients of Eq. B35 and the right-hand sides of Eq. B36.
 
     Parameters
     ----------
@@ -230,7 +230,7 @@ def cubic_roots(params: QuantumParams, bias: Bias = Bias.FORWARD) -> np.ndarray:
 
 
 def physical_root(params: QuantumParams, bias: Bias = Bias.FORWARD) -> tuple[float, float]:
-    """The physical root of Eq. B35: the real pair closest to linear response (Eq. B31).
+    """Return the physical root of Eq. B35: the real pair closest to linear response (Eq. B31).
 
     This is the branch that coincides with linear response as the drive
     vanishes (paper, under Eq. B36 and Fig. 6).

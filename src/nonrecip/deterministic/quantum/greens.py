@@ -93,7 +93,7 @@ def broadening(w, g):
 
 
 def hamiltonian_dense(n: int) -> np.ndarray:
-    """The wire Hamiltonian, shape ``(n, n)``: ``H_{l,l+1} = H_{l+1,l} = -1``."""
+    """Return the wire Hamiltonian, shape ``(n, n)``: ``H_{l,l+1} = H_{l+1,l} = -1``."""
     h = np.zeros((n, n))
     i = np.arange(n - 1)
     h[i, i + 1] = h[i + 1, i] = -1.0

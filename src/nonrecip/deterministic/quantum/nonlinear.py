@@ -1,5 +1,8 @@
-r"""Beyond linear response: the full Landauer-Buttiker currents, solved
-self-consistently for the bath potentials (Eq. B22; conventions §4).
+r"""Beyond linear response: the full Landauer-Buttiker currents (Eq. B22).
+
+They are solved self-consistently for the bath potentials (conventions §4).
+The energy quadrature (Fermi Gauss rules, Chebyshev grid) is in
+:mod:`.energy_grid`.
 
 The problem
 -----------
@@ -71,13 +74,12 @@ on ``|R|^2`` (Armijo) and kept inside the band. Stopping rule:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Callable
 
 import numpy as np
-from numpy.polynomial import chebyshev as npc
 
 from ...wire import Bias, ConvergenceError, ParameterError, QuantumParams, Wire
+from .energy_grid import FERMI_CUTOFF, EnergyGrid, _next_n, fermi_gauss_rule
 from .greens import transmission_dense
 from .linear import check_potentials, linear_structure, probe_targets, solve_linear
 from .state import QuantumState
@@ -85,220 +87,11 @@ from .state import QuantumState
 __all__ = ["solve_nonlinear", "landauer_currents", "EnergyGrid", "fermi_gauss_rule"]
 
 TWO_PI = 2.0 * math.pi
-#: Fermi tails beyond this many k_B T are below e^-40 ~ 4e-18 and dropped.
-FERMI_CUTOFF = 40.0
 #: Keep every energy this far inside the band (-2, 2).
 _BAND_EDGE = 2.0 - 1e-9
 _METHODS = ("auto", "fast", "dense")
 #: Energies of the (approximate) Jacobian of the fast Newton-GMRES step.
 JACOBIAN_NODES = 7
-
-
-def _next_n(n: int) -> int:
-    """The refinement sequence 9, 13, 17, 25, 33, 49, 65, ... (odd, ratio ~ 1.4)."""
-    m = n - 1
-    p = 1 << (m.bit_length() - 1)  # largest power of two <= m
-    return (3 * p // 2 if m < 3 * p // 2 else 2 * p) + 1
-
-
-# --------------------------------------------------------------------------
-# Gauss rules for the Fermi weights
-# --------------------------------------------------------------------------
-@lru_cache(maxsize=64)
-def fermi_gauss_rule(kind: str, K: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss rule on ``[0, 40]`` for a Fermi weight, exact for polynomials of degree ``2K - 1``.
-
-    Parameters
-    ----------
-    kind : {"f", "df"}
-        ``"f"``: weight ``1/(e^z + 1)``; ``"df"``: weight
-        ``f(1 - f) = 1/(4 cosh^2(z/2))`` (``-df/dz``).
-    K : int
-        Number of nodes.
-
-    Returns
-    -------
-    z, w : ndarray, shape (K,)
-        Nodes and weights.
-
-    Notes
-    -----
-    The weight is truncated at ``z = FERMI_CUTOFF`` (40; beyond it the
-    weight is below 4e-18), so that every node lies inside the energy
-    window and no polynomial is evaluated outside it. Built by the
-    discretised Stieltjes (Lanczos) procedure on a composite Gauss-Legendre
-    discretisation of the truncated weight, then Golub-Welsch. Checked
-    against the moments of the truncated weight (mpmath) in the tests.
-    """
-    x, wx = np.polynomial.legendre.leggauss(20)
-    edges = np.linspace(0.0, FERMI_CUTOFF, 481)
-    h = np.diff(edges)[:, None] / 2
-    z = (edges[:-1, None] + h * (x[None, :] + 1)).ravel()
-    if kind == "f":
-        wt = 1.0 / (np.exp(z) + 1.0)
-    elif kind == "df":
-        wt = 0.25 / np.cosh(0.5 * z) ** 2
-    else:  # pragma: no cover - internal
-        raise ValueError(kind)
-    wq = (h * wx[None, :]).ravel() * wt
-    # Lanczos with full reorthogonalisation on the discrete measure
-    Q = np.zeros((K + 1, z.size))
-    alpha = np.zeros(K)
-    beta = np.zeros(K)
-    sw = np.sqrt(wq)
-    q = sw / np.linalg.norm(sw)
-    Q[0] = q
-    for k in range(K):
-        v = z * Q[k]
-        alpha[k] = Q[k] @ v
-        v -= alpha[k] * Q[k]
-        if k:
-            v -= beta[k - 1] * Q[k - 1]
-        v -= Q[: k + 1].T @ (Q[: k + 1] @ v)
-        beta[k] = np.linalg.norm(v)
-        Q[k + 1] = v / beta[k]
-    Jm = np.diag(alpha) + np.diag(beta[:-1], 1) + np.diag(beta[:-1], -1)
-    nodes, vec = np.linalg.eigh(Jm)
-    weights = wq.sum() * vec[0] ** 2
-    return nodes, weights
-
-
-# --------------------------------------------------------------------------
-# the energy grid: Chebyshev-Lobatto interpolation of T(w) on [a, b]
-# --------------------------------------------------------------------------
-def _mulx(c: np.ndarray) -> np.ndarray:
-    """Chebyshev coefficients (axis 0) of ``u * p(u)``."""
-    out = np.zeros((c.shape[0] + 1,) + c.shape[1:])
-    out[1] += c[0]
-    for k in range(1, c.shape[0]):
-        out[k + 1] += 0.5 * c[k]
-        out[k - 1] += 0.5 * c[k]
-    return out
-
-
-@dataclass(frozen=True)
-class EnergyGrid:
-    """``n`` Chebyshev-Lobatto energies on ``[a, b]`` and the integration weights.
-
-    Parameters
-    ----------
-    a, b : float
-        The energy window, inside the band.
-    n : int
-        Number of interpolation points (``>= 3``).
-    temperature : float
-        ``T >= 0``.
-    ref : float
-        Reference energy of the antiderivatives (``mubar``); constants
-        cancel in every current.
-    """
-
-    a: float
-    b: float
-    n: int
-    temperature: float
-    ref: float
-    w: np.ndarray = field(init=False, repr=False)
-    _C: np.ndarray = field(init=False, repr=False)
-    _Cint: np.ndarray = field(init=False, repr=False)
-    _Bint: np.ndarray = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        n = self.n
-        k = np.arange(n)
-        theta = np.pi * k / (n - 1)
-        c, h = self.center, self.half
-        object.__setattr__(self, "w", c + h * np.cos(theta))
-        # ell_j(u) = sum_k C[k, j] T_k(u): discrete cosine transform of the
-        # Lobatto data (exact interpolation)
-        C = (2.0 / (n - 1)) * np.cos(np.outer(k, theta))
-        C[:, 0] *= 0.5
-        C[:, -1] *= 0.5
-        C[0] *= 0.5
-        C[-1] *= 0.5
-        object.__setattr__(self, "_C", C)
-        object.__setattr__(self, "_Cint", h * npc.chebint(C, axis=0))
-        # (w - ref) ell_j(w) = ((c - ref) + h u) ell_j(u)
-        mom = _mulx(C) * h
-        mom[:-1] += (c - self.ref) * C
-        object.__setattr__(self, "_Bint", h * npc.chebint(mom, axis=0))
-
-    @property
-    def center(self) -> float:
-        return 0.5 * (self.a + self.b)
-
-    @property
-    def half(self) -> float:
-        return 0.5 * (self.b - self.a)
-
-    def refined(self) -> "EnergyGrid":
-        """The next finer grid (about 1.4 times the points) on the same window."""
-        return EnergyGrid(self.a, self.b, _next_n(self.n), self.temperature, self.ref)
-
-    def covers(self, mu: np.ndarray) -> bool:
-        """True when every potential (and its Fermi tail) lies in the window."""
-        m = FERMI_CUTOFF * self.temperature
-        return bool(mu.min() - m >= self.a - 1e-14 and mu.max() + m <= self.b + 1e-14)
-
-    def _val(self, coef: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        """Values of the polynomials ``coef`` (Chebyshev, axis 0) at ``mu``, shape ``(n, len(mu))``."""
-        u = (mu - self.center) / self.half
-        Tv = np.empty((coef.shape[0], u.size))
-        Tv[0] = 1.0
-        if coef.shape[0] > 1:
-            Tv[1] = u
-        for k in range(2, coef.shape[0]):
-            np.multiply(2.0 * u, Tv[k - 1], out=Tv[k])
-            Tv[k] -= Tv[k - 2]
-        return coef.T @ Tv
-
-    @property
-    def _K(self) -> int:
-        # Gauss nodes for the Fermi smearing: exact for degree 2K - 1 >= n,
-        # the degree of (w - ref) ell_j(w)
-        return self.n // 2 + 1
-
-    def _smear(self, coef: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        """``T int_0^inf [p(mu + Tz) - p(mu - Tz)] f(z) dz`` for the polynomials ``coef`` (exact)."""
-        T = self.temperature
-        z, wz = fermi_gauss_rule("f", self._K)
-        out = np.zeros((coef.shape[1], mu.size))
-        for zq, wq in zip(z, wz):
-            out += (T * wq) * (self._val(coef, mu + T * zq) - self._val(coef, mu - T * zq))
-        return out
-
-    def weights(self, mu: np.ndarray) -> np.ndarray:
-        """``A_j(mu) = int ell_j(w) f(w; mu) dw`` (up to a constant in ``mu``), shape ``(n, len(mu))``.
-
-        ``T = 0``: ``int_{ref}^{mu} ell_j``, exact.
-        """
-        mu = np.asarray(mu, dtype=float)
-        A = self._val(self._Cint, mu) - self._val(self._Cint, np.array([self.ref]))
-        if self.temperature > 0.0:
-            A += self._smear(self._C, mu)
-        return A
-
-    def dweights(self, mu: np.ndarray) -> np.ndarray:
-        """``dA_j/dmu = int ell_j(w) (-df/dw) dw``, shape ``(n, len(mu))`` (``T = 0``: ``ell_j(mu)``)."""
-        mu = np.asarray(mu, dtype=float)
-        if self.temperature == 0.0:
-            return self._val(self._C, mu)
-        T = self.temperature
-        z, wz = fermi_gauss_rule("df", self._K)
-        dA = np.zeros((self.n, mu.size))
-        for zq, wq in zip(z, wz):
-            dA += wq * (self._val(self._C, mu + T * zq) + self._val(self._C, mu - T * zq))
-        return dA
-
-    def moments(self, mu: np.ndarray) -> np.ndarray:
-        """``B_j(mu) = int (w - ref) ell_j(w) f(w; mu) dw`` (up to a constant), ``(n, len(mu))``."""
-        mu = np.asarray(mu, dtype=float)
-        B = self._val(self._Bint, mu) - self._val(self._Bint, np.array([self.ref]))
-        if self.temperature > 0.0:
-            mom = _mulx(self._C) * self.half
-            mom[:-1] += (self.center - self.ref) * self._C
-            B += self._smear(mom, mu)
-        return B
 
 
 # --------------------------------------------------------------------------
@@ -368,11 +161,18 @@ class _Problem:
         self.scale = max(params.Ig, params.Io)
         self._ops: dict = {}
         self._memo: dict = {}
-        self._pre = None
+        self._pre: Callable[[np.ndarray], np.ndarray] | None = None
         self.full_jacobian = False
         self.grid: EnergyGrid | None = None
 
     # -- grid and operators ------------------------------------------------
+    def active(self, grid: EnergyGrid | None = None) -> EnergyGrid:
+        """Return ``grid``, else the current grid (set by the solver before any current)."""
+        g = grid or self.grid
+        if g is None:  # pragma: no cover - solve_nonlinear sets the grid first
+            raise RuntimeError("no energy grid yet")
+        return g
+
     def ops(self, grid: EnergyGrid):
         """Transmission operators of ``grid`` (the three most recent kept: ``O(n N)`` memory each)."""
         key = (grid.a, grid.b, grid.n)
@@ -385,7 +185,7 @@ class _Problem:
         return self._ops[key]
 
     def make_grid(self, lo: float, hi: float, n: int) -> EnergyGrid:
-        """A window around ``[lo, hi]`` with room for Newton steps and Fermi tails."""
+        """Build a grid on a window around ``[lo, hi]`` with room for Newton steps and Fermi tails."""
         p = self.params
         tail = FERMI_CUTOFF * p.temperature
         pad = 0.1 * (hi - lo) + 1e-3
@@ -402,16 +202,16 @@ class _Problem:
 
     def ensure(self, mu: np.ndarray) -> bool:
         """Widen the window if ``mu`` is not covered; True if it changed."""
-        if self.grid.covers(mu[self.has]):
+        if self.active().covers(mu[self.has]):
             return False
         m = mu[self.has]
-        self.grid = self.make_grid(float(m.min()), float(m.max()), self.grid.n)
+        self.grid = self.make_grid(float(m.min()), float(m.max()), self.active().n)
         return True
 
     # -- currents ----------------------------------------------------------
     def node_currents(self, mu: np.ndarray, grid: EnergyGrid | None = None) -> np.ndarray:
         """Per-energy current contributions at ``mu``, shape ``(n, N)`` (memoised)."""
-        grid = grid or self.grid
+        grid = self.active(grid)
         key = (grid.a, grid.b, grid.n, mu.tobytes())
         if key in self._memo:
             return self._memo[key]
@@ -422,6 +222,7 @@ class _Problem:
         return out
 
     def currents(self, mu: np.ndarray, grid: EnergyGrid | None = None) -> np.ndarray:
+        """Bath currents at ``mu`` on ``grid`` (default: the current grid), shape ``(N,)``."""
         return self.node_currents(mu, grid).sum(axis=0)
 
     def _x(self, mu: np.ndarray) -> np.ndarray:
@@ -462,11 +263,11 @@ class _Problem:
         """
         U = self.U
         if self.dense:
-            dA = self.grid.dweights(self._x(mu))
-            return np.linalg.solve(self.ops(self.grid).jacobian(dA, U), -R)
+            dA = self.active().dweights(self._x(mu))
+            return np.linalg.solve(self.ops(self.active()).jacobian(dA, U), -R)
         from scipy.sparse.linalg import LinearOperator, gmres
 
-        g = self.grid
+        g = self.active()
         if g.n > JACOBIAN_NODES and not self.full_jacobian:
             g = EnergyGrid(g.a, g.b, JACOBIAN_NODES, g.temperature, g.ref)
         dA = g.dweights(self._x(mu))
@@ -648,7 +449,7 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
     lo = min(float(m[prob.has].min()) for m in mu_starts)
     hi = max(float(m[prob.has].max()) for m in mu_starts)
     prob.grid = prob.make_grid(lo, hi, n_nodes)
-    for m, bias in zip(mu_starts, (Bias.FORWARD, Bias.REVERSE)):
+    for m, bias in zip(mu_starts, (Bias.FORWARD, Bias.REVERSE), strict=True):
         m[0], m[-1] = params.potentials(bias)
 
     goal = tol * prob.scale
@@ -696,7 +497,7 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
 
 def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, method: str = "auto",
                       tol: float = 1e-12, n_nodes: int = 9, max_nodes: int = 257) -> np.ndarray:
-    """The full Landauer-Buttiker currents (Eq. B22) at given potentials.
+    """Compute the full Landauer-Buttiker currents (Eq. B22) at given potentials.
 
     Parameters
     ----------

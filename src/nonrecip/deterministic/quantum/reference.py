@@ -97,7 +97,7 @@ def linear_mp_dense(wire: Wire, params: QuantumParams, dps: int = 40) -> dict:
 
 
 def linear_mp_stream(wire: Wire, params: QuantumParams, dps: int = 40) -> dict:
-    """The ``O(N)`` two-stream solve of :mod:`.linear` in ``dps``-digit arithmetic.
+    """Run the ``O(N)`` two-stream solve of :mod:`.linear` in ``dps``-digit arithmetic.
 
     Same return value as :func:`linear_mp_dense`.
     """
@@ -151,8 +151,9 @@ def linear_mp_stream(wire: Wire, params: QuantumParams, dps: int = 40) -> dict:
 
 
 def linear_dd_stream(wire: Wire, params: QuantumParams) -> dict:
-    """The ``O(N)`` algorithm of :mod:`.linear` in double-double arithmetic
-    (~31 digits in every step, inputs included), compiled: the reference at
+    """Run the ``O(N)`` algorithm of :mod:`.linear` in double-double arithmetic.
+
+    About 31 digits in every step, inputs included, compiled: the reference at
     ``N = 10^5 .. 10^6`` where :func:`linear_mp_stream` is too slow. Checked
     against :func:`linear_mp_stream` in the tests.
 

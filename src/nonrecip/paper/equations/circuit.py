@@ -66,7 +66,7 @@ def _n_dimers(N):
 
 
 def fig1_current(panel, V, R, Ig, bias="forward"):
-    """Current into the circuits of Fig. 1 (Sec. I).
+    """Return the current into the circuits of Fig. 1 (Sec. I).
 
     Forward: (a) ``.SD.`` ``V/R - Ig/3``; (b) ``.SDDS.`` ``V/R`` (parity
     kept); (c) ``.SDSD.`` ``V/R - 2 Ig/5``. Reverse: ``-(V/R + k Ig)`` with
@@ -90,14 +90,16 @@ def fig1_current(panel, V, R, Ig, bias="forward"):
 
 
 def fig1_delta_I(panel, Ig):
-    """Nonreciprocity of the Fig. 1 circuits: ``2 k Ig`` (2Ig/3, 0, 4Ig/5),
-    while the forward current keeps its sign (``V/R >= k Ig``).
+    """Return the nonreciprocity of the Fig. 1 circuits, ``2 k Ig``.
+
+    That is 2Ig/3, 0, 4Ig/5 for panels (a), (b), (c), while the forward
+    current keeps its sign (``V/R >= k Ig``).
     """
     return _scalar(2.0 * _panel(panel) * np.asarray(Ig, dtype=float))
 
 
 def d1_current(N, V, R, Ig, bias="forward"):
-    """Current into a circuit of ``N/2 - 1`` dimers, Eq. D1.
+    """Return the current into a circuit of ``N/2 - 1`` dimers, Eq. D1.
 
     ``I_in = [sigma V - (N/2-1) a Ig] / ((N-1) a) = V/R - (Ig/2)(1 - a/L)``
     with ``a/L = 1/(N-1)``, i.e. ``V/R - Ig (N-2) / (2 (N-1))``. Exact. It is

@@ -23,7 +23,8 @@ Approximate: Eq. 9 with ``L = N - 1`` as printed, and the continuum solution
 A36-A39, A42, A43 (error ``O(1/N)`` as ``N -> inf`` at fixed ``L/l_c``).
 With the lattice identification ``L/l_c = (N - 2)(1 - p)`` the continuum
 boundary values A40, A41 and the current A44 coincide with the exact A20,
-A21 and Eq. 8.
+A21 and Eq. 8. The continuum forms A36-A44 are defined in
+:mod:`.continuum` and re-exported here.
 
 The delta_I forms (``eq6_delta_I``, ``eq8_delta_I``, ``c23_delta_I``) are the
 paper's; they hold only while the forward current keeps its sign, i.e. for
@@ -35,7 +36,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...wire import Bias, ParameterError
+from ...wire import ParameterError
+from ._bias import as_scalar as _scalar
+from ._bias import forward_equivalent as _bias
+from .continuum import (
+    a36_a39_densities,
+    a36_constant_C,
+    a40_rho_minus_left,
+    a41_rho_plus_right,
+    a42_a43_total_density,
+    a44_bond_current,
+    a44_current,
+)
 
 __all__ = [
     # N = 4, one dimer (Sec. II, App. A2)
@@ -74,25 +86,6 @@ __all__ = [
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-def _bias(drho, rho0, bias):
-    """``(drho, rho0)`` of the equivalent forward problem for ``bias``."""
-    try:
-        b = Bias(bias)
-    except ValueError:
-        raise ParameterError("bias", bias, "must be 'forward' or 'reverse'") from None
-    drho = np.asarray(drho, dtype=float)
-    rho0 = np.asarray(rho0, dtype=float)
-    if b is Bias.FORWARD:
-        return drho, rho0
-    return -drho, rho0 + drho
-
-
-def _scalar(x):
-    """0-d arrays back to Python floats; arrays unchanged."""
-    x = np.asarray(x, dtype=float)
-    return float(x) if x.ndim == 0 else x
-
-
 def _n_dimers(N):
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 4 or N % 2:
         raise ParameterError("N", N, "the 'dimers' closed forms need an even integer N >= 4")
@@ -214,7 +207,7 @@ def a8_a13_densities(p, Ig, drho, rho0=1.0, bias="forward"):
 
 
 def a15_current(p, Ig, drho, bias="forward"):
-    """Current on the S-D bond of one dimer (N = 4, bond 2 -> 3), Eq. A15.
+    """Return the current on the S-D bond of one dimer (N = 4, bond 2 -> 3), Eq. A15.
 
     ``J(2) = (drho + (2 - p) Ig) / (3 - 2p)``. Exact. Stays finite as
     ``p -> 0`` although the densities diverge.
@@ -228,7 +221,7 @@ def a15_current(p, Ig, drho, bias="forward"):
 # dimers: .SDSD...SD., any even N
 # --------------------------------------------------------------------------
 def _D(N, p):
-    """The denominator ``1 + (N - 2)(1 - p)`` of Eqs. 7-8 and A16-A22."""
+    """Return the denominator ``1 + (N - 2)(1 - p)`` of Eqs. 7-8 and A16-A22."""
     return 1.0 + (N - 2) * (1.0 - np.asarray(p, dtype=float))
 
 
@@ -317,7 +310,7 @@ def _lc(p):
 
 
 def _tilde_rho(x, N, p, h, d, r0):
-    """The paper's rho~ of Eq. 7 (``Ig/(2 e v_F) = h``)."""
+    """Return the paper's rho~ of Eq. 7 (``Ig/(2 e v_F) = h``)."""
     return r0 + ((N - 2) * r0 + N * d - x * (d + h)) * (1.0 - p)
 
 
@@ -421,7 +414,7 @@ def a21_rho_plus_N(N, p, Ig, drho, rho0=1.0, bias="forward"):
 
 
 def a22_intra_current(N, p, Ig, drho, bias="forward"):
-    """Current on the intra-dimer bonds (S -> D: even bonds 2, 4, ..., N-2), Eq. A22.
+    """Return the current on the intra-dimer bonds (S -> D: even bonds 2, ..., N-2), Eq. A22.
 
     ``J(x) = (drho + Ig/2) / (1 + (N-2)(1-p)) + Ig/2``, i.e. ``I_in + Ig``.
     Exact. At N = 4 it is A15.
@@ -430,137 +423,6 @@ def a22_intra_current(N, p, Ig, drho, bias="forward"):
     drho, _ = _bias(drho, 0.0, bias)
     h = 0.5 * np.asarray(Ig, dtype=float)
     return _scalar((drho + h) / _D(N, p) + h)
-
-
-# --------------------------------------------------------------------------
-# continuum limit of dimers (App. A4): positions X in units of a, any L, lc
-# --------------------------------------------------------------------------
-def _sublattice(sublattice):
-    if sublattice not in ("odd", "even"):
-        raise ParameterError("sublattice", sublattice, "must be 'odd' (D sites, Xo) or 'even' (S sites, Xe)")
-    return sublattice == "even"
-
-
-def a36_constant_C(L, lc, Ig, drho, bias="forward"):
-    """The constant ``C = (drho + Ig/2) / (1 + L/l_c)`` of Eqs. A36-A44.
-
-    It is the density difference ``rho+ - rho-`` across the wire in the
-    continuum limit (approximate, like A36-A39); on the lattice the exact
-    difference is ``(drho + Ig/2) / (1 + (N-2)(1-p))`` (Eq. 7), i.e. ``C``
-    with ``L/l_c = (N-2)(1-p)``.
-    """
-    drho, _ = _bias(drho, 0.0, bias)
-    return _scalar((drho + 0.5 * np.asarray(Ig, dtype=float)) / (1.0 + np.asarray(L, dtype=float) / lc))
-
-
-def a36_a39_densities(X, L, lc, Ig, drho, rho0=1.0, *, sublattice, bias="forward"):
-    """Continuum densities of ``dimers`` on one sublattice, Eqs. A36-A39.
-
-    ::
-
-        rho+(Xo) = -C Xo/l_c + drho + rho0                    (A36, odd: D sites)
-        rho-(Xo) =  C (L - Xo)/l_c + rho0 - Ig/2              (A37)
-        rho+(Xe) = -C Xe/l_c + drho + rho0 + Ig/2             (A38, even: S sites)
-        rho-(Xe) =  C (L - Xe)/l_c + rho0                     (A39)
-
-    ``C = a36_constant_C(L, lc, Ig, drho)``. Approximate: the limit
-    ``a -> 0``, ``p -> 1`` at fixed ``L`` and ``l_c = a/(1-p)``. On the lattice
-    (``X = x a``, ``L = (N-1) a``) the error in the bulk is ``O(a) = O(L/N)``.
-
-    Parameters
-    ----------
-    X : float or ndarray
-        Positions, in the units of ``L`` and ``lc``.
-    L, lc : float
-        Wire length and scattering length (``lc = inf`` allowed: p = 1).
-    Ig, drho, rho0 : float
-    sublattice : {"odd", "even"}
-        ``"odd"`` for D sites ``Xo``, ``"even"`` for S sites ``Xe``.
-    bias : {"forward", "reverse"}
-
-    Returns
-    -------
-    rho_plus, rho_minus : float or ndarray
-        Same shape as ``X``.
-    """
-    even = _sublattice(sublattice)
-    d, r0 = _bias(drho, rho0, bias)
-    X = np.asarray(X, dtype=float)
-    h = 0.5 * np.asarray(Ig, dtype=float)
-    C = a36_constant_C(L, lc, Ig, d)
-    rp = -C * X / lc + d + r0 + (h if even else 0.0)
-    rm = C * (L - X) / lc + r0 - (0.0 if even else h)
-    return _scalar(rp), _scalar(rm)
-
-
-def a40_rho_minus_left(L, lc, Ig, drho, rho0=1.0, bias="forward"):
-    """Left-movers on site 1 in the continuum limit, Eq. A40.
-
-    ``rho-(a) = rho0 + C L/l_c``. Exact on the lattice when
-    ``L/l_c = (N-2)(1-p)`` (then it is A20).
-    """
-    d, r0 = _bias(drho, rho0, bias)
-    return _scalar(r0 + a36_constant_C(L, lc, Ig, d) * np.asarray(L, dtype=float) / lc)
-
-
-def a41_rho_plus_right(L, lc, Ig, drho, rho0=1.0, bias="forward"):
-    """Right-movers on site N in the continuum limit, Eq. A41.
-
-    ``rho+(L+a) = drho + rho0 - C L/l_c``. Exact on the lattice when
-    ``L/l_c = (N-2)(1-p)`` (then it is A21).
-    """
-    d, r0 = _bias(drho, rho0, bias)
-    return _scalar(d + r0 - a36_constant_C(L, lc, Ig, d) * np.asarray(L, dtype=float) / lc)
-
-
-def a42_a43_total_density(X, L, lc, Ig, drho, rho0=1.0, *, sublattice, bias="forward"):
-    """Total density ``rho+ + rho-`` in the continuum limit, Eqs. A42 (even) / A43 (odd).
-
-    ``2 (rho0 + drho) - (2 drho + Ig) X / (l_c + L)
-    - (2 drho - Ig L/l_c) / (2 (1 + L/l_c)) +- Ig/2`` (``+`` on the even, S
-    sublattice, A42; ``-`` on the odd, D sublattice, A43). Approximate, like
-    A36-A39 (of which it is the sum, as printed).
-    """
-    even = _sublattice(sublattice)
-    d, r0 = _bias(drho, rho0, bias)
-    X = np.asarray(X, dtype=float)
-    Ig = np.asarray(Ig, dtype=float)
-    u = np.asarray(L, dtype=float) / lc
-    out = 2 * (r0 + d) - (2 * d + Ig) * X / (lc + L) - (2 * d - Ig * u) / (2 * (1 + u))
-    return _scalar(out + (0.5 * Ig if even else -0.5 * Ig))
-
-
-def a44_current(L, lc, Ig, drho, bias="forward"):
-    """Boundary current in the continuum limit, Eq. A44 (= Eq. 9).
-
-    ``I_in = I_out = drho / (1 + L/l_c) - (Ig/2) (1 - 1/(1 + L/l_c))``.
-    Exact on the lattice when ``L/l_c = (N-2)(1-p)`` (then it is Eq. 8);
-    see :func:`eq9_current` for the printed reading ``L = (N-1) a``.
-    """
-    d, _ = _bias(drho, 0.0, bias)
-    g = 1.0 / (1.0 + np.asarray(L, dtype=float) / lc)
-    return _scalar(d * g - 0.5 * np.asarray(Ig, dtype=float) * (1.0 - g))
-
-
-def a44_bond_current(X, L, lc, Ig, drho, *, sublattice, bias="forward"):
-    """Bond current from position ``X`` to ``X + a`` in the continuum limit.
-
-    From A36-A39, ``J = rho+(X) - rho-(X + a)``: ``C - Ig/2`` (= A44) on the
-    inter-dimer bonds that start on the odd (D) sublattice, ``C + Ig/2`` on
-    the intra-dimer bonds that start on the even (S) sublattice. Uniform in
-    ``X``; the lattice values are exact (Eq. 8, A22) when
-    ``L/l_c = (N-2)(1-p)``.
-
-    Returns
-    -------
-    float or ndarray
-        Same shape as ``X``.
-    """
-    even = _sublattice(sublattice)
-    d, _ = _bias(drho, 0.0, bias)
-    h = 0.5 * np.asarray(Ig, dtype=float)
-    J = a36_constant_C(L, lc, Ig, d) + (h if even else -h)
-    return _scalar(np.broadcast_to(J, np.broadcast(np.asarray(X), J).shape).copy())
 
 
 # --------------------------------------------------------------------------
@@ -621,7 +483,7 @@ def c23_delta_I(p, Ig):
 
 
 def c24_current(p, Ig, drho, bias="forward"):
-    """Current on every bond between S and D of ``single`` (bonds 2..N-2), Eq. C24.
+    """Return the current on every S-D bond of ``single`` (bonds 2..N-2), Eq. C24.
 
     ``J(x) = (drho + (2-p) Ig) / (3 - 2p)``, independent of N. Exact.
     """

@@ -30,7 +30,8 @@ solver and ``G = Z^{-1}``):
   ``gamma`` on top of B52).
 
 Reading the paper (conventions §4): ``nabla = coth^2(alpha_R)/(2 sigma)``
-(a square), ``sinh2alpha_R`` in B42 is ``sinh(2 alpha_R)``.
+(a square), ``sinh2alpha_R`` in B42 is ``sinh(2 alpha_R)``. The App. C1
+forms (``single``) are defined in :mod:`.quantum_single` and re-exported here.
 """
 
 from __future__ import annotations
@@ -39,6 +40,26 @@ import cmath
 import math
 
 import numpy as np
+
+from .quantum_single import (
+    c3_delta_mu,
+    c4_conductance,
+    c4_delta_j,
+    c7_det_z,
+    c8_c10_green,
+    c11_c12_transmissions,
+    c13_conductance,
+    c13_delta_j,
+    c13_delta_mu,
+    c14_delta_mu,
+    c_2D,
+    c_A,
+    c_kF,
+    c_lambdaF,
+    c_Y,
+    eq22_delta_j,
+    eq22_xi,
+)
 
 __all__ = [
     # helpers
@@ -100,8 +121,9 @@ TWO_PI = 2.0 * math.pi
 
 
 def bath_dos(mubar):
-    """``rho(mubar) = sqrt(4 - mubar^2) / (2 pi)``, the density of states at
-    the first site of a bath (Eq. 16, B13). Exact; ``|mubar| < 2``.
+    """Return the bath density of states at its first site, Eq. 16 (B13).
+
+    ``rho(mubar) = sqrt(4 - mubar^2) / (2 pi)``. Exact; ``|mubar| < 2``.
     """
     return np.sqrt(4.0 - np.asarray(mubar, dtype=float) ** 2) / TWO_PI
 
@@ -143,7 +165,9 @@ def b28_b30_transmissions(gamma, mubar) -> dict:
 
 
 def b31_delta_mu_from_T(gamma, mubar, Ig, dmu):
-    """``Delta mu = [2 pi Ig + (T34 - T13)(mu_L - mubar)] / (T13 + T34 + 2 T23)``,
+    """Return ``Delta mu`` of ``.SD.`` from the transmissions, Eq. B31.
+
+    ``Delta mu = [2 pi Ig + (T34 - T13)(mu_L - mubar)] / (T13 + T34 + 2 T23)``,
     first line of Eq. B31, with the transmissions of B28-B30. Exact
     (``mu_2 = mubar + Delta mu``, ``mu_3 = mubar - Delta mu``).
     """
@@ -186,15 +210,19 @@ def b33_dI(gamma, mubar, Ig):
 
 
 def b33_delta_I(gamma, mubar, Ig):
-    """Nonreciprocity of ``.SD.``, ``delta_I = 2 dI`` (Eq. B33). Exact while
-    the forward current ``G_4 dmu - dI`` stays positive (conventions §1).
+    """Return the nonreciprocity of ``.SD.``, ``delta_I = 2 dI`` (Eq. B33).
+
+    Exact while the forward current ``G_4 dmu - dI`` stays positive
+    (conventions §1).
     """
     return 2.0 * b33_dI(gamma, mubar, Ig)
 
 
 def b34_gamma_c(mubar):
-    """Coupling at which ``dI = Ig/3`` (so ``delta_I = 2 Ig/3``, the classical
-    value), Eq. B34: ``gamma_c^2 = [mubar^2 - 1 + sqrt((mubar^2 - 1)^2 + 4)]/2``.
+    """Return the coupling ``gamma_c`` at which ``dI = Ig/3``, Eq. B34.
+
+    There ``delta_I = 2 Ig/3``, the classical value;
+    ``gamma_c^2 = [mubar^2 - 1 + sqrt((mubar^2 - 1)^2 + 4)]/2``.
     Exact (the one real positive root). Returns ``gamma_c``.
     """
     m2 = np.asarray(mubar, dtype=float) ** 2
@@ -212,15 +240,17 @@ def eq17_delta_mu(gamma, mubar, Ig):
 
 
 def eq18_conductance(gamma):
-    """``G_4 ~ (1 - gamma^2) / (2 pi)``, Eq. 18. Approximate, small ``gamma``
-    (relative error ``O(gamma^4)``).
+    """Return the small-``gamma`` conductance ``G_4 ~ (1 - gamma^2) / (2 pi)``, Eq. 18.
+
+    Approximate (relative error ``O(gamma^4)``).
     """
     return (1.0 - np.asarray(gamma, dtype=float) ** 2) / TWO_PI
 
 
 def eq18_dI(gamma, mubar, Ig):
-    """``dI ~ gamma^2 (2 - mubar^2) Ig / 2``, Eq. 18. Approximate, small
-    ``gamma`` (relative error ``O(gamma^2)``).
+    """Return the small-``gamma`` ``dI ~ gamma^2 (2 - mubar^2) Ig / 2``, Eq. 18.
+
+    Approximate (relative error ``O(gamma^2)``).
     """
     return np.asarray(gamma, dtype=float) ** 2 * (2 - np.asarray(mubar) ** 2) * np.asarray(Ig) / 2
 
@@ -243,23 +273,29 @@ def eq20_alpha(gamma, mubar) -> complex:
 
 
 def eq20_lc(gamma, mubar) -> float:
-    """Scattering length ``l_c = 1 / alpha_R`` (below Eq. 20). Definition;
-    ``l_c ~ 2 / gamma^2`` for ``gamma << 1`` at any ``mubar`` (Sec. III B).
+    """Return the scattering length ``l_c = 1 / alpha_R`` (below Eq. 20).
+
+    Definition; ``l_c ~ 2 / gamma^2`` for ``gamma << 1`` at any ``mubar``
+    (Sec. III B).
     """
     return 1.0 / eq20_alpha(gamma, mubar).real
 
 
 def eq20_sigma(gamma, mubar) -> float:
-    """Conductivity ``sigma = sin^2(alpha_I) coth(alpha_R) / (2 pi |sinh alpha|^2)``
-    (below Eq. 20, ``e = 1``). Definition (exact bulk quantity, B46).
+    """Return the conductivity ``sigma`` (below Eq. 20, ``e = 1``).
+
+    ``sigma = sin^2(alpha_I) coth(alpha_R) / (2 pi |sinh alpha|^2)``.
+    Definition (exact bulk quantity, B46).
     """
     a = eq20_alpha(gamma, mubar)
     return math.sin(a.imag) ** 2 / math.tanh(a.real) / (TWO_PI * abs(cmath.sinh(a)) ** 2)
 
 
 def eq20_nabla(gamma, mubar) -> float:
-    """``nabla = coth^2(alpha_R) / (2 sigma)``, Eq. 20 / B38 (a square,
-    conventions §4). The dimer oscillation of the potentials is ``+- nabla Ig / 2``.
+    """Return ``nabla = coth^2(alpha_R) / (2 sigma)``, Eq. 20 / B38.
+
+    A square (conventions §4). The dimer oscillation of the potentials is
+    ``+- nabla Ig / 2``.
     """
     a = eq20_alpha(gamma, mubar)
     return 1.0 / math.tanh(a.real) ** 2 / (2 * eq20_sigma(gamma, mubar))
@@ -320,8 +356,10 @@ def eq21_delta_I(N, gamma, mubar, Ig):
 
 
 def b48_JD(N, gamma, mubar, Ig, dmu):
-    """Bond current out of a drain, ``J_D = -Ig/2 + (sigma dmu + Ig l_c/2)/(l_c + N - 3)``,
-    Eq. B48 (``= I_1``). Approximate (dimers, ``N >> 4``).
+    """Return the bond current out of a drain, Eq. B48 (``= I_1``).
+
+    ``J_D = -Ig/2 + (sigma dmu + Ig l_c/2)/(l_c + N - 3)``. Approximate
+    (dimers, ``N >> 4``).
     """
     lc = eq20_lc(gamma, mubar)
     s = eq20_sigma(gamma, mubar)
@@ -344,8 +382,11 @@ def b40_transmission_bulk(dl, gamma, mubar):
 
 
 def b42_sum(gamma, mubar):
-    """``sum_{l' even} exp(-2 alpha_R |l - l'|) = 1 / sinh(2 alpha_R)`` for odd ``l``
-    in the bulk, Eq. B42 (``sinh2alpha_R`` is ``sinh(2 alpha_R)``). Exact as ``N -> inf``.
+    """Return the lattice sum of Eq. B42, ``1 / sinh(2 alpha_R)``.
+
+    ``sum_{l' even} exp(-2 alpha_R |l - l'|) = 1 / sinh(2 alpha_R)`` for odd
+    ``l`` in the bulk (``sinh2alpha_R`` is ``sinh(2 alpha_R)``). Exact as
+    ``N -> inf``.
     """
     return 1.0 / math.sinh(2 * eq20_alpha(gamma, mubar).real)
 
@@ -365,8 +406,10 @@ def b45_F_bulk(l, lp, gamma, mubar):
 
 
 def b46_sum(gamma, mubar):
-    """``sum_l' F_ll' (l - l') = -pi gamma^2 rho cosh(alpha_R) sin(alpha_I) / (2 |sinh alpha|^2 sinh^2 alpha_R)
-    = -2 pi sigma``, Eq. B46 (the first form). Exact as ``N -> inf``.
+    """Return the lattice sum ``sum_l' F_ll' (l - l')`` of Eq. B46 (the first form).
+
+    ``sum_l' F_ll' (l - l') = -pi gamma^2 rho cosh(alpha_R) sin(alpha_I) / (2 |sinh alpha|^2 sinh^2 alpha_R)
+    = -2 pi sigma``. Exact as ``N -> inf``.
     """
     a = eq20_alpha(gamma, mubar)
     rho = bath_dos(mubar)
@@ -375,8 +418,10 @@ def b46_sum(gamma, mubar):
 
 
 def b47_sum(gamma, mubar):
-    """``sum_{l' even} F_ll' = pi gamma^2 rho sin(alpha_I) / (2 |sinh alpha|^2 cosh alpha_R)``
-    for odd ``l``, Eq. B47. Exact as ``N -> inf``.
+    """Return the lattice sum ``sum_{l' even} F_ll'`` for odd ``l``, Eq. B47.
+
+    ``sum_{l' even} F_ll' = pi gamma^2 rho sin(alpha_I) / (2 |sinh alpha|^2 cosh alpha_R)``.
+    Exact as ``N -> inf``.
     """
     a = eq20_alpha(gamma, mubar)
     rho = bath_dos(mubar)
@@ -408,187 +453,23 @@ def b52_heat(N, gamma, mubar, Ig, dmu):
 
 
 def b53_sum(gamma, mubar):
-    """``sum_l' exp(-2 alpha_R |l - l'|) (l - l')^2 = cosh(alpha_R) / (2 sinh^3 alpha_R)``,
-    Eq. B53. Exact as ``N -> inf`` (the sum runs over all ``l' != l``).
+    """Return the lattice sum of Eq. B53, ``cosh(alpha_R) / (2 sinh^3 alpha_R)``.
+
+    ``sum_l' exp(-2 alpha_R |l - l'|) (l - l')^2 = cosh(alpha_R) / (2 sinh^3 alpha_R)``.
+    Exact as ``N -> inf`` (the sum runs over all ``l' != l``).
     """
     aR = eq20_alpha(gamma, mubar).real
     return math.cosh(aR) / (2 * math.sinh(aR) ** 3)
 
 
 def b54_heat(N, gamma, mubar, Ig, dmu):
-    """``h_l ~ (1/sigma)[(2 phi sigma / l_c)^2 + l_c^2 Ig^2 / 4]`` with
-    ``1/sigma ~ 2 pi / l_c`` and ``l_c ~ 2 / gamma^2``, Eq. B54. Approximate:
+    """Return the small-``gamma`` heat ``h_l`` of Eq. B54.
+
+    ``h_l ~ (1/sigma)[(2 phi sigma / l_c)^2 + l_c^2 Ig^2 / 4]`` with
+    ``1/sigma ~ 2 pi / l_c`` and ``l_c ~ 2 / gamma^2``. Approximate:
     B52 for ``gamma << 1``. ``phi`` from Eq. 20 with these ``sigma``, ``l_c``.
     """
     lc = 2.0 / gamma**2
     s = lc / TWO_PI
     phi = (np.asarray(dmu) + np.asarray(Ig) * lc / (2 * s)) / (2 * (1 + (np.asarray(N) - 3) / lc))
     return ((2 * phi * s / lc) ** 2 + lc**2 * np.asarray(Ig) ** 2 / 4) / s
-
-
-# ==========================================================================
-# one S-D dimer at sites 2 and N-1 of a long wire (Sec. III C, App. C1). Exact.
-# ==========================================================================
-def c_A(mubar) -> complex:
-    """``A = mubar/2 + i sqrt(1 - mubar^2/4)`` (C7), the diagonal of ``Z`` at
-    the reflectionless contacts; ``|A| = 1``, ``A = exp(i k_F)``.
-    """
-    return complex(mubar / 2, math.sqrt(1 - mubar**2 / 4))
-
-
-def c_2D(gamma, mubar) -> complex:
-    """``2D = mubar - gamma^2 (mubar - i sqrt(4 - mubar^2)) / 2`` (C7), the
-    diagonal of ``Z`` at the S and D sites (``= 2C`` of Eq. 20).
-    """
-    return mubar - gamma**2 * (mubar - 1j * math.sqrt(4 - mubar**2)) / 2
-
-
-def c_kF(mubar) -> float:
-    """Fermi momentum ``k_F = arccos(mubar / 2)`` (C7, Eq. 22)."""
-    return math.acos(mubar / 2)
-
-
-def c_lambdaF(mubar) -> float:
-    """Fermi wavelength ``lambda_F = 2 pi / arccos(mubar / 2)`` (Eq. 22); 6 at ``mubar = 1``."""
-    return TWO_PI / c_kF(mubar)
-
-
-def c_Y(n, mubar):
-    """``Y_n = sin((n + 1) k_F) / sin k_F`` (C7): the determinant of an
-    ``n``-site free chain block of ``Z`` (``Y_0 = 1``, ``Y_{-1} = 0``).
-    """
-    k = c_kF(mubar)
-    return np.sin((np.asarray(n) + 1) * k) / math.sin(k)
-
-
-def c7_det_z(N, gamma, mubar) -> complex:
-    """``det Z`` of the single-dimer wire (C6), Eq. C7; exact for ``N >= 5``.
-
-    ``(2AD - 1){A(2D Y_{N-4} - Y_{N-5}) - Y_{N-4}} - A{A(2D Y_{N-5} - Y_{N-6}) - Y_{N-5}}``.
-    """
-    A, D2 = c_A(mubar), c_2D(gamma, mubar)
-    Y = lambda n: complex(c_Y(n, mubar))  # noqa: E731
-    return ((A * D2 - 1) * (A * (D2 * Y(N - 4) - Y(N - 5)) - Y(N - 4))
-            - A * (A * (D2 * Y(N - 5) - Y(N - 6)) - Y(N - 5)))
-
-
-def c8_c10_green(N, gamma, mubar) -> dict:
-    """Green's function elements of the single-dimer wire, Eqs. C8-C10. Exact.
-
-    ``G21 = -{A(2D Y_{N-4} - Y_{N-5}) - Y_{N-4}} / det Z``,
-    ``GN1 = (-1)^(N+1) / det Z``, ``G(N-1)1 = (-1)^N A / det Z``,
-    ``G(N-1)2 = (-1)^(N+1) A^2 / det Z`` (sites 1-based; C5 with ``det Z``).
-    """
-    A, D2 = c_A(mubar), c_2D(gamma, mubar)
-    Y = lambda n: complex(c_Y(n, mubar))  # noqa: E731
-    det = c7_det_z(N, gamma, mubar)
-    s = (-1) ** N
-    return {
-        "G21": -(A * (D2 * Y(N - 4) - Y(N - 5)) - Y(N - 4)) / det,
-        "GN1": -s / det,
-        "GN-1,1": s * A / det,
-        "GN-1,2": -s * A * A / det,
-    }
-
-
-def eq22_xi(N, gamma, mubar):
-    """``Xi = |(2AD - 1) sin((N-3) k_F) - A sin((N-4) k_F)|^2 / sin^2 k_F``, Eq. 22 / C13.
-
-    Exact. ``Xi = 1`` whenever ``sin((N - 3) k_F) = 0``, i.e. ``N - 3`` a
-    multiple of ``lambda_F / 2``. Vectorised over ``N``.
-    """
-    A, D2 = c_A(mubar), c_2D(gamma, mubar)
-    k = c_kF(mubar)
-    N = np.asarray(N)
-    return np.abs((A * D2 - 1) * np.sin((N - 3) * k) - A * np.sin((N - 4) * k)) ** 2 / math.sin(k) ** 2
-
-
-def c11_c12_transmissions(N, gamma, mubar) -> dict:
-    """Transmissions of the single-dimer wire, Eqs. C11-C12. Exact.
-
-    ``T21 = g^2 (4 - mubar^2) Xi / |det Z|^2``, ``T(N-1)1 = g^2 (4 - mubar^2) / |det Z|^2``,
-    ``TN1 = (4 - mubar^2) / |det Z|^2``, ``T(N-1)2 = g^4 (4 - mubar^2) / |det Z|^2``.
-    By symmetry ``T(N)(N-1) = T21`` and ``T2N = T(N-1)1``.
-    """
-    d2 = abs(c7_det_z(N, gamma, mubar)) ** 2
-    c = (4 - mubar**2) / d2
-    return {
-        "T21": gamma**2 * c * eq22_xi(N, gamma, mubar),
-        "TN-1,1": gamma**2 * c,
-        "TN1": c,
-        "TN-1,2": gamma**4 * c,
-    }
-
-
-def c3_delta_mu(N, gamma, mubar, Ig, dmu):
-    """``Delta mu_N = [2 pi Ig + (T21 - T2N) dmu/2] / (T21 + 2 T2(N-1) + T2N)``, Eq. C3.
-
-    Exact (``mu_2 = mubar + Delta mu_N = 2 mubar - mu_(N-1)``); ``dmu`` signed.
-    """
-    T = c11_c12_transmissions(N, gamma, mubar)
-    return (TWO_PI * np.asarray(Ig) + (T["T21"] - T["TN-1,1"]) * np.asarray(dmu) / 2) / (
-        T["T21"] + 2 * T["TN-1,2"] + T["TN-1,1"])
-
-
-def c4_conductance(N, gamma, mubar):
-    """``G~_N`` of Eq. C4 from the transmissions (``I_1 = G~_N dmu - Delta j / 2``); exact.
-
-    ``[(T12 + 2 T1N + T1(N-1))(T21 + 2 T2(N-1) + T2N) - (T12 - T1(N-1))(T21 - T2N)]
-    / [4 pi (T21 + 2 T2(N-1) + T2N)]``.
-    """
-    T = c11_c12_transmissions(N, gamma, mubar)
-    T12, T1N, T1m, T2m, T2N = T["T21"], T["TN1"], T["TN-1,1"], T["TN-1,2"], T["TN-1,1"]
-    den = T12 + 2 * T2m + T2N
-    return ((T12 + 2 * T1N + T1m) * den - (T12 - T1m) * (T12 - T2N)) / (2 * TWO_PI * den)
-
-
-def c4_delta_j(N, gamma, mubar, Ig):
-    """``Delta j = 2 (T12 - T1(N-1)) Ig / (T21 + 2 T2(N-1) + T2N)``, Eq. C4. Exact;
-    the nonreciprocity while the forward current keeps its sign.
-    """
-    T = c11_c12_transmissions(N, gamma, mubar)
-    return 2 * (T["T21"] - T["TN-1,1"]) * np.asarray(Ig) / (T["T21"] + 2 * T["TN-1,2"] + T["TN-1,1"])
-
-
-def c13_delta_mu(N, gamma, mubar, Ig, dmu):
-    """``Delta mu_N = [2 pi |det Z|^2 Ig / ((4 - mubar^2) g^2) + (Xi - 1) dmu/2] / (Xi + 1 + 2 g^2)``, Eq. C13. Exact."""
-    d2 = abs(c7_det_z(N, gamma, mubar)) ** 2
-    xi = eq22_xi(N, gamma, mubar)
-    return ((TWO_PI * d2 * np.asarray(Ig) / ((4 - mubar**2) * gamma**2) + (xi - 1) * np.asarray(dmu) / 2)
-            / (xi + 1 + 2 * gamma**2))
-
-
-def c13_conductance(N, gamma, mubar):
-    """``G~_N = (4 - mubar^2)[(g^2 Xi + g^2 + 2)(Xi + 1 + 2 g^2) - g^2 (Xi - 1)^2]
-    / [4 pi |det Z|^2 (2 g^2 + Xi + 1)]``, Eq. C13. Exact.
-    """
-    d2 = abs(c7_det_z(N, gamma, mubar)) ** 2
-    xi = eq22_xi(N, gamma, mubar)
-    g2 = gamma**2
-    return ((4 - mubar**2) * ((g2 * xi + g2 + 2) * (xi + 1 + 2 * g2) - g2 * (xi - 1) ** 2)
-            / (2 * TWO_PI * d2 * (2 * g2 + xi + 1)))
-
-
-def c13_delta_j(N, gamma, mubar, Ig):
-    """``Delta j = 2 (Xi - 1) Ig / (Xi + 1 + 2 g^2)``, Eq. C13 (= Eq. 22). Exact."""
-    xi = eq22_xi(N, gamma, mubar)
-    return 2 * (xi - 1) * np.asarray(Ig) / (xi + 1 + 2 * gamma**2)
-
-
-def eq22_delta_j(N, gamma, mubar, Ig):
-    """Nonreciprocity of one S-D dimer at sites 2 and ``N-1``, Eq. 22.
-
-    ``Delta j = 2 (Xi - 1) Ig / (1 + 2 gamma^2 + Xi)``. Exact (linear response,
-    reflectionless contacts), while the forward current keeps its sign; zero
-    when ``N - 3`` is a multiple of ``lambda_F / 2``.
-    """
-    return c13_delta_j(N, gamma, mubar, Ig)
-
-
-def c14_delta_mu(N, gamma, mubar, Ig):
-    """``Delta mu_N`` at ``Xi = 1``: ``pi |det Z|^2 Ig / ((4 - mubar^2) g^2 (1 + g^2))``, Eq. C14.
-
-    Exact when ``N - 3`` is a multiple of ``lambda_F/2``; independent of ``dmu``.
-    """
-    d2 = abs(c7_det_z(N, gamma, mubar)) ** 2
-    return math.pi * d2 * np.asarray(Ig) / ((4 - mubar**2) * gamma**2 * (1 + gamma**2))

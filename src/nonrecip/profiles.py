@@ -54,7 +54,7 @@ def _check_values(name: str, shown: Any, a: np.ndarray, source: str | None) -> n
     bad = ~np.isfinite(a)
     if bad.any():
         k = int(np.argmax(bad))
-        raise ParameterError(name, shown, f"{_where(source, k)} is {a[k]!r}: every value must be finite and "
+        raise ParameterError(name, shown, f"{_where(source, k)} is {float(a[k])!r}: every value must be finite and "
                              f"{ALLOWED}")
     bad = ~((a > 0.0) & (a <= 1.0))
     if bad.any():

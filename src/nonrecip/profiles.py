@@ -43,23 +43,23 @@ __all__ = ["ALLOWED", "check_profile", "read_profile", "check_length", "digest"]
 ALLOWED = "in (0, 1]"
 
 
-def _where(source: str | None, k: int) -> str:
+def _where(k: int) -> str:
     return f"value {k + 1} (site {k + 1})"
 
 
-def _check_values(name: str, shown: Any, a: np.ndarray, source: str | None) -> np.ndarray:
+def _check_values(name: str, shown: Any, a: np.ndarray) -> np.ndarray:
     """Check a 1-d float array value by value; return it read-only."""
     if a.ndim != 1 or a.size == 0:
         raise ParameterError(name, shown, f"must be N numbers, one per site 1..N (got shape {a.shape})")
     bad = ~np.isfinite(a)
     if bad.any():
         k = int(np.argmax(bad))
-        raise ParameterError(name, shown, f"{_where(source, k)} is {float(a[k])!r}: every value must be finite and "
+        raise ParameterError(name, shown, f"{_where(k)} is {float(a[k])!r}: every value must be finite and "
                              f"{ALLOWED}")
     bad = ~((a > 0.0) & (a <= 1.0))
     if bad.any():
         k = int(np.argmax(bad))
-        raise ParameterError(name, shown, f"{_where(source, k)} is {float(a[k])!r}: every value must be {ALLOWED}")
+        raise ParameterError(name, shown, f"{_where(k)} is {float(a[k])!r}: every value must be {ALLOWED}")
     a = np.array(a, dtype=np.float64)  # a private copy: the caller's array may change later
     a.flags.writeable = False
     return a
@@ -102,7 +102,7 @@ def read_profile(name: str, path: str | os.PathLike) -> np.ndarray:
                                  f"{ALLOWED}")
         if raw.dtype.kind not in "iuf":
             raise ParameterError(name, shown, f"holds {raw.dtype} values; must hold real numbers {ALLOWED}")
-        return _check_values(name, shown, np.asarray(raw, dtype=np.float64), shown)
+        return _check_values(name, shown, np.asarray(raw, dtype=np.float64))
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -119,11 +119,11 @@ def read_profile(name: str, path: str | os.PathLike) -> np.ndarray:
                 what = "a complex number, which is not supported"
             except ValueError:
                 what = "not a number"
-            raise ParameterError(name, shown, f"{_where(shown, k)} is {tok!r}, {what}: every value must be a real "
+            raise ParameterError(name, shown, f"{_where(k)} is {tok!r}, {what}: every value must be a real "
                                  f"number {ALLOWED}") from None
     if not tokens:
         raise ParameterError(name, shown, "holds no numbers; give N numbers separated by whitespace or newlines")
-    return _check_values(name, shown, values, shown)
+    return _check_values(name, shown, values)
 
 
 def check_profile(name: str, value: Any) -> np.ndarray | None:
@@ -151,7 +151,7 @@ def check_profile(name: str, value: Any) -> np.ndarray | None:
                              f"{ALLOWED}")
     if a.dtype.kind not in "iuf":
         raise ParameterError(name, "array", f"must hold real numbers {ALLOWED} (got {a.dtype})")
-    return _check_values(name, "array", np.asarray(a, dtype=np.float64), None)
+    return _check_values(name, "array", np.asarray(a, dtype=np.float64))
 
 
 def check_length(name: str, profile: np.ndarray, n: int, source: str | None = None) -> None:
@@ -168,7 +168,7 @@ def check_length(name: str, profile: np.ndarray, n: int, source: str | None = No
 
 
 def digest(profile: np.ndarray) -> dict[str, Any]:
-    """What a result echoes of a profile: ``sha256`` (16 hex digits), ``N``, ``min``, ``max``.
+    """Return what a result echoes of a profile: ``sha256`` (16 hex digits), ``N``, ``min``, ``max``.
 
     The hash is of the little-endian float64 bytes, so equal profiles have
     equal digests on every machine.

@@ -127,8 +127,9 @@ def check_a8_a15(ctx: Context):
 # --------------------------------------------------------------------------
 @check("classical.general_profile", model="classical", equation="derived here (not the paper's): any layout, p_l")
 def check_general_profile(ctx: Context):
-    """Exact solve with a random per-site ``p_l`` on random layouts vs the
-    derived closed form ``I_in = +-drho/R - X``, ``delta_I = 2 sign(X)
+    """Exact solve with random per-site ``p_l`` and layouts vs the derived closed form.
+
+    The closed form ``I_in = +-drho/R - X``, ``delta_I = 2 sign(X)
     min(|X|, drho/R)`` (:mod:`nonrecip.paper.equations.general`, conventions
     §5). Exact: tolerance ``64 N eps`` relative to the scale ``drho/R +
     Ig (1/2 + sum_l w_l |nbar_l|)/R`` (the largest term of the sums; a

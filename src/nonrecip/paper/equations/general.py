@@ -101,13 +101,13 @@ def _wire_and_w(layout: str | Wire, p: float | np.ndarray) -> tuple[Wire, np.nda
 
 
 def general_resistance(layout: str | Wire, p: float | np.ndarray) -> float:
-    """``R = 1 + sum_l (1 - p_l)`` over S/D/P sites: the wire's resistance (module docstring)."""
+    """Return ``R = 1 + sum_l (1 - p_l)`` over S/D/P sites: the wire's resistance (module docstring)."""
     _, w = _wire_and_w(layout, p)
     return float(1.0 + np.sum(w))
 
 
 def general_parts(layout: str | Wire, p: float | np.ndarray, Ig: float, drho: float) -> tuple[float, float]:  # noqa: N803
-    """``(a, X)`` with ``I_in = +-a - X`` (forward / reverse): drive and injected parts.
+    """Return ``(a, X)``, the drive and injected parts of ``I_in = +-a - X`` (forward / reverse).
 
     Parameters
     ----------
@@ -133,7 +133,7 @@ def general_parts(layout: str | Wire, p: float | np.ndarray, Ig: float, drho: fl
 
 def general_current(layout: str | Wire, p: float | np.ndarray, Ig: float, drho: float,  # noqa: N803
                     bias: Bias | str = "forward") -> tuple[float, float]:
-    """Exact ``(I_in, I_out)`` of any layout and per-site p: ``I_in = +-a - X``.
+    """Return the exact ``(I_in, I_out)`` of any layout and per-site p: ``I_in = +-a - X``.
 
     ``I_out = I_in + Ig (n_S - n_D)``. Not from the paper: derived here
     (module docstring).
@@ -151,7 +151,7 @@ def general_current(layout: str | Wire, p: float | np.ndarray, Ig: float, drho: 
 
 
 def general_delta_I(layout: str | Wire, p: float | np.ndarray, Ig: float, drho: float) -> float:  # noqa: N803
-    """Exact ``delta_I = 2 sign(X) min(|X|, drho/R)`` of any layout and per-site p.
+    """Return the exact ``delta_I = 2 sign(X) min(|X|, drho/R)`` of any layout and per-site p.
 
     The three sign cases of ``|I_in(rev)| - |I_in(fwd)|`` in one line
     (module docstring), without cancellation. Not from the paper: derived
@@ -167,7 +167,7 @@ def general_delta_I(layout: str | Wire, p: float | np.ndarray, Ig: float, drho: 
 
 
 def general_current_divider(layout: str | Wire, p: float | np.ndarray, Ig: float) -> float:  # noqa: N803
-    """``X`` in the current-divider form ``sum_k sigma_k Ig R_right(k) / R``.
+    """Return ``X`` in the current-divider form ``sum_k sigma_k Ig R_right(k) / R``.
 
     The same quantity as :func:`general_parts`' ``X`` summed source by
     source (module docstring); it loses digits to cancellation between a

@@ -297,6 +297,17 @@ def test_params_refuse_bad_arrays(value, fragment):
     assert fragment in str(e.value)
 
 
+def test_a_rewritten_file_is_read_again(tmp_path):
+    import os
+
+    f = tmp_path / "p.txt"
+    f.write_text("1 0.5 0.5 1")
+    assert ClassicalParams(p_profile=str(f)).p_profile[1] == 0.5
+    f.write_text("1 0.25 0.5 1")
+    os.utime(f, ns=(1, 1))  # a different mtime even on a coarse clock
+    assert ClassicalParams(p_profile=str(f)).p_profile[1] == 0.25
+
+
 def test_p_and_profile_are_alternatives():
     with pytest.raises(ParameterError, match="not both"):
         ClassicalParams(p=0.5, p_profile=[1.0, 0.5, 0.5, 1.0])

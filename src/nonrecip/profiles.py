@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import numbers
@@ -92,6 +93,15 @@ def read_profile(name: str, path: str | os.PathLike) -> np.ndarray:
     p = Path(path)
     if not p.is_file():
         raise ParameterError(name, shown, "cannot read the file: no such file (give N numbers as text or a .npy file)")
+    st = p.stat()
+    # a sweep reads the same file once per point: keep the last few (the array is read-only)
+    return _read_cached(name, shown, str(p.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_cached(name: str, shown: str, resolved: str, mtime_ns: int, size: int) -> np.ndarray:
+    """Read and validate ``resolved``; the file's identity is its path, mtime and size."""
+    p = Path(resolved)
     if p.suffix.lower() == ".npy":
         try:
             raw = np.load(p, allow_pickle=False)
@@ -109,6 +119,13 @@ def read_profile(name: str, path: str | os.PathLike) -> np.ndarray:
         raise ParameterError(name, shown, f"cannot read the file as text ({type(e).__name__}); give N numbers "
                              "separated by whitespace or newlines, or a .npy file") from None
     tokens = [t for line in text.splitlines() for t in line.split("#", 1)[0].split()]
+    if not tokens:
+        raise ParameterError(name, shown, "holds no numbers; give N numbers separated by whitespace or newlines")
+    try:  # fast path; on failure the loop below finds and names the bad token
+        return _check_values(name, shown, np.array(tokens, dtype=np.float64))
+    except ValueError as e:
+        if isinstance(e, ParameterError):
+            raise
     values = np.empty(len(tokens))
     for k, tok in enumerate(tokens):
         try:
@@ -121,8 +138,6 @@ def read_profile(name: str, path: str | os.PathLike) -> np.ndarray:
                 what = "not a number"
             raise ParameterError(name, shown, f"{_where(k)} is {tok!r}, {what}: every value must be a real "
                                  f"number {ALLOWED}") from None
-    if not tokens:
-        raise ParameterError(name, shown, "holds no numbers; give N numbers separated by whitespace or newlines")
     return _check_values(name, shown, values)
 
 

@@ -62,7 +62,9 @@ SUBPACKAGES = {
         "d4_heat_bulk", "eq17_delta_mu", "eq18_conductance", "eq18_dI", "eq19_mu", "eq20_alpha", "eq20_lc",
         "eq20_nabla", "eq20_phi", "eq20_sigma", "eq21_conductance", "eq21_delta_I", "eq21_delta_J",
         "eq22_delta_j", "eq22_xi", "eq6_current", "eq6_delta_I", "eq6_ig_reversal", "eq7_densities",
-        "eq8_current", "eq8_delta_I", "eq8_ig_reversal", "eq9_current", "fig1_current", "fig1_delta_I"
+        "eq8_current", "eq8_delta_I", "eq8_ig_reversal", "eq9_current", "fig1_current", "fig1_delta_I",
+        # not from the paper: derived here (paper/equations/general.py, conventions §5)
+        "general_current", "general_current_divider", "general_delta_I", "general_parts", "general_resistance"
     },
     "nonrecip.cli": {
         "app", "main"

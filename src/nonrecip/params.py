@@ -174,6 +174,15 @@ class Parameter:
         Defaults that differ in one model (or command), as ``(model,
         value)`` pairs: e.g. the quantum wire's ``Ig`` is ``None`` (taken
         from ``ig_ratio``).
+    reader : str
+        ``"module:function"`` validating a per-site array parameter given
+        as a file name (the command line, a sweep) or an array (the API):
+        ``function(name, value)`` returns a read-only array or ``None``
+        (e.g. :func:`nonrecip.profiles.check_profile`). Imported only when
+        such a value is checked, so this module stays light. ``""`` for a
+        plain ``float``/``int``/``str`` parameter.
+    each : str
+        What each value of such a per-site parameter must be (``in (0, 1]``).
     """
 
     name: str
@@ -188,6 +197,8 @@ class Parameter:
     choices: tuple[str, ...] = ()
     flag: str = ""
     model_defaults: tuple[tuple[str, Any], ...] = ()
+    reader: str = ""
+    each: str = ""
 
     def __post_init__(self) -> None:
         """Default the flag to ``--name`` (lower case, ``-`` for ``_``)."""
@@ -200,6 +211,8 @@ class Parameter:
         """What is allowed, in words (``in (0, 1]``, ``one of a, b``)."""
         if self.choices:
             return "one of " + ", ".join(self.choices)
+        if self.reader:
+            return f"N values {self.each}, one per site (a file or an array)"
         text = _interval(self.lo, self.hi, self.lo_open, self.hi_open)
         if self.kind is int:
             return f"an integer {text}".rstrip()
@@ -213,6 +226,11 @@ class Parameter:
         """
         if value is None and self.optional:
             return None
+        if self.reader:
+            import importlib
+
+            module, function = self.reader.split(":")
+            return getattr(importlib.import_module(module), function)(self.name, value)
         if self.kind is float:
             return check_real(self.name, value, lo=self.lo, hi=self.hi, lo_open=self.lo_open, hi_open=self.hi_open)
         if self.kind is int:
@@ -283,6 +301,11 @@ _TABLE: tuple[Parameter, ...] = (
     # -- classical walkers (Sec. II, conventions §2) -----------------------
     Parameter("p", float, 0.9, "Move probability at sites with S, D or P attached; 1-p flips.",
               lo=0.0, hi=1.0, lo_open=True),
+    Parameter("p_profile", str, None,
+              "Move probability per site, each in (0, 1]: a text file of N numbers (sites 1..N, separated by whitespace or "
+              "newlines) or a .npy file; used on S/D/P sites (free sites move on with probability 1). "
+              "Replaces p: not with --p (conventions §2). Echoed as a digest (sha256, N, min, max).",
+              reader="nonrecip.profiles:check_profile", each="in (0, 1]"),
     Parameter("Ig", float, 0.05, "Current injected by each source and drawn by each drain.",
               unit="walkers/step (classical); V/R (circuit); e gamma_o/hbar (quantum)", lo=0.0,
               model_defaults=(("quantum", None),)),
@@ -376,7 +399,7 @@ _CLASSICAL = _WIRE + ("p", "Ig", "drho", "rho0")
 #: the parameters of each model / command, in option and table-column order;
 #: the sweep models are those of them that ``nonrecip sweep`` offers
 MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "classical": _CLASSICAL,
+    "classical": _CLASSICAL + ("p_profile",),
     "circuit": _WIRE + ("V", "R", "Ig"),
     "quantum": _WIRE + ("gamma", "mubar", "dmu", "Ig", "ig_ratio", "gamma_contact", "temperature",
                         "response", "method", "tol", "max_iter", "max_nodes"),
@@ -392,7 +415,7 @@ MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
 DESIGN_PARAMETERS: tuple[str, ...] = MODEL_PARAMETERS["design"]
 
 #: pairs of parameters that may not both be given
-EXCLUSIVE: tuple[tuple[str, str], ...] = (("Ig", "ig_ratio"),)
+EXCLUSIVE: tuple[tuple[str, str], ...] = (("Ig", "ig_ratio"), ("p", "p_profile"))
 
 
 def default(name: str, model: str | None = None) -> Any:
@@ -466,7 +489,7 @@ def markdown_table() -> str:
     ]
     for p in PARAMETERS.values():
         dflt = _cell(p.default) + "".join(f" ({m}: {_cell(v)})" for m, v in p.model_defaults)
-        row = (f"`{p.name}`", f"`{p.flag}`", p.kind.__name__, dflt, p.unit or "", p.allowed,
+        row = (f"`{p.name}`", f"`{p.flag}`", "file" if p.reader else p.kind.__name__, dflt, p.unit or "", p.allowed,
                p.help, ", ".join(users[p.name]))
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
     return "\n".join(lines) + "\n"

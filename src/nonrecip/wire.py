@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from typing import Any, cast
@@ -301,12 +302,71 @@ class ClassicalParams(_Params):
         ``rho0 + drho`` per step under forward bias.
     rho0 : float
         Background reservoir density, ``>= 0``. Currents do not depend on it.
+    p_profile : ndarray or None
+        Move probability per site ``p_l`` (sites ``1..N``), each in
+        ``(0, 1]``, used on S/D/P sites instead of ``p`` (free sites move on
+        with probability 1 whatever their value); given as an array-like or
+        a file name (:mod:`nonrecip.profiles`), stored as a read-only float
+        array. Its length must be the wire's ``N`` (checked by the solver).
+        ``None``: ``p`` everywhere. Not with a ``p`` other than its default:
+        the two are alternatives (conventions §2). :meth:`to_dict` echoes a
+        digest (``sha256``, ``N``, ``min``, ``max``), not the values, and
+        leaves the key out when there is no profile.
     """
 
     p: float = default("p")
     Ig: float = default("Ig")
     drho: float = default("drho")
     rho0: float = default("rho0")
+    p_profile: np.ndarray | None = default("p_profile")
+
+    def __post_init__(self) -> None:
+        """Validate every field; read a profile file; refuse ``p`` with a profile."""
+        given = self.p_profile
+        super().__post_init__()
+        source = str(given) if isinstance(given, (str, os.PathLike)) else None
+        object.__setattr__(self, "_p_profile_source", source)
+        if self.p_profile is not None and self.p != default("p"):
+            raise ParameterError("p", self.p, "give either p (--p) or p_profile (--p-profile), not both: "
+                                 "the profile sets p on every site")
+
+    @property
+    def p_profile_source(self) -> str | None:
+        """The file the profile was read from (``None``: an array, or no profile)."""
+        return cast("str | None", getattr(self, "_p_profile_source", None))
+
+    def _key(self) -> tuple:
+        prof = None if self.p_profile is None else self.p_profile.tobytes()
+        return (self.p, self.Ig, self.drho, self.rho0, prof)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal parameters: equal scalars and equal profiles (value by value)."""
+        if not isinstance(other, ClassicalParams):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        """Hash of the scalars and the profile's bytes."""
+        return hash(self._key())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain ``dict`` of the parameters (JSON-ready); a profile as its digest.
+
+        Without a profile the ``p_profile`` key is left out (the output of
+        every run without one is unchanged).
+        """
+        d: dict[str, Any] = {"p": self.p, "Ig": self.Ig, "drho": self.drho, "rho0": self.rho0}
+        if self.p_profile is not None:
+            from .profiles import digest
+
+            d["p_profile"] = digest(self.p_profile)
+        return d
+
+    def replace(self, **changes: Any) -> ClassicalParams:
+        """Return a copy with some fields changed (validated again; the profile kept)."""
+        d: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        d.update(changes)
+        return ClassicalParams(**d)
 
     @property
     def lc(self) -> float:

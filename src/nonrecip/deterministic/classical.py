@@ -7,7 +7,9 @@ a free site it moves on with probability 1. The steady-state densities obey
     rho+(l) = m(l-1) rho+(l-1) + (1 - m(l)) rho-(l) + s(l)
     rho-(l) = m(l+1) rho-(l+1) + (1 - m(l)) rho+(l) + s(l)
 
-with ``m(l)`` the move probability of site ``l``, ``s(l) = +-Ig/2`` at S/D and
+with ``m(l)`` the move probability of site ``l`` (``p``, or ``p_l`` of a
+per-site profile ``ClassicalParams.p_profile``, on S/D/P sites; 1 on free
+sites), ``s(l) = +-Ig/2`` at S/D and
 the reservoir injections entering at ``l = 1`` and ``l = N``.
 
 How it is solved
@@ -55,13 +57,33 @@ import numpy as np
 from ..results import ClassicalState, Result, needs_split, require_finite
 from ..wire import Bias, ClassicalParams, ParameterError, Wire
 
-__all__ = ["solve_classical", "steady_state", "solve_dense", "move_probability", "flux_solve", "flux_profile",
-           "injection_split"]
+__all__ = ["solve_classical", "steady_state", "solve_dense", "move_probability", "site_move_probability",
+           "flux_solve", "flux_profile", "injection_split"]
 
 
-def move_probability(wire: Wire, p: float) -> np.ndarray:
-    """Move probability ``m(l)`` per site, shape ``(N,)``: ``p`` at S/D/P, 1 elsewhere."""
+def move_probability(wire: Wire, p: float | np.ndarray) -> np.ndarray:
+    """Move probability ``m(l)`` per site, shape ``(N,)``: ``p`` at S/D/P, 1 elsewhere.
+
+    ``p`` is one number or a per-site profile ``p_l`` of length ``N``
+    (conventions §2); free sites move on with probability 1 either way.
+    """
     return np.where(wire.scatterer, p, 1.0)
+
+
+def site_move_probability(wire: Wire, params: ClassicalParams) -> np.ndarray:
+    """``m(l)`` of ``params`` on ``wire``: the profile ``p_l`` if given, else the scalar ``p``.
+
+    Raises
+    ------
+    ParameterError
+        The profile does not have ``N`` values (naming its file).
+    """
+    if params.p_profile is None:
+        return move_probability(wire, params.p)
+    from ..profiles import check_length
+
+    check_length("p_profile", params.p_profile, wire.N, params.p_profile_source)
+    return move_probability(wire, params.p_profile)
 
 
 def flux_solve(m: np.ndarray, s: np.ndarray, inj_left: np.ndarray, inj_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,14 +180,17 @@ def injection_split(m: np.ndarray, s: np.ndarray, d: float) -> tuple[float, floa
 
 
 def _states(wire: Wire, params: ClassicalParams, biases: tuple[Bias, ...]) -> list[ClassicalState]:
+    m = site_move_probability(wire, params)  # checks a profile's length before any work
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # refused below if not finite
-        out = _solve_states(wire, params, biases)
-    require_finite(tuple(out), {"p": params.p, "Ig": params.Ig, "drho": params.drho, "rho0": params.rho0})
+        out = _solve_states(wire, params, m, biases)
+    p: dict[str, float] = ({"p": params.p} if params.p_profile is None
+                           else {"p_profile": float(np.min(m))})  # min over the S/D/P sites (1 if none)
+    require_finite(tuple(out), {**p, "Ig": params.Ig, "drho": params.drho, "rho0": params.rho0})
     return out
 
 
-def _solve_states(wire: Wire, params: ClassicalParams, biases: tuple[Bias, ...]) -> list[ClassicalState]:
-    m = move_probability(wire, params.p)
+def _solve_states(wire: Wire, params: ClassicalParams, m: np.ndarray,
+                  biases: tuple[Bias, ...]) -> list[ClassicalState]:
     s = 0.5 * params.Ig * wire.injection
     out = []
     for b in biases:
@@ -200,7 +225,8 @@ def solve_classical(wire: Wire, params: ClassicalParams) -> Result[ClassicalStat
     wire : Wire
         Any layout.
     params : ClassicalParams
-        ``p``, ``Ig``, ``drho``, ``rho0``.
+        ``p`` or the per-site ``p_profile`` (conventions §2), ``Ig``,
+        ``drho``, ``rho0``.
 
     Returns
     -------
@@ -230,7 +256,7 @@ def solve_dense(wire: Wire, params: ClassicalParams, bias: Bias | str = Bias.FOR
     :func:`solve_classical`. Use for ``N`` up to a few thousand.
     """
     n = wire.N
-    m = move_probability(wire, params.p)
+    m = site_move_probability(wire, params)
     s = 0.5 * params.Ig * wire.injection
     in_l, in_r = params.reservoir_injection(Bias.parse(bias))
     # unknowns: rho+ at 0..N-1, rho- at N..2N-1

@@ -295,6 +295,8 @@ MODELS: dict[str, Model] = {
         "classical", _axes("classical"), _build_classical,
         "nonrecip.deterministic.classical:solve_classical",
         help="Exact steady states of the classical master equation (Sec. II, App. A).",
+        # a p_profile file is read on the client (prepare) and sent as the array
+        exclusive=EXCLUSIVE,
     ),
     "simulate": Model(
         "simulate", _axes("simulate"),

@@ -77,15 +77,17 @@ def read_table(path: str | os.PathLike):
     # deprecates the option), pandas 2 needs float_precision="round_trip"
     exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
     df = pd.read_csv(path, **exact,
-                       dtype={"point_id": str, "model": str, "status": str, "error": str, "layout": str},
+                       dtype={"point_id": str, "model": str, "status": str, "error": str, "layout": str,
+                              "p_profile": str},
                        keep_default_na=False, na_values=[""])
     return _tidy(df)
 
 
 def _tidy(df):
-    """The same dtypes from either format: ``error`` is text or ``None``."""
-    if "error" in df.columns:
-        df["error"] = df["error"].astype(object).where(df["error"].notna(), None)
+    """The same dtypes from either format: ``error`` and ``p_profile`` (a file name) are text or ``None``."""
+    for col in ("error", "p_profile"):
+        if col in df.columns:
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
     return df
 
 

@@ -34,6 +34,7 @@ from ..deterministic.circuit import solve_circuit
 from ..deterministic.classical import solve_classical
 from ..paper.equations import circuit as EC
 from ..paper.equations import classical as E
+from ..paper.equations import general as G
 from ..wire import CircuitParams, ClassicalParams, Wire
 from .registry import Context, assertion, check, compare
 
@@ -119,6 +120,46 @@ def check_a8_a15(ctx: Context):
                           parameters=pars)
             yield compare(f"J(2) {bias} (A15)", st.J[1], E.a15_current(p, Ig, drho, bias=bias),
                           tol=_tol(w.N, Ig, drho), metric="abs", parameters=pars)
+
+
+# --------------------------------------------------------------------------
+# any layout, per-site p (not from the paper: derived here)
+# --------------------------------------------------------------------------
+@check("classical.general_profile", model="classical", equation="derived here (not the paper's): any layout, p_l")
+def check_general_profile(ctx: Context):
+    """Exact solve with random per-site ``p_l`` and layouts vs the derived closed form.
+
+    The closed form ``I_in = +-drho/R - X``, ``delta_I = 2 sign(X)
+    min(|X|, drho/R)`` (:mod:`nonrecip.paper.equations.general`, conventions
+    §5). Exact: tolerance ``64 N eps`` relative to the scale ``drho/R +
+    Ig (1/2 + sum_l w_l |nbar_l|)/R`` (the largest term of the sums; a
+    ``delta_I`` that cancels is judged against it, not against itself).
+    """
+    rng = np.random.default_rng(ctx.seed + 5)
+    sizes = ctx.pick([6, 12, 40], [6, 12, 40, 200, 2000])
+    for N in sizes:
+        for _ in range(2):
+            layout = "." + "".join(rng.choice(list(".SDP"), N - 2)) + "."
+            prof = rng.uniform(0.05, 1.0, N)
+            Ig, drho = float(rng.uniform(0.0, 0.5)), float(rng.uniform(0.0, 0.3))
+            w = Wire(layout)
+            res = solve_classical(w, ClassicalParams(Ig=Ig, drho=drho, p_profile=prof))
+            wl = np.where(w.scatterer, 1.0 - prof, 0.0)
+            n = np.cumsum(w.injection)
+            R = 1.0 + wl.sum()
+            scale = drho / R + Ig * (0.5 * abs(n[-1]) + np.sum(wl * np.abs(n - 0.5 * w.injection))) / R
+            tol = EXACT_ULPS * N * EPS * max(scale, 1e-300)
+            pars = dict(layout=layout if N <= 12 else f"random N={N}", Ig=Ig, drho=drho,
+                        p_min=float(prof.min()), p_max=float(prof.max()))
+            for bias, st in (("forward", res.forward), ("reverse", res.reverse)):
+                I_in, I_out = G.general_current(layout, prof, Ig, drho, bias=bias)
+                yield compare(f"I_in {bias} (general closed form)", st.I_in, I_in, tol=tol, metric="abs",
+                              parameters=pars)
+                yield compare(f"I_out {bias} (general closed form)", st.I_out, I_out, tol=tol, metric="abs",
+                              parameters=pars)
+            yield compare("delta_I (2 sign(X) min(|X|, drho/R))", res.delta_I,
+                          G.general_delta_I(layout, prof, Ig, drho), tol=2 * tol, metric="abs", parameters=pars,
+                          note="not from the paper: derived here (conventions §5)")
 
 
 # --------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from ..runs.signals import Interruption
 from ..runs.workers import available_cores
 from ..wire import NonrecipError, ParameterError, check_int
 from . import models as _models
+from .execute import SMALL_SECONDS, TASK_SECONDS, make_row, points_per_task, row_of, run_here, solve_batch
 from .models import Model
 from .spec import Grid
 from .store import SweepStore
@@ -183,14 +184,6 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
             client.close()
 
 
-def _row(model: Model, point, *, status: str, error: str | None = None,
-         outputs: Mapping[str, float] | None = None) -> dict:
-    row = {"point_id": point.key, "model": model.name, "status": status, "error": error}
-    row.update(point.params)
-    row.update(outputs or {})
-    return row
-
-
 def _n_workers(client) -> int:
     try:
         return max(1, len(client.scheduler_info()["workers"]))
@@ -206,17 +199,22 @@ def _auto_chunk(prepared: list, n_workers: int) -> int:
     return max(1, math.ceil(total / (4 * n_workers)))
 
 
-def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries: int) -> dict:
-    """Submit every point (one graph update per kind of task); returns
-    {point future: point}.
+def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries: int,
+            size: int = 1) -> dict:
+    """Submit points (one graph update per kind of task); returns {future: points}.
+
+    Deterministic points go ``size`` to a task (:func:`~.execute.solve_batch`);
+    a Monte Carlo point is split into chunks of batches and combined.
     """
     token = uuid.uuid4().hex[:8]
+    if not model.stochastic:
+        groups = [todo[i:i + size] for i in range(0, len(todo), size)]
+        keys = [f"nonrecip-{model.name}-{g[0][0].key}-{len(g)}-{token}" for g in groups]
+        futs = client.map(solve_batch, [model.solver] * len(groups), [[prep for _, prep in g] for g in groups],
+                          key=keys, retries=retries, pure=False)
+        return dict(zip(futs, ([point for point, _ in g] for g in groups), strict=True))
     base = [f"nonrecip-{model.name}-{point.key}-{token}" for point, _ in todo]
     preps = [prep for _, prep in todo]
-    if not model.stochastic:
-        futs = client.map(_models.solve_point, [model.solver] * len(todo), preps, key=base,
-                          retries=retries, pure=False)
-        return dict(zip(futs, (point for point, _ in todo)))
     size = chunk_batches or _auto_chunk(preps, _n_workers(client))
     chunk_preps, chunk_ids, chunk_keys, owner = [], [], [], []
     for i, prep in enumerate(preps):
@@ -228,11 +226,11 @@ def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries
             owner.append(i)
     chunks = client.map(_models.mc_chunk, chunk_preps, chunk_ids, key=chunk_keys, retries=retries, pure=False)
     parts: list[list] = [[] for _ in preps]
-    for i, f in zip(owner, chunks):
+    for i, f in zip(owner, chunks, strict=True):
         parts[i].append(f)
     # combining is cheap and frees the chunk sums: run it as soon as a point's chunks are done
     futs = client.map(_models.mc_combine, preps, parts, key=base, retries=retries, pure=False, priority=1)
-    return dict(zip(futs, (point for point, _ in todo)))
+    return dict(zip(futs, ([point] for point, _ in todo), strict=True))
 
 
 def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: str | os.PathLike | None = None,
@@ -362,7 +360,7 @@ def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path 
             try:
                 todo.append((p, m.prepare(p.params)))
             except NonrecipError as e:
-                bad.append(_row(m, p, status="error", error=f"{type(e).__name__}: {e}"))
+                bad.append(make_row(m, p, status="error", error=f"{type(e).__name__}: {e}"))
         total = len(todo) + len(bad)
         if progress and total:
             from ._progress import Bar
@@ -370,7 +368,7 @@ def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path 
             bar = Bar(m.name, total, reused)
         record(bad)
         if todo:
-            _compute(m, todo, scheduler, workers, chunk_batches, retries, record, stop)
+            _execute(m, todo, scheduler, workers, chunk_batches, retries, record, stop)
     finally:
         if bar is not None:
             bar.close()
@@ -412,13 +410,41 @@ def _set_aside(store: SweepStore, order: list[str], out: Path | None) -> tuple[i
     return len(stale), path
 
 
+def _execute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, record,
+             stop: Interruption) -> None:
+    """Compute ``todo`` here or on Dask (:mod:`nonrecip.sweep.execute`).
+
+    Without a scheduler the first points are computed and timed here; the
+    rest stays here when a single worker is asked for, this process may use
+    one core only, or the sweep is estimated under
+    :data:`~nonrecip.sweep.execute.SMALL_SECONDS`; otherwise a local cluster
+    gets it, cheap points batched by the measured cost. A scheduler or
+    client given always gets all the points.
+    """
+    seconds = math.nan
+    if scheduler is None:
+        alone = workers == 1 or (workers is None and default_workers() == 1)
+        done, seconds = run_here(m, todo, record, stop, probe=not alone)
+        todo = todo[done:]
+        if alone or not todo or seconds * len(todo) < SMALL_SECONDS:
+            run_here(m, todo, record, stop)
+            return
+    _compute(m, todo, scheduler, workers, chunk_batches, retries, record, stop, seconds=seconds)
+
+
 #: while results keep streaming in, finished rows are journaled at most this
 #: often (s); a row is always journaled before the client waits for more
 JOURNAL_SECONDS = 0.25
 
 
 def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, record,
-             stop: Interruption | None = None) -> None:
+             stop: Interruption | None = None, seconds: float = math.nan) -> None:
+    """Compute ``todo`` on Dask.
+
+    Deterministic points go to tasks of :func:`~.execute.points_per_task`
+    points of ``seconds`` each; unknown (NaN): the first tasks, one point per
+    worker, are timed on the workers and size the rest.
+    """
     import time
     from concurrent.futures import CancelledError
 
@@ -428,7 +454,16 @@ def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, r
         return stop.prompt() if stop is not None else contextlib.nullcontext()
 
     with _client(scheduler, workers) as client:
-        futures = _submit(client, m, todo, chunk_batches, retries)
+        n_workers = _n_workers(client)
+        rest: list = []
+        if m.stochastic:
+            futures = _submit(client, m, todo, chunk_batches, retries)
+        elif math.isnan(seconds):  # time one point per worker first
+            todo, rest = todo[:n_workers], todo[n_workers:]
+            futures = _submit(client, m, todo, chunk_batches, retries)
+        else:
+            futures = _submit(client, m, todo, chunk_batches, retries,
+                              size=points_per_task(seconds, len(todo), n_workers))
         pending: list[dict] = []
         last = time.monotonic()
         try:
@@ -441,19 +476,30 @@ def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, r
                     batch = next(batches, None)
                 if batch is None:
                     break
+                times = []
                 for f, outputs in batch:
-                    point = futures.pop(f)
+                    points = futures.pop(f)
                     status = f.status
                     f.release()
                     if status == "cancelled" or isinstance(outputs, CancelledError):
                         continue
                     if status == "error":  # the task failed after its retries
                         exc = outputs[1]
-                        pending.append(_row(m, point, status="error", error=f"{type(exc).__name__}: {exc}"))
-                    elif "__error__" in outputs:
-                        pending.append(_row(m, point, status="error", error=outputs["__error__"]))
-                    else:
-                        pending.append(_row(m, point, status="ok", outputs=outputs))
+                        pending.extend(make_row(m, point, status="error", error=f"{type(exc).__name__}: {exc}")
+                                       for point in points)
+                        continue
+                    if m.stochastic:
+                        outputs = [(outputs, math.nan)]
+                    for point, (out, t) in zip(points, outputs, strict=True):
+                        pending.append(row_of(m, point, out))
+                        times.append(t)
+                if rest and (times or not futures):  # the probe answered: batch the rest by its cost
+                    t_point = sorted(times)[len(times) // 2] if times else TASK_SECONDS  # failed: one a task
+                    size = points_per_task(t_point, len(rest), n_workers)
+                    more = _submit(client, m, rest, chunk_batches, retries, size=size)
+                    rest = []
+                    futures.update(more)
+                    done.update(list(more))
                 # durable before waiting again; coalesced while results stream in
                 if not done.has_ready() or time.monotonic() - last >= JOURNAL_SECONDS:
                     rows, pending = pending, []

@@ -394,8 +394,7 @@ def _set_aside(store: SweepStore, order: list[str], out: Path | None) -> tuple[i
         return 0, None
     import warnings
 
-    from ..results import write_table
-    from .store import read_table
+    from .store import read_table, write_sweep_table
     from .table import make_frame
 
     path = out.with_name(f"{out.stem}.set-aside{out.suffix}")
@@ -403,7 +402,7 @@ def _set_aside(store: SweepStore, order: list[str], out: Path | None) -> tuple[i
     if path.exists():  # earlier set-aside rows stay; the newest row of a point wins
         old = read_table(path).to_dict("records")
         rows = {**{str(r["point_id"]): r for r in old}, **rows}
-    write_table(make_frame(list(rows.values()), columns=None), path)
+    write_sweep_table(make_frame(list(rows.values()), columns=None), path)
     store.mark_dirty()
     warnings.warn(f"{len(stale)} rows of points not in this grid were moved from {out} to {path}",
                   UserWarning, stacklevel=3)

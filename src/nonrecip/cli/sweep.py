@@ -19,14 +19,8 @@ from typing import Annotated, Any
 import typer
 
 from ..sweep.models import MODELS, Model
-from ._app import app
+from ._app import sweep_app
 from ._common import info
-
-sweep_app = typer.Typer(
-    no_args_is_help=True,
-    help="Parameter sweeps (Cartesian products of lists and ranges) on a local or an existing Dask cluster.",
-)
-app.add_typer(sweep_app, name="sweep")
 
 _LIST_HELP = "A value, a list a,b,c or an inclusive range start:stop:step."
 

@@ -96,7 +96,7 @@ def _label_rows(rows: list[dict]) -> tuple[list[dict], dict[str, str]]:
     out = []
     for r in rows:
         v = r.get("layout")
-        if _is_long(v):
+        if isinstance(v, str) and _is_long(v):
             label = by_id.get(id(v))
             if label is None:
                 label = by_id[id(v)] = layout_label(v)

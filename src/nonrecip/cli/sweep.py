@@ -36,7 +36,9 @@ _RUN_OPTIONS: list[tuple[str, Any, Any]] = [
     ("scheduler", Annotated[str | None, typer.Option(
         "--scheduler", help="Run on an existing Dask cluster: its scheduler address tcp://HOST:PORT.")], None),
     ("workers", Annotated[int | None, typer.Option(
-        "--workers", help="Worker processes of the local cluster (default: the cores of this machine).")], None),
+        "--workers", help="Worker processes of the local cluster (default: the cores of this machine); "
+                          "1: compute here, no cluster. A sweep estimated under 2 s from its first points "
+                          "runs here anyway.")], None),
     ("chunk_batches", Annotated[int | None, typer.Option(
         "--chunk-batches", help="Monte Carlo batches per Dask task (default: about four tasks per worker).")], None),
     ("progress", Annotated[bool, typer.Option(

@@ -1,21 +1,29 @@
-"""Running a sweep on Dask distributed.
+"""Running a sweep: in this process when it is small, on Dask distributed otherwise.
 
 :func:`run_sweep` expands the grid, skips the points already stored (with
 ``resume``), records bad points at once (their parameters are validated on
-the client), and sends the rest to a Dask cluster:
+the client), and computes the rest (:mod:`nonrecip.sweep.execute`):
 
-* by default a :class:`distributed.LocalCluster` on this machine --
-  loopback only, one single-threaded worker process per core -- started
-  and stopped here with no set-up;
-* with ``scheduler="tcp://HOST:PORT"`` an existing cluster, through
-  :class:`distributed.Client` (its workers need nonrecip installed).
+* without ``scheduler`` the first points are computed here and timed; a
+  sweep estimated under :data:`~nonrecip.sweep.execute.SMALL_SECONDS` (or
+  ``workers=1``) is finished here, without a cluster (starting one costs
+  ~3 s); a larger one goes to a :class:`distributed.LocalCluster` on this
+  machine -- loopback only, one single-threaded worker process per core --
+  started and stopped here with no set-up;
+* with ``scheduler="tcp://HOST:PORT"`` (or a client or cluster object) an
+  existing cluster, through :class:`distributed.Client` (its workers need
+  nonrecip installed), always.
 
-A deterministic point is one task. A Monte Carlo point is split into
+On a cluster, cheap deterministic points go several to a task, about
+:data:`~nonrecip.sweep.execute.TASK_SECONDS` of measured work each (at least
+four tasks per worker), so Dask's few milliseconds per task do not show.
+A Monte Carlo point is split into
 chunks of ``chunk_batches`` batches, one task each
 (:func:`nonrecip.stochastic.run_batches`, whose batch streams come from
 ``SeedSequence(seed)``), and one task combining them
 (:func:`nonrecip.stochastic.combine`): the estimate and error bar are those
-of the serial ``simulate`` with the point's seed, bit for bit.
+of the serial ``simulate`` with the point's seed, bit for bit, wherever the
+point ran.
 
 Faults. Dask reschedules the tasks of a worker that dies (a nanny restarts
 it) and ``retries`` re-runs tasks that raised unexpectedly; results are
@@ -66,14 +74,16 @@ log = logging.getLogger(__name__)
 
 
 class SweepError(NonrecipError):
-    """Some points could not be computed at all (e.g. their tasks were
-    cancelled); the others are stored, ``resume`` computes the rest.
+    """Some points could not be computed at all (e.g. their tasks were cancelled).
+
+    The others are stored; ``resume`` computes the rest.
     """
 
 
 def default_workers() -> int:
-    """Cores available to this process (the default local cluster size;
-    :func:`nonrecip.runs.workers.available_cores`).
+    """Return the cores available to this process (the default local cluster size).
+
+    :func:`nonrecip.runs.workers.available_cores`.
     """
     return available_cores()
 
@@ -102,8 +112,9 @@ LOCAL_CLUSTER_CONFIG = {
 
 
 def local_cluster(n_workers: int | None = None, **kwargs: Any):
-    """The default cluster: a :class:`distributed.LocalCluster` on loopback
-    with ``n_workers`` single-threaded worker processes (default: one per
+    """Start the default cluster: a :class:`distributed.LocalCluster` on loopback.
+
+    With ``n_workers`` single-threaded worker processes (default: one per
     core), no dashboard, quiet logs, and :data:`LOCAL_CLUSTER_CONFIG` (lower
     background CPU, one task per worker thread at a time). Keyword
     arguments override the cluster options; for other Dask settings, start
@@ -126,8 +137,9 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any):
 
 
 def _ignore_sigint() -> None:
-    """Run in every worker of our own local cluster: Ctrl-C in a terminal
-    reaches the whole process group, and the workers must leave it to the
+    """Ignore SIGINT in every worker of our own local cluster.
+
+    Ctrl-C in a terminal reaches the whole process group, and the workers must leave it to the
     client (which stores the finished points and closes the cluster)
     instead of each printing a KeyboardInterrupt traceback.
     """
@@ -152,8 +164,9 @@ def _worker_plugin():
 
 @contextmanager
 def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
-    """A connected :class:`distributed.Client`; closes what it opened
-    (client first, then the local cluster).
+    """Yield a connected :class:`distributed.Client`.
+
+    Closes what it opened (client first, then the local cluster).
     """
     from distributed import Client
 
@@ -192,8 +205,9 @@ def _n_workers(client) -> int:
 
 
 def _auto_chunk(prepared: list, n_workers: int) -> int:
-    """Batches per task: about four tasks per worker over the whole sweep,
-    never fewer tasks than one per point.
+    """Return the batches per task: about four tasks per worker over the whole sweep.
+
+    Never fewer tasks than one per point.
     """
     total = sum(p.kwargs.get("n_batches", 1) for p in prepared)
     return max(1, math.ceil(total / (4 * n_workers)))
@@ -238,7 +252,7 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
               progress: bool = False, chunk_batches: int | None = None, retries: int = 2,
               callback: Callable[[dict], None] | None = None, flush_seconds: float = 5.0,
               overwrite: bool = False):
-    """Run a parameter sweep on Dask and return its table.
+    """Run a parameter sweep, here or on Dask, and return its table.
 
     Parameters
     ----------
@@ -255,11 +269,14 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
         atomically while the sweep runs (see :mod:`nonrecip.sweep.store`).
     scheduler : str, Client or cluster, optional
         ``"tcp://HOST:PORT"`` of an existing Dask scheduler, a connected
-        :class:`distributed.Client` (left open) or a cluster object. Default:
-        a :func:`local_cluster` started and closed here.
+        :class:`distributed.Client` (left open) or a cluster object: every
+        point is computed there. Default: this process for a small sweep
+        (estimated under :data:`~nonrecip.sweep.execute.SMALL_SECONDS` from
+        its first points), else a :func:`local_cluster` started and closed here.
     workers : int, optional
-        Size of the local cluster (default: the cores of this machine); not
-        allowed together with ``scheduler``.
+        Size of the local cluster (default: the cores of this machine); 1
+        computes every point in this process. Not allowed together with
+        ``scheduler``.
     resume : bool
         Keep the points already in ``out`` and compute only the others; rows
         of points not in this grid are moved to ``STEM.set-aside.SUFFIX``.
@@ -334,7 +351,7 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
 def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path | None, stop: Interruption, *,
          scheduler: Any, workers: int | None, progress: bool, chunk_batches: int | None, retries: int,
          callback: Callable[[dict], None] | None):
-    """The body of :func:`run_sweep` once its inputs and output are checked and locked."""
+    """Run the body of :func:`run_sweep` once its inputs and output are checked and locked."""
     columns = store.columns
     set_aside, set_aside_path = _set_aside(store, order, out)
     reused = sum(k in store for k in order)
@@ -385,8 +402,9 @@ def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path 
 
 
 def _set_aside(store: SweepStore, order: list[str], out: Path | None) -> tuple[int, Path | None]:
-    """Move the stored rows of points not in the grid (a resume with a changed
-    grid) to ``STEM.set-aside.SUFFIX``; returns how many and where.
+    """Move the stored rows of points not in the grid to ``STEM.set-aside.SUFFIX``.
+
+    A resume with a changed grid; returns how many and where.
     """
     keep = set(order)
     stale = [k for k in store.rows if k not in keep]

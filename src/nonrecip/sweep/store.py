@@ -173,8 +173,9 @@ def _plain(v: Any) -> Any:
 
 
 def read_table(path: str | os.PathLike):
-    """Read a sweep table written by :class:`SweepStore` (``.parquet`` or
-    ``.csv``; floats read back bit for bit, long layouts put back in full).
+    """Read a sweep table written by :class:`SweepStore` (``.parquet`` or ``.csv``).
+
+    Floats read back bit for bit, long layouts are put back in full.
     """
     import pandas as pd
 
@@ -293,15 +294,18 @@ class SweepStore:
                 part.unlink(missing_ok=True)
 
     def mark_dirty(self) -> None:
-        """The rows changed outside :meth:`add` (e.g. rows set aside): rewrite the table at the next flush."""
+        """Note that the rows changed outside :meth:`add` (e.g. rows set aside): rewrite at the next flush."""
         self._dirty = True
 
     def __contains__(self, key: str) -> bool:
+        """Whether the point ``key`` is stored."""
         return key in self.rows
 
     # -- writing -----------------------------------------------------------
     def add(self, rows: Iterable[dict]) -> None:
-        """Record finished points: durable at once (one atomic part file),
+        """Record finished points.
+
+        Durable at once (one atomic part file),
         the table itself rewritten at most every ``flush_seconds``.
         """
         rows = list(rows)
@@ -322,7 +326,9 @@ class SweepStore:
             self.flush()
 
     def flush(self, order: list[str] | None = None, columns: dict[str, type] | None = None) -> None:
-        """Rewrite the table atomically from memory, then drop the parts it
+        """Rewrite the table atomically from memory.
+
+        Then drop the parts it
         now contains. ``order``: point ids to put first, in this order.
         """
         t0 = time.monotonic()
@@ -342,7 +348,9 @@ class SweepStore:
             pass
 
     def frame(self, order: list[str] | None = None, *, only: bool = False, columns: dict[str, type] | None = None):
-        """The rows as a DataFrame: ``order`` first (only those if ``only``),
+        """Return the rows as a DataFrame.
+
+        ``order`` first (only those if ``only``),
         then the others in the order they were stored.
         """
         from .table import make_frame

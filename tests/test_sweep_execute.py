@@ -110,24 +110,50 @@ def test_point_seconds_leaves_out_the_first_point_and_takes_the_median():
     assert point_seconds([0.4]) == 0.4
 
 
+class _Clock:
+    """A clock that moves only when a fake solver says it worked."""
+
+    def __init__(self):
+        self.t = 0.0
+
+    def perf_counter(self):
+        return self.t
+
+    monotonic = perf_counter
+
+
 @pytest.mark.parametrize("stochastic", [False, True])
 def test_probe_estimate_is_the_cost_of_a_point(stochastic, monkeypatch):
-    # the probe's estimate against the measured time of the same points computed again
-    import time
-
+    # the probe's bookkeeping on a fake clock (no timing of a shared machine):
+    # points of known cost, the first one slow (imports, JIT)
     from nonrecip.sweep import Grid
 
+    clock = _Clock()
+    monkeypatch.setattr(execute, "time", clock)
     model = "simulate" if stochastic else "classical"
-    grid = {"n": 8, "steps": 20000, "batches": 8, "seed": "1:6"} if stochastic else {"n": "1000:1020:2", "p": 0.9}
+    grid = {"n": 8, "steps": 1000, "batches": 8, "seed": "1:6"} if stochastic else {"n": "4:40:2", "p": 0.9}
     g = Grid(model, grid)
     todo = [(p, g.spec.prepare(p.params)) for p in g.points()]
-    rows: list = []
-    _, est = execute.run_here(g.spec, todo, rows.extend, probe=True)
-    t = time.perf_counter()
-    execute.run_here(g.spec, todo, rows.extend)
-    per_point = (time.perf_counter() - t) / len(todo)
-    # a factor 3 either way: the machine is shared, and the estimate only sizes tasks
-    assert per_point / 3 < est < 3 * per_point
+    costs = iter([5.0] + [0.01, 0.03, 0.02, 0.02, 0.04] * 10)
+    if stochastic:
+        def fake_chunk(prep, ids):
+            clock.t += next(costs) * len(ids)
+            return {"__error__": "fake"}
+
+        monkeypatch.setattr(execute._models, "mc_chunk", fake_chunk)
+        done, est = execute.run_here(g.spec, todo, list, probe=True)
+        assert done == 0 and est == pytest.approx(8 * 0.01)  # batch 1 of 8, batch 0 paid for the JIT
+    else:
+        def fake_solve(solver, prep):
+            clock.t += next(costs)
+            return {"delta_I": 0.0}
+
+        monkeypatch.setattr(execute._models, "solve_point", fake_solve)
+        rows: list = []
+        done, est = execute.run_here(g.spec, todo, rows.extend, probe=True)
+        # PROBE_POINTS at least, then until PROBE_SECONDS (0.1 s) of work: 5 + 0.01 + 0.03 s > 0.1 s after 3
+        assert done == 3 and len(rows) == 3
+        assert est == pytest.approx(0.03)  # upper median of the times after the first (0.01, 0.03)
 
 
 def test_sigint_in_process_keeps_finished_points_and_resume_finishes(monkeypatch, tmp_path):

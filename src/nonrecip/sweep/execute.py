@@ -94,7 +94,7 @@ def point_seconds(times: Sequence[float]) -> float:
 
     The first point also pays for imports and loading compiled kernels: it
     is left out when others were timed; the median of the rest is robust to
-    a point slowed by another job.
+    a point slowed by another job (the upper median of an even count).
     """
     rest = sorted(times[1:] if len(times) > 1 else times)
     return rest[len(rest) // 2] if rest else 0.0

@@ -8,7 +8,8 @@ row (:func:`make_row`), so a table does not depend on where it was computed.
 
 The cost of a point is measured, not guessed: :func:`run_here` computes the
 first points of a sweep in this process and times them (a Monte Carlo point:
-its first batches). From that estimate the runner
+its first batches) in CPU seconds of the computing thread, so that the
+decision does not depend on how busy the machine is at the moment. From that estimate the runner
 (:func:`nonrecip.sweep.run_sweep`) decides
 
 * to finish the sweep here, without starting a cluster, when the whole
@@ -41,7 +42,7 @@ __all__ = ["SMALL_SECONDS", "TASK_SECONDS", "make_row", "solve_batch", "run_here
 SMALL_SECONDS = 2.0
 #: work per Dask task (s) when points are cheap
 TASK_SECONDS = 0.25
-#: the probe times at least this many points (the first one pays for imports and JIT loading) ...
+#: the probe times (CPU s) at least this many points (the first one pays for imports and JIT loading) ...
 PROBE_POINTS = 3
 #: ... and goes on until this much time (s) or this many points
 PROBE_SECONDS = 0.1
@@ -70,13 +71,13 @@ def solve_batch(solver: str, preps: Sequence[Prepared]) -> list[tuple[dict, floa
     """Compute some deterministic points one after the other (one Dask task).
 
     Returns, per point, its output columns (:func:`~nonrecip.sweep.models.solve_point`)
-    and the seconds it took here, which size the following tasks.
+    and the CPU seconds it took here, which size the following tasks.
     """
     out = []
     for prep in preps:
-        t = time.perf_counter()
+        t = time.thread_time()
         res = _models.solve_point(solver, prep)
-        out.append((res, time.perf_counter() - t))
+        out.append((res, time.thread_time() - t))
     return out
 
 
@@ -130,12 +131,12 @@ def run_here(m: Model, todo: list, record: Callable[[list[dict]], None], stop: A
     pending: list[dict] = []
     times: list[float] = []
     last = time.monotonic()
-    start = time.perf_counter()
+    start = time.thread_time()
     prompt = stop.prompt if stop is not None else contextlib.nullcontext
     done = 0
     try:
         for point, prep in todo:
-            t = time.perf_counter()
+            t = time.thread_time()
             with prompt():
                 if m.stochastic:
                     if probe:
@@ -143,7 +144,7 @@ def run_here(m: Model, todo: list, record: Callable[[list[dict]], None], stop: A
                     outputs = _mc_point(prep)
                 else:
                     outputs = _models.solve_point(m.solver, prep)
-            now = time.perf_counter()
+            now = time.thread_time()
             times.append(now - t)
             pending.append(row_of(m, point, outputs))
             done += 1
@@ -164,9 +165,9 @@ def _mc_probe(prep: Prepared) -> float:
     nb = prep.kwargs["n_batches"]
     times = []
     for b in range(min(2, nb)):
-        t = time.perf_counter()
+        t = time.thread_time()
         _models.mc_chunk(prep, [b])
-        times.append(time.perf_counter() - t)
+        times.append(time.thread_time() - t)
     return point_seconds(times) * nb
 
 

@@ -213,6 +213,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=2_000_000)
     ap.add_argument("--before", help="src directory of another nonrecip version, measured as the baseline")
     ap.add_argument("--skip-costly", action="store_true")
+    ap.add_argument("--only-costly", action="store_true")
     args = ap.parse_args()
     src = str(Path(__file__).resolve().parents[1] / "src")
     sys.path.insert(0, src)  # this tree's nonrecip, also here (sections 3 and 4)
@@ -220,14 +221,15 @@ def main() -> None:
     trees.append(("now", src))
     print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "
           f"medians [min-max] of {args.repeat} runs")
-    print("1. start-up, CPU s (goals: --help < 0.15, solve < 0.3)")
-    for label, tree in trees:
-        startup(tree, args.repeat, label)
-    print("2. 995 cheap classical points, whole processes (issue 14 baseline: sweep 7.2 s vs loop 0.65 s, 11x)")
-    for label, tree in trees:
-        sweep995(tree, args.repeat, label)
-    print("3. per-point overhead")
-    overhead(args.repeat)
+    if not args.only_costly:
+        print("1. start-up, CPU s (goals: --help < 0.15, solve < 0.3)")
+        for label, tree in trees:
+            startup(tree, args.repeat, label)
+        print("2. 995 cheap classical points, whole processes (issue 14 baseline: sweep 7.2 s vs loop 0.65 s, 11x)")
+        for label, tree in trees:
+            sweep995(tree, args.repeat, label)
+        print("3. per-point overhead")
+        overhead(args.repeat)
     if not args.skip_costly:
         print(f"4. costly points on {args.workers} workers (issue 14 baseline: Dask 1.85x vs pool 0.96x in one run)")
         costly(args.repeat, args.workers, args.points, args.steps)

@@ -1,168 +1,239 @@
-"""Benchmark: a Monte Carlo sweep on a local Dask cluster vs the same points
-computed serially in this process, and Dask's per-task overhead.
+"""Benchmark: sweep overhead, start-up, and a real 2-worker speed-up, side by side in one run.
 
-1. Eight ``simulate`` points (dimers N = 20, p in {0.5, 0.7}, Ig in {0.02,
-   0.05}, seeds {0, 1}; ``--steps`` each) run
-   * serially here, one after the other, one thread each
-     (``simulate(..., workers=1)``): the baseline;
-   * on a plain process pool of ``--workers`` processes (no Dask): the
-     ceiling the machine allows at the moment;
-   * by :func:`nonrecip.sweep.run_sweep` on a ``LocalCluster`` of
-     ``--workers`` single-threaded worker processes (started and warmed up
-     before the clock starts; its start-up time is printed apart): once with
-     Dask's default settings (the baseline of issue 6: 1.4-1.7x), once as
-     :func:`nonrecip.sweep.local_cluster` makes it
-     (:data:`nonrecip.sweep.run.LOCAL_CLUSTER_CONFIG`).
-   Prints both times (best of ``--repeat``), the speed-up (goal: >= 1.8x on
-   2 cores), the CPU seconds spent here and in the workers (equal CPU and a
-   low speed-up mean the cores were busy with something else), and checks
-   that every estimate and stderr is bit-identical between the two.
-2. Dask's per-task overhead: ``--tasks`` trivial tasks (``client.submit`` of
-   a no-op) on the same cluster, wall time per task; and the per-point
-   overhead of a whole sweep of trivial points (classical ``.SD.``: the
-   solve is ~0.1 ms), including validation, keys and the atomic table.
+Every figure is repeated ``--repeat`` times and printed as the median with
+its spread (min-max), next to the machine's load average (1 min) at the
+time, because the machine may be shared: a ratio measured at a load above
+the core count says more about the other jobs than about nonrecip.
 
-The JIT is warmed up in this process and on every worker before timing.
+1. **Start-up** (fresh interpreters, CPU seconds user+sys): ``python -c
+   pass``, ``nonrecip --help`` (into a pipe: plain help), ``nonrecip solve
+   classical --layout .SDSD.``. Goals: help < 0.15 s, solve < 0.3 s.
+2. **995 cheap points** (classical, dimers N = 10, p = 0.001..0.995): the
+   ``nonrecip sweep classical ... --out X.parquet`` command against a plain
+   Python loop of ``solve_classical`` writing a Parquet table of the same
+   points and outputs; both whole processes, start-up included. Goal:
+   within 1.5x of the loop.
+3. **Per-point overhead** in this process: :func:`nonrecip.sweep.run_sweep`
+   of the 995 points (it runs them here: the sweep is small) minus a loop
+   of the same solves, per point, CPU. Goal: < 0.3 ms.
+4. **Costly points**: ``--points`` Monte Carlo points (dimers N = 20,
+   ``--steps`` each, one thread per point) serially here, on a plain
+   :class:`concurrent.futures.ProcessPoolExecutor` of ``--workers``
+   processes (started and warmed before the clock), and by ``run_sweep``
+   with ``workers=--workers`` (its local cluster started inside the timed
+   call: what a user waits for) and on an already running cluster. Speed-ups
+   against the serial time; the process pool is what the machine allows now.
+   Estimates and error bars of the sweep are checked bit-identical to the
+   serial ``simulate``.
 
-Run:  python benchmarks/bench_sweep.py [--workers 2] [--steps 2000000] [--tasks 2000] [--repeat 3]
+``--before SRC`` also measures 1 and 2 with another nonrecip source tree
+(e.g. ``git archive`` of an older commit, unpacked: its ``src``), in the same
+run, as the baseline.
+
+Run:  python benchmarks/bench_sweep.py [--repeat 5] [--workers 2] [--points 8] [--steps 2000000] [--before DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
+import resource
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from distributed import Client, LocalCluster
+CLI = "import sys; from nonrecip.cli import main; sys.exit(main())"
+GRID995 = ["--layout", "dimers", "--n", "10", "--p", "0.001:0.995:0.001"]
 
-from nonrecip import ClassicalParams, Wire
-from nonrecip.stochastic import simulate
-from nonrecip.sweep import local_cluster, run_sweep
+#: the plain loop: the same 995 points and outputs, one Parquet table
+PLAIN = """
+import sys
+from decimal import Decimal
+import pandas as pd
+from nonrecip import ClassicalParams, Wire, solve_classical
+rows = []
+for i in range(1, 996):
+    p = float(Decimal(i) / 1000)
+    r = solve_classical(Wire.from_spec("dimers", 10), ClassicalParams(p=p))
+    rows.append({"layout": "dimers", "N": 10, "p": p, "Ig": 0.05, "drho": 0.1, "rho0": 1.0,
+                 "I_in_forward": r.forward.I_in, "I_in_reverse": r.reverse.I_in,
+                 "I_out_forward": r.forward.I_out, "I_out_reverse": r.reverse.I_out, "delta_I": r.delta_I})
+pd.DataFrame(rows).to_parquet(sys.argv[1], index=False)
+"""
 
 
-def _noop(x):
-    return x
+def load() -> float:
+    """The 1-minute load average."""
+    return os.getloadavg()[0]
 
 
-def _simulate_point(q: dict):
+def spread(xs: list[float], unit: str = "s", scale: float = 1.0, fmt: str = ".3f") -> str:
+    """``median [min-max] unit``."""
+    m = statistics.median(xs)
+    return f"{scale * m:{fmt}} [{scale * min(xs):{fmt}}-{scale * max(xs):{fmt}}] {unit}"
+
+
+def run_child(args: list[str], src: str, cwd: str | None = None) -> tuple[float, float]:
+    """Wall and CPU (user+sys) seconds of a child Python process with ``PYTHONPATH=src``."""
+    env = dict(os.environ, PYTHONPATH=src)
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, *args], env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode not in (0,):
+        raise RuntimeError(f"{args}: exit {p.returncode}: {p.stderr[-500:]}")
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
+def startup(src: str, repeat: int, label: str) -> None:
+    cases = [("python -c pass", ["-c", "pass"]),
+             ("nonrecip --help (pipe)", ["-c", CLI, "--help"]),
+             ("solve classical .SDSD.", ["-c", CLI, "solve", "classical", "--layout", ".SDSD."])]
+    for name, args in cases:
+        cpu, loads = [], []
+        for _ in range(repeat):
+            loads.append(load())
+            cpu.append(run_child(args, src)[1])
+        print(f"  {label:7s} {name:24s}: CPU {spread(cpu)}  (load {statistics.median(loads):.1f})")
+
+
+def sweep995(src: str, repeat: int, label: str) -> tuple[float, float]:
+    """Medians of (sweep wall, loop wall); prints both with CPU and the ratio."""
+    rows = {"sweep": ([], []), "loop": ([], [])}
+    ratios, loads = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(repeat):
+            loads.append(load())
+            w_loop, c_loop = run_child(["-c", PLAIN, str(Path(tmp) / f"plain{i}.parquet")], src)
+            w_sw, c_sw = run_child(["-c", CLI, "sweep", "classical", *GRID995, "--out", str(Path(tmp) / f"s{i}.parquet"),
+                                    "--no-progress"], src, cwd=tmp)
+            rows["loop"][0].append(w_loop)
+            rows["loop"][1].append(c_loop)
+            rows["sweep"][0].append(w_sw)
+            rows["sweep"][1].append(c_sw)
+            ratios.append(w_sw / w_loop)
+    for k in ("loop", "sweep"):
+        print(f"  {label:7s} {k:5s}: wall {spread(rows[k][0])}, CPU {spread(rows[k][1])}")
+    print(f"  {label:7s} sweep/loop wall: {spread(ratios, 'x', fmt='.2f')} (goal <= 1.5x; "
+          f"load {min(loads):.1f}-{max(loads):.1f})")
+    return statistics.median(rows["sweep"][0]), statistics.median(rows["loop"][0])
+
+
+def overhead(repeat: int) -> None:
+    from nonrecip import ClassicalParams, Wire, solve_classical
+    from nonrecip.sweep import Grid, run_sweep
+
+    grid = {"layout": "dimers", "n": 10, "p": "0.001:0.995:0.001"}
+    points = Grid("classical", grid).points()
+    run_sweep("classical", {"layout": "dimers", "n": 10, "p": "0.5,0.6"}, workers=1)  # imports, warm
+    per, loads = [], []
+    for _ in range(repeat):
+        loads.append(load())
+        t = time.process_time()
+        for pt in points:
+            solve_classical(Wire.from_spec("dimers", 10), ClassicalParams(p=pt.params["p"]))
+        t_solve = time.process_time() - t
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.process_time()
+            df = run_sweep("classical", grid, out=Path(tmp) / "o.parquet")
+            t_sweep = time.process_time() - t
+        assert len(df) == len(points) and df.attrs["computed"] == len(points)
+        per.append((t_sweep - t_solve) / len(points))
+    print(f"  per-point overhead of run_sweep (995 points, here, Parquet out): {spread(per, 'ms', 1e3)} CPU "
+          f"(goal < 0.3 ms; load {statistics.median(loads):.1f})")
+
+
+def _simulate_point(q: dict) -> tuple[float, float, float, float]:
+    from nonrecip import ClassicalParams, Wire
+    from nonrecip.stochastic import simulate
+
     res = simulate(Wire.from_spec(q["layout"], q["N"]),
                    ClassicalParams(p=q["p"], Ig=q["Ig"], drho=q["drho"], rho0=q["rho0"]),
                    steps=q["steps"], seed=q["seed"], n_batches=q["n_batches"], workers=1)
     return res.forward.I_in.mean, res.forward.I_in.stderr, res.delta_I.mean, res.delta_I.stderr
 
 
-def _ceiling(points, n: int, repeat: int) -> float:
-    """Best wall time of the points on a plain process pool (no Dask): what
-    this machine allows right now."""
+def costly(repeat: int, workers: int, n_points: int, steps: int) -> None:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as pool:
-        list(pool.map(_simulate_point, [dict(points[0].params, steps=1000, n_batches=2)] * n))  # warm-up
-        best = float("inf")
+    from distributed import Client
+
+    from nonrecip.sweep import Grid, local_cluster, run_sweep
+
+    seeds = f"1:{n_points}"
+    grid = {"layout": "dimers", "n": 20, "p": 0.7, "ig": 0.05, "seed": seeds, "steps": steps, "batches": 8}
+    points = Grid("simulate", grid).points()
+    _simulate_point(dict(points[0].params, steps=1000, n_batches=2))  # JIT here
+    t_serial, t_pool, t_sweep, t_warm, loads = [], [], [], [], []
+    serial: dict = {}
+    same = True
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool, \
+            local_cluster(workers) as cluster, Client(cluster) as client:
+        list(pool.map(_simulate_point, [dict(points[0].params, steps=1000, n_batches=2)] * workers))  # warm
+        run_sweep("simulate", {"n": 6, "steps": 1000, "batches": 2}, scheduler=client)  # warm the workers
         for _ in range(repeat):
+            loads.append(load())
+            t = time.perf_counter()
+            for pt in points:
+                serial[pt.key] = _simulate_point(pt.params)
+            t_serial.append(time.perf_counter() - t)
             t = time.perf_counter()
             list(pool.map(_simulate_point, [pt.params for pt in points]))
-            best = min(best, time.perf_counter() - t)
-    return best
+            t_pool.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            df = run_sweep("simulate", grid, workers=workers)  # starts and stops its own cluster
+            t_sweep.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            dfw = run_sweep("simulate", grid, scheduler=client)
+            t_warm.append(time.perf_counter() - t)
+            for d in (df, dfw):
+                same &= all((r.I_in_forward, r.I_in_forward_stderr, r.delta_I, r.delta_I_stderr) == serial[r.point_id]
+                            for r in d.itertuples(index=False))
+    sp = lambda ts: [a / b for a, b in zip(t_serial, ts, strict=True)]  # noqa: E731
+    print(f"  {len(points)} points of {steps} steps: serial {spread(t_serial)}; load {min(loads):.1f}-{max(loads):.1f} "
+          f"on {os.cpu_count()} cores")
+    print(f"  plain process pool, {workers} procs: {spread(t_pool)} = {spread(sp(t_pool), 'x', fmt='.2f')}")
+    print(f"  run_sweep, workers={workers} (cluster start-up included): {spread(t_sweep)} = "
+          f"{spread(sp(t_sweep), 'x', fmt='.2f')}")
+    print(f"  run_sweep on a running cluster: {spread(t_warm)} = {spread(sp(t_warm), 'x', fmt='.2f')}; "
+          f"bit-identical to serial: {same}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--points", type=int, default=8)
     ap.add_argument("--steps", type=int, default=2_000_000)
-    ap.add_argument("--tasks", type=int, default=2000)
-    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs (the machine may be shared)")
+    ap.add_argument("--before", help="src directory of another nonrecip version, measured as the baseline")
+    ap.add_argument("--skip-costly", action="store_true")
+    ap.add_argument("--only-costly", action="store_true")
     args = ap.parse_args()
-
-    grid = {"layout": "dimers", "n": 20, "p": "0.5,0.7", "ig": "0.02,0.05", "seed": "0,1",
-            "steps": args.steps, "batches": 32}
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} "
-          "(shared with other jobs: figures taken under load)")
-
-    # -- warm-up here ---------------------------------------------------------
-    simulate(Wire.from_spec("dimers", 20), ClassicalParams(p=0.5, Ig=0.05), steps=1000, n_batches=2, workers=1)
-
-    # -- serial baseline ------------------------------------------------------
-    from nonrecip.sweep import Grid
-
-    points = Grid("simulate", grid).points()
-    t_serial, cpu_serial = float("inf"), 0.0
-    for _ in range(args.repeat):
-        t, c = time.perf_counter(), time.process_time()
-        serial = {}
-        for pt in points:
-            serial[pt.key] = _simulate_point(pt.params)
-        if time.perf_counter() - t < t_serial:
-            t_serial, cpu_serial = time.perf_counter() - t, time.process_time() - c
-    print(f"serial, in process : {len(points)} points in {t_serial:7.2f} s wall, {cpu_serial:6.2f} s CPU "
-          f"(best of {args.repeat})")
-
-    t_pool = _ceiling(points, args.workers, args.repeat)
-    print(f"plain process pool : {len(points)} points in {t_pool:7.2f} s wall on {args.workers} processes, no Dask "
-          f"(best of {args.repeat}): the machine's ceiling now, {t_serial / t_pool:.2f}x")
-
-    # -- the same sweep on a local cluster ------------------------------------
-    def timed_sweeps(client):
-        """Best wall time of the sweep on ``client``'s cluster, the workers' CPU
-        seconds of that run, this process's CPU seconds, and the table."""
-        # warm the workers' JIT (a different point, so nothing is reused)
-        run_sweep("simulate", {"n": 6, "steps": 1000, "batches": 2}, scheduler=client)
-        client.run(lambda: None)
-        best = (float("inf"), 0.0, 0.0, None)
-        for _ in range(args.repeat):
-            with tempfile.TemporaryDirectory() as tmp:  # a fresh table: nothing reused
-                c0, here = sum(client.run(time.process_time).values()), time.process_time()
-                t = time.perf_counter()
-                df = run_sweep("simulate", grid, scheduler=client, out=Path(tmp) / "bench.parquet")
-                wall = time.perf_counter() - t
-                if wall < best[0]:
-                    best = (wall, sum(client.run(time.process_time).values()) - c0, time.process_time() - here, df)
-        return best
-
-    # baseline of issue 6: the same LocalCluster with Dask's default settings
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
-                      silence_logs=logging.ERROR, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
-            Client(cluster) as client:
-        t_default, cpu_default, here_default, _ = timed_sweeps(client)
-    print(f"sweep, Dask defaults: {len(points)} points in {t_default:7.2f} s wall, {cpu_default:6.2f} s CPU in the "
-          f"workers, {here_default:.2f} s here (best of {args.repeat}): {t_serial / t_default:.2f}x")
-
-    t = time.perf_counter()
-    with local_cluster(args.workers) as cluster, Client(cluster) as client:
-        t_start = time.perf_counter() - t
-        t_sweep, cpu_sweep, here_sweep, df = timed_sweeps(client)
-        same = all((r.I_in_forward, r.I_in_forward_stderr, r.delta_I, r.delta_I_stderr) == serial[r.point_id]
-                   for r in df.itertuples(index=False))
-        print(f"sweep, {args.workers} workers   : {len(df)} points in {t_sweep:7.2f} s wall, {cpu_sweep:6.2f} s CPU "
-              f"in the workers, {here_sweep:.2f} s here (best of {args.repeat}; local_cluster() settings; "
-              f"cluster start-up {t_start:.2f} s, not included)")
-        print(f"speed-up           : {t_serial / t_sweep:.2f}x on {args.workers} workers "
-              f"(goal >= 1.8x on 2 cores; plain pool {t_serial / t_pool:.2f}x, Dask defaults {t_serial / t_default:.2f}x); "
-              f"CPU ratio workers/serial {cpu_sweep / cpu_serial:.2f}; bit-identical to serial: {same}")
-
-        # -- Dask's per-task overhead ----------------------------------------
-        futs = client.map(_noop, range(50), pure=False)  # warm
-        client.gather(futs)
-        del futs
-        t = time.perf_counter()
-        futs = [client.submit(_noop, i, pure=False) for i in range(args.tasks)]
-        client.gather(futs)
-        t_tasks = time.perf_counter() - t
-        del futs
-        print(f"dask per-task      : {args.tasks} no-op tasks in {t_tasks:.2f} s = "
-              f"{1e3 * t_tasks / args.tasks:.2f} ms/task (submit + run + gather)")
-        n_trivial = max(100, args.tasks // 4)
-        with tempfile.TemporaryDirectory() as tmp:
-            t = time.perf_counter()
-            df = run_sweep("classical", {"layout": ".SD.", "p": f"0.001:{n_trivial / 1000:g}:0.001"},
-                           scheduler=client, out=Path(tmp) / "trivial.parquet")
-            t_trivial = time.perf_counter() - t
-        print(f"sweep per point    : {len(df)} trivial classical points in {t_trivial:.2f} s = "
-              f"{1e3 * t_trivial / len(df):.2f} ms/point (validation, Dask, parts journal, atomic table)")
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    sys.path.insert(0, src)  # this tree's nonrecip, also here (sections 3 and 4)
+    trees = [("before", str(Path(args.before).resolve()))] if args.before else []
+    trees.append(("now", src))
+    print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "
+          f"medians [min-max] of {args.repeat} runs")
+    if not args.only_costly:
+        print("1. start-up, CPU s (goals: --help < 0.15, solve < 0.3)")
+        for label, tree in trees:
+            startup(tree, args.repeat, label)
+        print("2. 995 cheap classical points, whole processes (issue 14 baseline: sweep 7.2 s vs loop 0.65 s, 11x)")
+        for label, tree in trees:
+            sweep995(tree, args.repeat, label)
+        print("3. per-point overhead")
+        overhead(args.repeat)
+    if not args.skip_costly:
+        print(f"4. costly points on {args.workers} workers (issue 14 baseline: Dask 1.85x vs pool 0.96x in one run)")
+        costly(args.repeat, args.workers, args.points, args.steps)
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

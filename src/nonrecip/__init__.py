@@ -11,24 +11,29 @@ drain baths — all on one shared :class:`Wire` model.
 True
 """
 
-from .deterministic import QuantumState, solve_circuit, solve_classical, solve_quantum
-from .results import CircuitState, ClassicalState, Estimate, EstimateArray, Result
-from .wire import (
-    Bias,
-    CircuitParams,
-    ClassicalParams,
-    ConvergenceError,
-    NonrecipError,
-    ParameterError,
-    QuantumParams,
-    Wire,
-)
-
 __version__ = "0.1.0"
 
-# Heavy entry points (numba, dask) load on first use so `import nonrecip`
-# and `nonrecip --help` stay fast (PEP 562).
+# Every public name loads on first use (PEP 562), so `import nonrecip`, the
+# light modules (errors, params) and `nonrecip --help` import neither numpy
+# nor numba, scipy or dask; `from nonrecip import Wire` imports what Wire needs.
 _LAZY = {
+    "QuantumState": "nonrecip.deterministic",
+    "solve_circuit": "nonrecip.deterministic",
+    "solve_classical": "nonrecip.deterministic",
+    "solve_quantum": "nonrecip.deterministic",
+    "CircuitState": "nonrecip.results",
+    "ClassicalState": "nonrecip.results",
+    "Estimate": "nonrecip.results",
+    "EstimateArray": "nonrecip.results",
+    "Result": "nonrecip.results",
+    "Bias": "nonrecip.wire",
+    "CircuitParams": "nonrecip.wire",
+    "ClassicalParams": "nonrecip.wire",
+    "QuantumParams": "nonrecip.wire",
+    "Wire": "nonrecip.wire",
+    "ConvergenceError": "nonrecip.errors",
+    "NonrecipError": "nonrecip.errors",
+    "ParameterError": "nonrecip.errors",
     "simulate": "nonrecip.stochastic",
     "trajectory": "nonrecip.stochastic",
     "run_sweep": "nonrecip.sweep",
@@ -37,15 +42,20 @@ _LAZY = {
 
 
 def __getattr__(name: str):
+    """Import a public name on first use (PEP 562) and keep it."""
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'nonrecip' has no attribute {name!r}")
 
 
 def __dir__():
+    """Public names, also those not imported yet."""
     return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "simulate",

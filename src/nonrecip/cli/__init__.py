@@ -1,32 +1,66 @@
 """The ``nonrecip`` command line: a thin typer layer over the Python API.
 
 Each public module of this package (``solve``, ``simulate``, ``figure``...)
-registers its commands on the apps of :mod:`._app` when imported; all of them
-are imported here, so adding a command is adding a file. Heavy modules
-(numba, scipy, matplotlib) are imported inside the commands so that
-``nonrecip --help`` answers fast. :func:`main` turns every input error into
-one line on stderr and exit code 2, never a traceback.
+registers its commands on the apps of :mod:`._app` when imported, so adding a
+command is adding a file. Heavy modules (numpy, numba, scipy, matplotlib,
+dask) are imported inside the commands so that ``nonrecip --help`` answers
+fast; the modules of :data:`LAZY_COMMANDS`, whose registration itself needs
+them (``sweep`` builds its options from the sweep models), are imported only
+when their command runs, or when the whole tree is asked for (:func:`command`,
+``nonrecip.cli.app``). :func:`main` turns every input error into one line on
+stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 import sys
 
-from ._app import app
+from . import _app
 
-for _m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if not _m.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_m.name}")  # registers its commands
+#: command -> module registering it, imported only when the command runs
+LAZY_COMMANDS = {"sweep": f"{__name__}.sweep"}
+
+# the command modules: every public .py file here (os.listdir: pkgutil alone costs ~20 ms to import)
+for _name in sorted(f[:-3] for f in os.listdir(__path__[0]) if f.endswith(".py") and not f.startswith("_")):
+    if f"{__name__}.{_name}" not in LAZY_COMMANDS.values():
+        importlib.import_module(f"{__name__}.{_name}")  # registers its commands
 
 __all__ = ["app", "main"]
+
+
+def _load(names=None) -> None:
+    """Register the lazy commands ``names`` (default: all of them)."""
+    for name in LAZY_COMMANDS if names is None else names:
+        if name in LAZY_COMMANDS:
+            importlib.import_module(LAZY_COMMANDS[name])
+
+
+def __getattr__(name: str):
+    """``app``: the typer application with every command registered."""
+    if name == "app":
+        _load()
+        return _app.app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _fail(msg: str, code: int) -> int:
     msg = " ".join(str(msg).split())  # one line
     print(f"nonrecip: error: {msg}", file=sys.stderr)
     return code
+
+
+def _plain_help(cmd) -> None:
+    """Format the help of ``cmd`` and its subcommands as plain click text.
+
+    Typer's rich help imports rich, its markdown and traceback modules
+    (~0.1 s of CPU); it is kept for a terminal, where someone reads it.
+    """
+    if hasattr(cmd, "rich_markup_mode"):
+        cmd.rich_markup_mode = None
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_help(sub)
 
 
 def _flags_as_flags(cmd) -> None:
@@ -51,11 +85,16 @@ def _flags_as_flags(cmd) -> None:
         _flags_as_flags(sub)
 
 
-def command():
-    """Build the click command tree of :data:`app`, flags shown as flags."""
+def command(only: list[str] | None = None):
+    """Build the click command tree of ``app``, flags shown as flags.
+
+    ``only``: register just these lazy commands (:data:`LAZY_COMMANDS`);
+    default all.
+    """
     import typer
 
-    cmd = typer.main.get_command(app)
+    _load(only)
+    cmd = typer.main.get_command(_app.app)
     _flags_as_flags(cmd)
     return cmd
 
@@ -69,13 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - older typer on plain click
         from click import exceptions as cex  # type: ignore[no-redef]
 
-    from ..wire import NonrecipError, ParameterError
+    from ..errors import NonrecipError, ParameterError
 
     no_args = getattr(cex, "NoArgsIsHelpError", ())
 
     args = sys.argv[1:] if argv is None else list(argv)
+    name = next((a for a in args if not a.startswith("-")), None)  # the command (no global option takes a value)
     try:
-        rv = command().main(args=args, prog_name="nonrecip", standalone_mode=False)
+        cmd = command(only=[name] if name else [])
+        if not sys.stdout.isatty():  # help into a pipe or a file: plain text, no rich
+            _plain_help(cmd)
+        rv = cmd.main(args=args, prog_name="nonrecip", standalone_mode=False)
     except no_args as e:  # bare group: show the help once
         # building the error already called ctx.get_help(), which in typer's
         # rich mode prints the help itself and returns ""; calling it again

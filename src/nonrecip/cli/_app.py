@@ -23,6 +23,14 @@ app = typer.Typer(
 )
 solve_app = typer.Typer(no_args_is_help=True, help="Exact steady states (classical, circuit, quantum).")
 app.add_typer(solve_app, name="solve")
+#: `nonrecip sweep MODEL`: its commands are registered by :mod:`.sweep`, which
+#: imports the sweep models (numpy); the group is here so that `nonrecip --help`
+#: lists it without that import
+sweep_app = typer.Typer(
+    no_args_is_help=True,
+    help="Parameter sweeps (Cartesian products of lists and ranges) on a local or an existing Dask cluster.",
+)
+app.add_typer(sweep_app, name="sweep")
 
 
 def _version(value: bool) -> None:

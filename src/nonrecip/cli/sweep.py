@@ -19,14 +19,8 @@ from typing import Annotated, Any
 import typer
 
 from ..sweep.models import MODELS, Model
-from ._app import app
+from ._app import sweep_app
 from ._common import info
-
-sweep_app = typer.Typer(
-    no_args_is_help=True,
-    help="Parameter sweeps (Cartesian products of lists and ranges) on a local or an existing Dask cluster.",
-)
-app.add_typer(sweep_app, name="sweep")
 
 _LIST_HELP = "A value, a list a,b,c or an inclusive range start:stop:step."
 
@@ -42,7 +36,9 @@ _RUN_OPTIONS: list[tuple[str, Any, Any]] = [
     ("scheduler", Annotated[str | None, typer.Option(
         "--scheduler", help="Run on an existing Dask cluster: its scheduler address tcp://HOST:PORT.")], None),
     ("workers", Annotated[int | None, typer.Option(
-        "--workers", help="Worker processes of the local cluster (default: the cores of this machine).")], None),
+        "--workers", help="Worker processes of the local cluster (default: the cores of this machine); "
+                          "1: compute here, no cluster. A sweep estimated under 2 s from its first points "
+                          "runs here anyway.")], None),
     ("chunk_batches", Annotated[int | None, typer.Option(
         "--chunk-batches", help="Monte Carlo batches per Dask task (default: about four tasks per worker).")], None),
     ("progress", Annotated[bool, typer.Option(

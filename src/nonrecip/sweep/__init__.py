@@ -4,8 +4,9 @@
 >>> df = run_sweep("classical", {"layout": "dimers", "N": "4:40:2", "p": [0.5, 0.9]},
 ...                out="dimers.parquet", progress=True)          # doctest: +SKIP
 
-runs the Cartesian product of the axes on a local Dask cluster (one worker
-process per core, started and stopped here) and returns one tidy row per
+runs the Cartesian product of the axes -- in this process when it is small
+(estimated from its first points), else on a local Dask cluster (one worker
+process per core, started and stopped here) -- and returns one tidy row per
 point; ``scheduler="tcp://HOST:PORT"`` runs it on an existing cluster.
 (The example is skipped by the doctests because it starts a Dask cluster
 and writes a file; ``tests/test_readme.py`` runs the same call.)

@@ -1,21 +1,29 @@
-"""Running a sweep on Dask distributed.
+"""Running a sweep: in this process when it is small, on Dask distributed otherwise.
 
 :func:`run_sweep` expands the grid, skips the points already stored (with
 ``resume``), records bad points at once (their parameters are validated on
-the client), and sends the rest to a Dask cluster:
+the client), and computes the rest (:mod:`nonrecip.sweep.execute`):
 
-* by default a :class:`distributed.LocalCluster` on this machine --
-  loopback only, one single-threaded worker process per core -- started
-  and stopped here with no set-up;
-* with ``scheduler="tcp://HOST:PORT"`` an existing cluster, through
-  :class:`distributed.Client` (its workers need nonrecip installed).
+* without ``scheduler`` the first points are computed here and timed; a
+  sweep estimated under :data:`~nonrecip.sweep.execute.SMALL_SECONDS` (or
+  ``workers=1``) is finished here, without a cluster (starting one costs
+  ~3 s); a larger one goes to a :class:`distributed.LocalCluster` on this
+  machine -- loopback only, one single-threaded worker process per core --
+  started and stopped here with no set-up;
+* with ``scheduler="tcp://HOST:PORT"`` (or a client or cluster object) an
+  existing cluster, through :class:`distributed.Client` (its workers need
+  nonrecip installed), always.
 
-A deterministic point is one task. A Monte Carlo point is split into
+On a cluster, cheap deterministic points go several to a task, about
+:data:`~nonrecip.sweep.execute.TASK_SECONDS` of measured work each (at least
+four tasks per worker), so Dask's few milliseconds per task do not show.
+A Monte Carlo point is split into
 chunks of ``chunk_batches`` batches, one task each
 (:func:`nonrecip.stochastic.run_batches`, whose batch streams come from
 ``SeedSequence(seed)``), and one task combining them
 (:func:`nonrecip.stochastic.combine`): the estimate and error bar are those
-of the serial ``simulate`` with the point's seed, bit for bit.
+of the serial ``simulate`` with the point's seed, bit for bit, wherever the
+point ran.
 
 Faults. Dask reschedules the tasks of a worker that dies (a nanny restarts
 it) and ``retries`` re-runs tasks that raised unexpectedly; results are
@@ -55,6 +63,7 @@ from ..runs.signals import Interruption
 from ..runs.workers import available_cores
 from ..wire import NonrecipError, ParameterError, check_int
 from . import models as _models
+from .execute import SMALL_SECONDS, TASK_SECONDS, make_row, points_per_task, row_of, run_here, solve_batch
 from .models import Model
 from .spec import Grid
 from .store import SweepStore
@@ -65,14 +74,16 @@ log = logging.getLogger(__name__)
 
 
 class SweepError(NonrecipError):
-    """Some points could not be computed at all (e.g. their tasks were
-    cancelled); the others are stored, ``resume`` computes the rest.
+    """Some points could not be computed at all (e.g. their tasks were cancelled).
+
+    The others are stored; ``resume`` computes the rest.
     """
 
 
 def default_workers() -> int:
-    """Cores available to this process (the default local cluster size;
-    :func:`nonrecip.runs.workers.available_cores`).
+    """Return the cores available to this process (the default local cluster size).
+
+    :func:`nonrecip.runs.workers.available_cores`.
     """
     return available_cores()
 
@@ -101,8 +112,9 @@ LOCAL_CLUSTER_CONFIG = {
 
 
 def local_cluster(n_workers: int | None = None, **kwargs: Any):
-    """The default cluster: a :class:`distributed.LocalCluster` on loopback
-    with ``n_workers`` single-threaded worker processes (default: one per
+    """Start the default cluster: a :class:`distributed.LocalCluster` on loopback.
+
+    With ``n_workers`` single-threaded worker processes (default: one per
     core), no dashboard, quiet logs, and :data:`LOCAL_CLUSTER_CONFIG` (lower
     background CPU, one task per worker thread at a time). Keyword
     arguments override the cluster options; for other Dask settings, start
@@ -125,8 +137,9 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any):
 
 
 def _ignore_sigint() -> None:
-    """Run in every worker of our own local cluster: Ctrl-C in a terminal
-    reaches the whole process group, and the workers must leave it to the
+    """Ignore SIGINT in every worker of our own local cluster.
+
+    Ctrl-C in a terminal reaches the whole process group, and the workers must leave it to the
     client (which stores the finished points and closes the cluster)
     instead of each printing a KeyboardInterrupt traceback.
     """
@@ -151,8 +164,9 @@ def _worker_plugin():
 
 @contextmanager
 def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
-    """A connected :class:`distributed.Client`; closes what it opened
-    (client first, then the local cluster).
+    """Yield a connected :class:`distributed.Client`.
+
+    Closes what it opened (client first, then the local cluster).
     """
     from distributed import Client
 
@@ -183,14 +197,6 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
             client.close()
 
 
-def _row(model: Model, point, *, status: str, error: str | None = None,
-         outputs: Mapping[str, float] | None = None) -> dict:
-    row = {"point_id": point.key, "model": model.name, "status": status, "error": error}
-    row.update(point.params)
-    row.update(outputs or {})
-    return row
-
-
 def _n_workers(client) -> int:
     try:
         return max(1, len(client.scheduler_info()["workers"]))
@@ -199,24 +205,30 @@ def _n_workers(client) -> int:
 
 
 def _auto_chunk(prepared: list, n_workers: int) -> int:
-    """Batches per task: about four tasks per worker over the whole sweep,
-    never fewer tasks than one per point.
+    """Return the batches per task: about four tasks per worker over the whole sweep.
+
+    Never fewer tasks than one per point.
     """
     total = sum(p.kwargs.get("n_batches", 1) for p in prepared)
     return max(1, math.ceil(total / (4 * n_workers)))
 
 
-def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries: int) -> dict:
-    """Submit every point (one graph update per kind of task); returns
-    {point future: point}.
+def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries: int,
+            size: int = 1) -> dict:
+    """Submit points (one graph update per kind of task); returns {future: points}.
+
+    Deterministic points go ``size`` to a task (:func:`~.execute.solve_batch`);
+    a Monte Carlo point is split into chunks of batches and combined.
     """
     token = uuid.uuid4().hex[:8]
+    if not model.stochastic:
+        groups = [todo[i:i + size] for i in range(0, len(todo), size)]
+        keys = [f"nonrecip-{model.name}-{g[0][0].key}-{len(g)}-{token}" for g in groups]
+        futs = client.map(solve_batch, [model.solver] * len(groups), [[prep for _, prep in g] for g in groups],
+                          key=keys, retries=retries, pure=False)
+        return dict(zip(futs, ([point for point, _ in g] for g in groups), strict=True))
     base = [f"nonrecip-{model.name}-{point.key}-{token}" for point, _ in todo]
     preps = [prep for _, prep in todo]
-    if not model.stochastic:
-        futs = client.map(_models.solve_point, [model.solver] * len(todo), preps, key=base,
-                          retries=retries, pure=False)
-        return dict(zip(futs, (point for point, _ in todo)))
     size = chunk_batches or _auto_chunk(preps, _n_workers(client))
     chunk_preps, chunk_ids, chunk_keys, owner = [], [], [], []
     for i, prep in enumerate(preps):
@@ -228,11 +240,11 @@ def _submit(client, model: Model, todo: list, chunk_batches: int | None, retries
             owner.append(i)
     chunks = client.map(_models.mc_chunk, chunk_preps, chunk_ids, key=chunk_keys, retries=retries, pure=False)
     parts: list[list] = [[] for _ in preps]
-    for i, f in zip(owner, chunks):
+    for i, f in zip(owner, chunks, strict=True):
         parts[i].append(f)
     # combining is cheap and frees the chunk sums: run it as soon as a point's chunks are done
     futs = client.map(_models.mc_combine, preps, parts, key=base, retries=retries, pure=False, priority=1)
-    return dict(zip(futs, (point for point, _ in todo)))
+    return dict(zip(futs, ([point] for point, _ in todo), strict=True))
 
 
 def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: str | os.PathLike | None = None,
@@ -240,7 +252,7 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
               progress: bool = False, chunk_batches: int | None = None, retries: int = 2,
               callback: Callable[[dict], None] | None = None, flush_seconds: float = 5.0,
               overwrite: bool = False):
-    """Run a parameter sweep on Dask and return its table.
+    """Run a parameter sweep, here or on Dask, and return its table.
 
     Parameters
     ----------
@@ -257,11 +269,14 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
         atomically while the sweep runs (see :mod:`nonrecip.sweep.store`).
     scheduler : str, Client or cluster, optional
         ``"tcp://HOST:PORT"`` of an existing Dask scheduler, a connected
-        :class:`distributed.Client` (left open) or a cluster object. Default:
-        a :func:`local_cluster` started and closed here.
+        :class:`distributed.Client` (left open) or a cluster object: every
+        point is computed there. Default: this process for a small sweep
+        (estimated under :data:`~nonrecip.sweep.execute.SMALL_SECONDS` from
+        its first points), else a :func:`local_cluster` started and closed here.
     workers : int, optional
-        Size of the local cluster (default: the cores of this machine); not
-        allowed together with ``scheduler``.
+        Size of the local cluster (default: the cores of this machine); 1
+        computes every point in this process. Not allowed together with
+        ``scheduler``.
     resume : bool
         Keep the points already in ``out`` and compute only the others; rows
         of points not in this grid are moved to ``STEM.set-aside.SUFFIX``.
@@ -336,7 +351,7 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
 def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path | None, stop: Interruption, *,
          scheduler: Any, workers: int | None, progress: bool, chunk_batches: int | None, retries: int,
          callback: Callable[[dict], None] | None):
-    """The body of :func:`run_sweep` once its inputs and output are checked and locked."""
+    """Run the body of :func:`run_sweep` once its inputs and output are checked and locked."""
     columns = store.columns
     set_aside, set_aside_path = _set_aside(store, order, out)
     reused = sum(k in store for k in order)
@@ -362,7 +377,7 @@ def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path 
             try:
                 todo.append((p, m.prepare(p.params)))
             except NonrecipError as e:
-                bad.append(_row(m, p, status="error", error=f"{type(e).__name__}: {e}"))
+                bad.append(make_row(m, p, status="error", error=f"{type(e).__name__}: {e}"))
         total = len(todo) + len(bad)
         if progress and total:
             from ._progress import Bar
@@ -370,7 +385,7 @@ def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path 
             bar = Bar(m.name, total, reused)
         record(bad)
         if todo:
-            _compute(m, todo, scheduler, workers, chunk_batches, retries, record, stop)
+            _execute(m, todo, scheduler, workers, chunk_batches, retries, record, stop)
     finally:
         if bar is not None:
             bar.close()
@@ -387,8 +402,9 @@ def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path 
 
 
 def _set_aside(store: SweepStore, order: list[str], out: Path | None) -> tuple[int, Path | None]:
-    """Move the stored rows of points not in the grid (a resume with a changed
-    grid) to ``STEM.set-aside.SUFFIX``; returns how many and where.
+    """Move the stored rows of points not in the grid to ``STEM.set-aside.SUFFIX``.
+
+    A resume with a changed grid; returns how many and where.
     """
     keep = set(order)
     stale = [k for k in store.rows if k not in keep]
@@ -396,8 +412,7 @@ def _set_aside(store: SweepStore, order: list[str], out: Path | None) -> tuple[i
         return 0, None
     import warnings
 
-    from ..results import write_table
-    from .store import read_table
+    from .store import read_table, write_sweep_table
     from .table import make_frame
 
     path = out.with_name(f"{out.stem}.set-aside{out.suffix}")
@@ -405,11 +420,33 @@ def _set_aside(store: SweepStore, order: list[str], out: Path | None) -> tuple[i
     if path.exists():  # earlier set-aside rows stay; the newest row of a point wins
         old = read_table(path).to_dict("records")
         rows = {**{str(r["point_id"]): r for r in old}, **rows}
-    write_table(make_frame(list(rows.values()), columns=None), path)
+    write_sweep_table(make_frame(list(rows.values()), columns=None), path)
     store.mark_dirty()
     warnings.warn(f"{len(stale)} rows of points not in this grid were moved from {out} to {path}",
                   UserWarning, stacklevel=3)
     return len(stale), path
+
+
+def _execute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, record,
+             stop: Interruption) -> None:
+    """Compute ``todo`` here or on Dask (:mod:`nonrecip.sweep.execute`).
+
+    Without a scheduler the first points are computed and timed here; the
+    rest stays here when a single worker is asked for, this process may use
+    one core only, or the sweep is estimated under
+    :data:`~nonrecip.sweep.execute.SMALL_SECONDS`; otherwise a local cluster
+    gets it, cheap points batched by the measured cost. A scheduler or
+    client given always gets all the points.
+    """
+    seconds = math.nan
+    if scheduler is None:
+        alone = workers == 1 or (workers is None and default_workers() == 1)
+        done, seconds = run_here(m, todo, record, stop, probe=not alone)
+        todo = todo[done:]
+        if alone or not todo or seconds * len(todo) < SMALL_SECONDS:
+            run_here(m, todo, record, stop)
+            return
+    _compute(m, todo, scheduler, workers, chunk_batches, retries, record, stop, seconds=seconds)
 
 
 #: while results keep streaming in, finished rows are journaled at most this
@@ -418,7 +455,13 @@ JOURNAL_SECONDS = 0.25
 
 
 def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, record,
-             stop: Interruption | None = None) -> None:
+             stop: Interruption | None = None, seconds: float = math.nan) -> None:
+    """Compute ``todo`` on Dask.
+
+    Deterministic points go to tasks of :func:`~.execute.points_per_task`
+    points of ``seconds`` each; unknown (NaN): the first tasks, one point per
+    worker, are timed on the workers and size the rest.
+    """
     import time
     from concurrent.futures import CancelledError
 
@@ -428,7 +471,16 @@ def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, r
         return stop.prompt() if stop is not None else contextlib.nullcontext()
 
     with _client(scheduler, workers) as client:
-        futures = _submit(client, m, todo, chunk_batches, retries)
+        n_workers = _n_workers(client)
+        rest: list = []
+        if m.stochastic:
+            futures = _submit(client, m, todo, chunk_batches, retries)
+        elif math.isnan(seconds):  # time one point per worker first
+            todo, rest = todo[:n_workers], todo[n_workers:]
+            futures = _submit(client, m, todo, chunk_batches, retries)
+        else:
+            futures = _submit(client, m, todo, chunk_batches, retries,
+                              size=points_per_task(seconds, len(todo), n_workers))
         pending: list[dict] = []
         last = time.monotonic()
         try:
@@ -441,19 +493,30 @@ def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, r
                     batch = next(batches, None)
                 if batch is None:
                     break
+                times = []
                 for f, outputs in batch:
-                    point = futures.pop(f)
+                    points = futures.pop(f)
                     status = f.status
                     f.release()
                     if status == "cancelled" or isinstance(outputs, CancelledError):
                         continue
                     if status == "error":  # the task failed after its retries
                         exc = outputs[1]
-                        pending.append(_row(m, point, status="error", error=f"{type(exc).__name__}: {exc}"))
-                    elif "__error__" in outputs:
-                        pending.append(_row(m, point, status="error", error=outputs["__error__"]))
-                    else:
-                        pending.append(_row(m, point, status="ok", outputs=outputs))
+                        pending.extend(make_row(m, point, status="error", error=f"{type(exc).__name__}: {exc}")
+                                       for point in points)
+                        continue
+                    if m.stochastic:
+                        outputs = [(outputs, math.nan)]
+                    for point, (out, t) in zip(points, outputs, strict=True):
+                        pending.append(row_of(m, point, out))
+                        times.append(t)
+                if rest and (times or not futures):  # the probe answered: batch the rest by its cost
+                    t_point = sorted(times)[len(times) // 2] if times else TASK_SECONDS  # failed: one a task
+                    size = points_per_task(t_point, len(rest), n_workers)
+                    more = _submit(client, m, rest, chunk_batches, retries, size=size)
+                    rest = []
+                    futures.update(more)
+                    done.update(list(more))
                 # durable before waiting again; coalesced while results stream in
                 if not done.has_ready() or time.monotonic() - last >= JOURNAL_SECONDS:
                     rows, pending = pending, []

@@ -22,6 +22,20 @@ leaves a part whose rows are also in the table: rows are keyed by
 Only a hard kill of the client (SIGKILL, power loss) can lose anything: the
 rows of at most the last 0.25 s of a fast stream of points.
 
+Long layouts are stored once (issue 12: a layout of N characters repeated
+in every row made a table O(N^2), 605 MB of CSV at N = 10^4). The
+``layout`` column keeps what the user gave when it is short -- a named
+layout (``dimers``, with ``N`` beside it) or an explicit layout of at most
+:data:`INLINE_LAYOUT` characters --; a longer explicit layout is replaced in
+the file by its label ``sha256:`` + 16 hex digits of its SHA-256
+(:func:`layout_label`), and the full layouts are stored once: in the
+Parquet file's key-value metadata under ``nonrecip.layouts`` (JSON
+``{label: layout}``), next to a CSV table in ``STEM.csv.layouts.json``, and
+in each journal part beside its rows. :func:`read_table` puts the full
+layouts back (every row of one layout shares one string object), so a
+table read back, the rows in memory and the ``point_id`` keys (hashes of
+the full layout) are the same as without labels.
+
 ``resume=True`` reads the table and any parts; every point already there
 (``status`` ``ok`` or ``error``) is kept and not computed again. Without
 ``resume`` an existing table and its parts are replaced (the runner,
@@ -31,6 +45,7 @@ an OS lock on ``OUT.lock`` while it writes).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -42,10 +57,103 @@ from typing import Any
 from ..results import atomic_write, write_table
 from ..wire import ParameterError
 
-__all__ = ["SweepStore", "read_table", "HEAD_COLUMNS"]
+__all__ = ["SweepStore", "read_table", "write_sweep_table", "layout_label", "layouts_path", "HEAD_COLUMNS",
+           "INLINE_LAYOUT", "LAYOUTS_KEY"]
 
 #: first columns of every sweep table
 HEAD_COLUMNS = ("point_id", "model", "status", "error")
+
+#: explicit layouts longer than this are stored once, not in every row
+INLINE_LAYOUT = 64
+#: key of the label -> layout map in a Parquet table's metadata
+LAYOUTS_KEY = b"nonrecip.layouts"
+_LABEL = "sha256:"
+
+
+def layout_label(layout: str) -> str:
+    """Return the label that stands for a long explicit ``layout`` in a table file.
+
+    ``sha256:`` and 16 hex digits of the SHA-256 of the layout; never a
+    valid layout (those are made of ``.SDP`` characters).
+    """
+    return _LABEL + hashlib.sha256(layout.encode()).hexdigest()[:16]
+
+
+def layouts_path(path: str | os.PathLike) -> Path:
+    """Return the file of the full layouts of a CSV table: ``STEM.csv.layouts.json`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + ".layouts.json")
+
+
+def _is_long(v: Any) -> bool:
+    return isinstance(v, str) and len(v) > INLINE_LAYOUT
+
+
+def _label_rows(rows: list[dict]) -> tuple[list[dict], dict[str, str]]:
+    """Rows with long layouts replaced by their labels, and the label -> layout map."""
+    layouts: dict[str, str] = {}
+    by_id: dict[int, str] = {}  # one hash per distinct layout object
+    out = []
+    for r in rows:
+        v = r.get("layout")
+        if isinstance(v, str) and _is_long(v):
+            label = by_id.get(id(v))
+            if label is None:
+                label = by_id[id(v)] = layout_label(v)
+                layouts[label] = v
+            r = {**r, "layout": label}
+        out.append(r)
+    return out, layouts
+
+
+def _unlabel(values: Iterable[Any], layouts: dict[str, str]) -> list:
+    """Full layouts for labels (one shared string per layout)."""
+    return [layouts.get(v, v) if isinstance(v, str) and v.startswith(_LABEL) else v for v in values]
+
+
+def _check_labels(values: Iterable[Any], layouts: dict[str, str], where: Path) -> None:
+    missing = {v for v in values if isinstance(v, str) and v.startswith(_LABEL) and v not in layouts}
+    if missing:
+        raise ParameterError("out", str(where), f"names layouts {sorted(missing)[:3]} whose full text is missing "
+                             f"(Parquet metadata {LAYOUTS_KEY.decode()} or {layouts_path(where).name})")
+
+
+def write_sweep_table(df: Any, path: str | os.PathLike) -> Path:
+    """Write a sweep table atomically, each long layout stored once.
+
+    Without long layouts exactly :func:`nonrecip.results.write_table` (and a
+    stale ``STEM.csv.layouts.json`` is removed); with them the ``layout``
+    column holds labels (:func:`layout_label`) and the full layouts go to
+    the Parquet metadata or, for CSV, to :func:`layouts_path` (written first,
+    so a table never names a layout that is not stored).
+    """
+    import io
+
+    path = Path(path)
+    csv = path.suffix.lower() == ".csv"
+    column = list(df["layout"]) if "layout" in df.columns else []
+    long = [v for v in column if _is_long(v)]
+    if not long:
+        if csv:
+            layouts_path(path).unlink(missing_ok=True)
+        return write_table(df, path)
+    _, layouts = _label_rows([{"layout": v} for v in column])
+    labels = {v: k for k, v in layouts.items()}
+    df = df.copy(deep=False)
+    df["layout"] = [labels.get(v, v) if _is_long(v) else v for v in column]
+    payload = json.dumps(layouts, sort_keys=True).encode()
+    if csv:
+        atomic_write(layouts_path(path), payload)
+        return write_table(df, path)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), LAYOUTS_KEY: payload})
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    atomic_write(path, buf.getvalue())
+    return path
 
 
 def _plain(v: Any) -> Any:
@@ -65,14 +173,19 @@ def _plain(v: Any) -> Any:
 
 
 def read_table(path: str | os.PathLike):
-    """Read a sweep table written by :class:`SweepStore` (``.parquet`` or
-    ``.csv``; floats read back bit for bit).
+    """Read a sweep table written by :class:`SweepStore` (``.parquet`` or ``.csv``).
+
+    Floats read back bit for bit, long layouts are put back in full.
     """
     import pandas as pd
 
     path = Path(path)
     if path.suffix.lower() == ".parquet":
-        return _tidy(pd.read_parquet(path))
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(path).metadata or {}
+        layouts = json.loads(meta[LAYOUTS_KEY]) if LAYOUTS_KEY in meta else {}
+        return _tidy(pd.read_parquet(path), layouts, path)
     # floats must read back bit for bit: pandas >= 3 does so by default (and
     # deprecates the option), pandas 2 needs float_precision="round_trip"
     exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
@@ -80,11 +193,23 @@ def read_table(path: str | os.PathLike):
                        dtype={"point_id": str, "model": str, "status": str, "error": str, "layout": str,
                               "p_profile": str},
                        keep_default_na=False, na_values=[""])
-    return _tidy(df)
+    side = layouts_path(path)
+    layouts = json.loads(side.read_text()) if side.exists() else {}
+    return _tidy(df, layouts, path)
 
 
-def _tidy(df):
-    """The same dtypes from either format: ``error`` and ``p_profile`` (a file name) are text or ``None``."""
+def _tidy(df, layouts: dict[str, str] | None = None, where: Path | None = None):
+    """Give either format the same dtypes and the full layouts.
+
+    ``error`` and ``p_profile`` (a file name) are text or ``None``.
+    """
+    if "layout" in df.columns and where is not None:
+        import pandas as pd
+
+        column = list(df["layout"])
+        _check_labels(column, layouts or {}, where)
+        if layouts:  # object dtype: one shared string per layout, not a copy per row
+            df["layout"] = pd.Series(_unlabel(column, layouts), index=df.index, dtype=object)
     for col in ("error", "p_profile"):
         if col in df.columns:
             df[col] = df[col].astype(object).where(df[col].notna(), None)
@@ -154,10 +279,15 @@ class SweepStore:
         if self.parts_dir.is_dir():
             for part in sorted(self.parts_dir.glob("part-*.json")):
                 try:
-                    rows = json.loads(part.read_text())
+                    data = json.loads(part.read_text())
                 except (OSError, ValueError):  # pragma: no cover - atomic writes make this unlikely
                     continue
+                rows = data["rows"] if isinstance(data, dict) else data  # {"layouts", "rows"} or a plain list
+                layouts = data.get("layouts", {}) if isinstance(data, dict) else {}
+                _check_labels((r.get("layout") for r in rows), layouts, part)
                 for row in rows:
+                    if "layout" in row:
+                        row["layout"] = _unlabel([row["layout"]], layouts)[0]
                     self._check_model(row, part)
                     self.rows[row["point_id"]] = row
                 self._pending_parts.append(part)
@@ -169,15 +299,18 @@ class SweepStore:
                 part.unlink(missing_ok=True)
 
     def mark_dirty(self) -> None:
-        """The rows changed outside :meth:`add` (e.g. rows set aside): rewrite the table at the next flush."""
+        """Note that the rows changed outside :meth:`add` (e.g. rows set aside): rewrite at the next flush."""
         self._dirty = True
 
     def __contains__(self, key: str) -> bool:
+        """Whether the point ``key`` is stored."""
         return key in self.rows
 
     # -- writing -----------------------------------------------------------
     def add(self, rows: Iterable[dict]) -> None:
-        """Record finished points: durable at once (one atomic part file),
+        """Record finished points.
+
+        Durable at once (one atomic part file),
         the table itself rewritten at most every ``flush_seconds``.
         """
         rows = list(rows)
@@ -190,20 +323,24 @@ class SweepStore:
             return
         self._seq += 1
         part = self.parts_dir / f"part-{time.time_ns():020d}-{os.getpid()}-{self._seq:06d}.json"
-        atomic_write(part, json.dumps(rows, allow_nan=True).encode())
+        labelled, layouts = _label_rows(rows)
+        data: Any = {"layouts": layouts, "rows": labelled} if layouts else rows
+        atomic_write(part, json.dumps(data, allow_nan=True).encode())
         self._pending_parts.append(part)
         if time.monotonic() - self._last_flush >= self._interval:
             self.flush()
 
     def flush(self, order: list[str] | None = None, columns: dict[str, type] | None = None) -> None:
-        """Rewrite the table atomically from memory, then drop the parts it
+        """Rewrite the table atomically from memory.
+
+        Then drop the parts it
         now contains. ``order``: point ids to put first, in this order.
         """
         t0 = time.monotonic()
         self._last_flush = t0
         if self.path is None or not (self._dirty or self._pending_parts):
             return
-        write_table(self.frame(order, columns=columns or self.columns), self.path)
+        write_sweep_table(self.frame(order, columns=columns or self.columns), self.path)
         # a big table is rewritten less often: at most ~10 % of the time
         self._interval = max(self.flush_seconds, 10.0 * (time.monotonic() - t0))
         for part in self._pending_parts:
@@ -216,7 +353,9 @@ class SweepStore:
             pass
 
     def frame(self, order: list[str] | None = None, *, only: bool = False, columns: dict[str, type] | None = None):
-        """The rows as a DataFrame: ``order`` first (only those if ``only``),
+        """Return the rows as a DataFrame.
+
+        ``order`` first (only those if ``only``),
         then the others in the order they were stored.
         """
         from .table import make_frame

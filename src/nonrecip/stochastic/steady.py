@@ -19,7 +19,8 @@ from ..runs.batches import Stopped
 from ..wire import DRAIN, SOURCE, Bias, ClassicalParams, ParameterError, Wire
 from .state import Injector, SimulatedState, WalkerTrace
 
-__all__ = ["SteadyStateSimulation", "batch_sizes", "MODES", "ESTIMATORS", "MIN_P_WALKERS"]
+__all__ = ["SteadyStateSimulation", "batch_sizes", "MODES", "ESTIMATORS", "MIN_P_WALKERS", "MAX_RATE",
+           "MAX_COUNT_RATE"]
 
 MODES = ("linear", "physical")
 ESTIMATORS = ("walkers", "adjoint")
@@ -28,11 +29,22 @@ ESTIMATORS = ("walkers", "adjoint")
 MIN_P_WALKERS = 1e-6
 #: walkers per kernel call: the granularity of progress and of Ctrl-C
 _CHUNK = 1 << 14
+#: an injector of more walkers per step than this runs a fixed budget of
+#: weighted walkers (``steps`` per batch, each of weight ``rate``) instead of
+#: ``rate`` walkers per step: same mean, cost independent of ``Ig/drho``
+#: (below it, exact integer tallies and today's bits; the cost of the count
+#: path is at most this many walkers per step and injector)
+MAX_COUNT_RATE = 16.0
+#: largest injection rate (``Ig/2`` or ``drho``, per step) the Monte Carlo
+#: accepts: rate x tally of a batch stays far below the float64 maximum
+MAX_RATE = 1e200
 
 
 def batch_sizes(steps: int, n_batches: int) -> np.ndarray:
-    """Injection steps of each batch, shape ``(n_batches,)``: ``steps // n_batches``,
-    the first ``steps % n_batches`` batches one more. Depends on nothing else.
+    """Injection steps of each batch, shape ``(n_batches,)``.
+
+    ``steps // n_batches``, the first ``steps % n_batches`` batches one more.
+    Depends on nothing else.
     """
     base, extra = divmod(int(steps), int(n_batches))
     sizes = np.full(int(n_batches), base, dtype=np.int64)
@@ -82,6 +94,12 @@ class SteadyStateSimulation:
             raise ParameterError("p", params.p,
                                  f"the 'walkers' estimator needs p >= {MIN_P_WALKERS:g} (a walker stays ~1/p "
                                  "steps per scatterer); use estimator 'adjoint' for the currents")
+        if self.mode == "linear":
+            for name, rate in (("Ig", 0.5 * params.Ig), ("drho", params.drho)):
+                if not rate <= MAX_RATE:
+                    raise ParameterError(name, getattr(params, name),
+                                         f"the Monte Carlo needs an injection rate <= {MAX_RATE:g} per step "
+                                         "(larger sums would overflow float64)")
         self.wire = wire
         self.params = params
         n = wire.N
@@ -163,7 +181,7 @@ class SteadyStateSimulation:
     # -- one batch -----------------------------------------------------------
     def run_batch(self, b: int, steps: int, seed: int, *, stop: threading.Event | None = None,
                   progress: list | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Sums over the ``steps`` injection steps of batch ``b``.
+        """Return the sums over the ``steps`` injection steps of batch ``b``.
 
         Returns
         -------
@@ -186,20 +204,43 @@ class SteadyStateSimulation:
         return self._walkers_batch(np.random.default_rng(count_ss), state, steps, b, stop, progress)
 
     def _walkers_batch(self, rng, state, steps, b, stop, progress):
+        """Walker tallies of one batch.
+
+        An injector of ``rate <= MAX_COUNT_RATE`` walkers per step injects a
+        random count per step with mean ``rate`` (exact integer tallies, as
+        in the module docstring of ``simulation``). A larger one injects
+        ``steps`` walkers per batch whose tallies are multiplied by ``rate``
+        (an unbiased estimate of the same sum by linearity, conventions §2):
+        the cost no longer grows with ``Ig/drho``, and the batch sums are
+        then float64.
+        """
         from ._kernels import walk_walkers
 
         n = self.wire.N
         rates = np.array([i.rate for i in self.injectors])
-        whole = np.floor(rates)
-        counts = steps * whole.astype(np.int64) + rng.binomial(steps, rates - whole)
-        comp = {c: (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n + 1, np.int64),
-                    np.zeros(n + 1, np.int64), np.zeros(n + 2, np.int64)) for c in ("forward", "reverse", "both")}
+        weighted = rates > MAX_COUNT_RATE
+        frac = np.where(weighted, 0.0, rates)
+        whole = np.floor(frac)
+        counts = steps * whole.astype(np.int64) + rng.binomial(steps, frac - whole)
+        counts[weighted] = steps
+
+        def zeros():
+            return (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n + 1, np.int64),
+                    np.zeros(n + 1, np.int64), np.zeros(n + 2, np.int64))
+
+        comp = {c: zeros() for c in ("forward", "reverse", "both")}
+        scaled: list[tuple[str, float, tuple]] = []
         counters = np.zeros(3, np.int64)
         carry = np.full(1, -1, np.int64)
         total = max(int(counts.sum()), 1)
         done = 0
-        for inj, cnt in zip(self.injectors, counts.tolist()):
-            occ_p, occ_m, dp, dm, dj = comp[inj.bias]
+        for i, (inj, cnt) in enumerate(zip(self.injectors, counts.tolist(), strict=True)):
+            if weighted[i]:
+                arrays = zeros()
+                scaled.append((inj.bias, float(rates[i]), arrays))
+            else:
+                arrays = comp[inj.bias]
+            occ_p, occ_m, dp, dm, dj = arrays
             e0 = self._e0(inj)
             while cnt > 0:
                 if stop is not None and stop.is_set():
@@ -211,12 +252,17 @@ class SteadyStateSimulation:
                 done += k
                 if progress is not None:
                     progress[b] = steps * done / total
-        tallies = {}
-        for c, (occ_p, occ_m, dp, dm, dj) in comp.items():
-            tallies[c] = (occ_p + np.cumsum(dp)[:n], occ_m + np.cumsum(dm)[:n], np.cumsum(dj)[1:n])
+
+        def reduce(arrays):
+            occ_p, occ_m, dp, dm, dj = arrays
+            return (occ_p + np.cumsum(dp)[:n], occ_m + np.cumsum(dm)[:n], np.cumsum(dj)[1:n])
+
+        tallies = {c: reduce(a) for c, a in comp.items()}
+        for bias, rate, arrays in scaled:
+            tallies[bias] = tuple(x + rate * y for x, y in zip(tallies[bias], reduce(arrays), strict=True))
         data = {}
         for bias in ("forward", "reverse"):
-            rp, rm, J = (x + y for x, y in zip(tallies[bias], tallies["both"]))
+            rp, rm, J = (x + y for x, y in zip(tallies[bias], tallies["both"], strict=True))
             data[f"rho_plus_{bias}"] = rp
             data[f"rho_minus_{bias}"] = rm
             data[f"J_{bias}"] = J

@@ -261,8 +261,12 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
     """
     sim, steps, seed, n_batches = _validate(wire, params, steps, seed, n_batches, mode, estimator)
     key = run_key(wire, params, steps, seed, n_batches, mode, estimator)
-    path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite, extensions=(".npz",))
     sizes = batch_sizes(steps, n_batches)
+    path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite, extensions=(".npz",))
+    if path is None and not progress_default(progress) and mode == "linear":
+        n_workers = worker_count(workers, n_batches)
+        if n_workers == 1 or steps * (len(sim.scatterers) + 1) <= _INLINE_WORK:
+            return _result(sim, _run_inline(sim, key, sizes))
     with contextlib.ExitStack() as stack:
         if path is not None:
             stack.enter_context(FileLock(path, "checkpoint"))
@@ -282,6 +286,53 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
         merged = _execute(sim, key, ids, sizes, worker_count(workers, len(ids)), done, on_update, stop.check)
         saver.save([merged], final=True)
     return combine(wire, params, merged)
+
+
+#: a linear run without checkpoint or progress bar whose ``steps x (scatterers
+#: + 1)`` is at most this runs in the calling thread without the thread pool
+#: (a few ms of work at most; the same bits)
+_INLINE_WORK = 1 << 20
+
+
+def _run_inline(sim: SteadyStateSimulation, key: dict, sizes: np.ndarray) -> BatchSums:
+    """Run all batches in this thread, without pool, signals or checkpoints.
+
+    The same bits as :func:`_execute` (the same per-batch streams). Ctrl-C
+    raises ``KeyboardInterrupt`` between kernel calls; there is nothing to save.
+    """
+    from ._seeding import batch_states, entropy_words
+
+    nb = len(sizes)
+    ids = np.arange(nb, dtype=np.int64)
+    states = np.zeros((nb, 4), np.uint64)
+    batch_states(entropy_words(key["seed"]), ids, 1, states)
+    states[~states.any(axis=1), 0] = 1  # pragma: no cover - probability 2**-256
+    if sim.estimator == "adjoint":
+        from ._kernels import walk_adjoint_batches
+
+        out = np.zeros((nb, 4), np.int64)
+        per_call = max(1, _INLINE_WORK // max(1, int(sizes[0]) * (len(sim.scatterers) + 1)))
+        for lo in range(0, nb, per_call):
+            hi = min(nb, lo + per_call)
+            walk_adjoint_batches(states[lo:hi], sim._qcum, sim._log_t, sizes[lo:hi], out[lo:hi])
+        data = {"exits_right": out[:, 0].copy(), "arrivals_q": out[:, 1].copy()}
+        counters = np.stack([out[:, 2], np.zeros(nb, np.int64), out[:, 3]], axis=1)
+        return BatchSums(key, ids, sizes.copy(), data, counters)
+    parts = []
+    cnt = np.zeros((nb, 3), np.int64)
+    for b in range(nb):
+        d, cnt[b] = sim.run_batch(b, int(sizes[b]), key["seed"], state=states[b])
+        parts.append(d)
+    data = {k: np.stack([np.asarray(d[k]) for d in parts]) for k in parts[0]}
+    return BatchSums(key, ids, sizes.copy(), data, cnt)
+
+
+def _result(sim: SteadyStateSimulation, merged: BatchSums) -> Result:
+    """Build the :class:`Result` of a complete, checked run (no re-validation)."""
+    key = merged.key
+    fwd, rev, delta = sim.estimate(merged.steps, merged.data)
+    extra = {k: key[k] for k in ("steps", "seed", "n_batches", "mode", "estimator")}
+    return Result("simulate", sim.wire, sim.params, fwd, rev, delta, extra)  # type: ignore[arg-type]
 
 
 class _Saver:
@@ -330,9 +381,16 @@ def _execute(sim: SteadyStateSimulation, key: dict, ids: list[int], sizes: np.nd
     seed = key["seed"]
     base = [done] if done is not None and len(done) else []
     progress = [0.0] * len(sizes)
+    states = np.zeros((len(sizes), 4), np.uint64)
+    if ids and sim.mode == "linear":
+        from ._seeding import batch_states, entropy_words
+
+        batch_states(entropy_words(seed), np.asarray(ids, np.int64), 1, states[: len(ids)])
+        states[ids] = states[: len(ids)].copy()
 
     def one(b: int, stop: threading.Event) -> BatchSums:
-        data, counters = sim.run_batch(b, int(sizes[b]), seed, stop=stop, progress=progress)
+        data, counters = sim.run_batch(b, int(sizes[b]), seed, stop=stop, progress=progress,
+                                       state=states[b] if sim.mode == "linear" else None)
         progress[b] = float(sizes[b])
         data = {k: np.asarray(v)[None, ...] for k, v in data.items()}
         return BatchSums(key, np.array([b], np.int64), np.array([sizes[b]], np.int64), data, counters[None, :])

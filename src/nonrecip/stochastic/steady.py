@@ -180,7 +180,8 @@ class SteadyStateSimulation:
 
     # -- one batch -----------------------------------------------------------
     def run_batch(self, b: int, steps: int, seed: int, *, stop: threading.Event | None = None,
-                  progress: list | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                  progress: list | None = None,
+                  state: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Return the sums over the ``steps`` injection steps of batch ``b``.
 
         Returns
@@ -191,16 +192,23 @@ class SteadyStateSimulation:
             ``[scattering events, walker-steps, random numbers]``
             (diagnostics; walker-steps 0 for ``adjoint``, all 0 in physical
             mode).
+
+        Other Parameters
+        ----------------
+        state : uint64 array, shape (4,), optional
+            The walkers' xoshiro256++ state of this batch precomputed by
+            :func:`~nonrecip.stochastic._seeding.batch_states` (the same bits
+            as built here; advanced in place).
         """
-        ss = _batch_seed(seed, b)
         if self.mode == "physical":
-            return self._physical_batch(ss, steps)
-        count_ss, walk_ss = ss.spawn(2)
-        state = walk_ss.generate_state(4, np.uint64)
+            return self._physical_batch(_batch_seed(seed, b), steps)
+        if state is None:
+            state = _batch_seed(seed, b).spawn(2)[1].generate_state(4, np.uint64)
         if not state.any():  # pragma: no cover - probability 2**-256
             state[0] = 1
         if self.estimator == "adjoint":
             return self._adjoint_batch(state, steps, b, stop, progress)
+        count_ss = np.random.SeedSequence(seed, spawn_key=(b, 0))   # = _batch_seed(seed, b).spawn(2)[0]
         return self._walkers_batch(np.random.default_rng(count_ss), state, steps, b, stop, progress)
 
     def _walkers_batch(self, rng, state, steps, b, stop, progress):

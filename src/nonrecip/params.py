@@ -219,6 +219,10 @@ class Parameter:
             if self.hi is not None and v > self.hi:
                 raise ParameterError(self.name, value, f"must be an integer <= {self.hi:g}")
             return v
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ParameterError(self.name, value, "must be true or false")
+            return value
         if not isinstance(value, str):
             raise ParameterError(self.name, value, "must be a string")
         if self.choices and value not in self.choices:
@@ -327,6 +331,15 @@ _TABLE: tuple[Parameter, ...] = (
               choices=ESTIMATORS),
     Parameter("n_batches", int, 32, "Independent batches for the standard errors (fixes the result with --seed).",
               lo=2, flag="--batches"),
+    Parameter("target_stderr", float, None,
+              "Monte Carlo precision on demand: a pilot run sizes the run so that stderr(delta_I) <= this "
+              "in at least 95 % of runs (see --relative, --max-seconds; --steps is then the pilot's budget).",
+              lo=0.0, lo_open=True),
+    Parameter("relative", bool, False,
+              "With --target-stderr: the target is relative, stderr(delta_I) <= target_stderr x |delta_I|."),
+    Parameter("max_seconds", float, None,
+              "With --target-stderr: ceiling on the wall time; a run cut short says so (target_met false).",
+              unit="s", lo=0.0, lo_open=True),
     Parameter("steps_min", int, 1000, "Convergence study: smallest budget.", unit="steps", lo=1),
     Parameter("steps_max", int, 256_000, "Convergence study: largest budget.", unit="steps", lo=1),
     Parameter("factor", float, 4.0, "Convergence study: ratio of successive budgets.", lo=1.0, lo_open=True),

@@ -192,10 +192,11 @@ def combine(wire: Wire, params: ClassicalParams, sums: list[BatchSums] | BatchSu
     return Result("simulate", wire, params, fwd, rev, delta, extra)
 
 
-def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, mode: str = "linear",
+def simulate(wire: Wire, params: ClassicalParams, *, steps: int | None = None, seed: int = 0, mode: str = "linear",
              estimator: str = "walkers", n_batches: int = 32, workers: int | None = None,
              checkpoint: str | os.PathLike | None = None, resume: bool = False,
-             progress: bool | None = False, overwrite: bool = False) -> Result:
+             progress: bool | None = False, overwrite: bool = False, target_stderr: float | None = None,
+             relative: bool = False, max_seconds: float | None = None) -> Result:
     """Monte Carlo steady state of the classical walkers, forward and reverse.
 
     Parameters
@@ -207,7 +208,8 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
     steps : int
         Injection time steps sampled (``estimator="adjoint"``: walkers
         entering at site 1, one per step). The stderr falls as
-        ``steps**-1/2``.
+        ``steps**-1/2``. Required without ``target_stderr``; with it, the
+        pilot's budget (default ``64 x 128``).
     seed : int, default 0
         With ``steps``, ``n_batches`` and the inputs, fixes the result bit
         for bit (any ``workers``, with or without interruptions).
@@ -234,6 +236,16 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
     overwrite : bool, default False
         Start afresh over an existing ``checkpoint`` (otherwise refused
         without ``resume``).
+    target_stderr : float, optional
+        Precision on demand (:mod:`nonrecip.stochastic.precision`): a pilot
+        on independent streams sizes the run so that ``stderr(delta_I) <=
+        target_stderr`` in at least 95 % of runs; ``extra`` records the
+        budget (``steps``, ``pilot_steps``), ``target_met`` and ``capped``.
+    relative : bool, default False
+        The target is ``target_stderr x |delta_I|``.
+    max_seconds : float, optional
+        With ``target_stderr``: ceiling on the wall time (the run is cut
+        short, ``capped=True``, and says whether the target was met).
 
     Returns
     -------
@@ -259,6 +271,20 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
     >>> abs(res.forward.I_in.z(0.075)) < 5          # Eq. 6: (0.2 - 0.5*0.1)/(3 - 1)
     True
     """
+    if target_stderr is not None:
+        from .precision import simulate_to_target
+
+        seed = check_int("seed", seed, lo=0)
+        n_batches = check_int("n_batches", n_batches, lo=2)
+        return simulate_to_target(wire, params, target_stderr=target_stderr, relative=relative,
+                                  max_seconds=max_seconds, pilot_steps=steps, seed=seed, n_batches=n_batches,
+                                  mode=mode, estimator=estimator, workers=workers, checkpoint=checkpoint,
+                                  progress=progress)
+    if max_seconds is not None or relative:
+        raise ParameterError("max_seconds" if max_seconds is not None else "relative",
+                             max_seconds if max_seconds is not None else relative, "needs target_stderr")
+    if steps is None:
+        raise ParameterError("steps", steps, "is required (or give target_stderr)")
     sim, steps, seed, n_batches = _validate(wire, params, steps, seed, n_batches, mode, estimator)
     key = run_key(wire, params, steps, seed, n_batches, mode, estimator)
     sizes = batch_sizes(steps, n_batches)

@@ -320,7 +320,8 @@ _TABLE: tuple[Parameter, ...] = (
               "Nonlinear only: largest energy grid (default 513; long free stretches need more).", lo=3),
     # -- Monte Carlo (Sec. II, conventions §2) -----------------------------
     Parameter("steps", int, 100_000,
-              "Injection time steps sampled (adjoint: walkers entering at site 1); trajectory: steps per run.",
+              "Injection time steps sampled (adjoint: walkers entering at site 1); trajectory: steps per run; "
+              "with --target-stderr: the pilot's budget (8192 when left at the default).",
               lo=1, model_defaults=(("trajectory", 10_000),)),
     Parameter("seed", int, 0, "Root seed: same inputs and seed, same bytes.", lo=0),
     Parameter("mode", str, "linear",

@@ -39,10 +39,11 @@ budget), ``target_met`` and ``capped`` (cut by ``max_seconds``).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
+from ..estimates import Estimate
 from ..params import PARAMETERS
 from ..results import Result
 from ..wire import ClassicalParams, ParameterError, Wire
@@ -93,7 +94,8 @@ def simulate_to_target(wire: Wire, params: ClassicalParams, *, target_stderr: fl
                          **kw)
         per_step = (time.perf_counter() - t0) / n_pilot
         used += n_pilot
-        d, se = pilot.delta_I.mean, pilot.delta_I.stderr
+        pd = cast(Estimate, pilot.delta_I)
+        d, se = pd.mean, pd.stderr
         if not relative or abs(d) > 4.0 * se:
             break
         left = None if max_seconds is None else max_seconds - (time.perf_counter() - t_start)
@@ -116,7 +118,7 @@ def simulate_to_target(wire: Wire, params: ClassicalParams, *, target_stderr: fl
             capped = True
             steps = max(fit, n_batches)
     res = simulate(wire, params, steps=steps, seed=seed, n_batches=n_batches, **kw)
-    got = res.delta_I.stderr
-    met = bool(got <= (x * abs(res.delta_I.mean) if relative else x))
+    rd = cast(Estimate, res.delta_I)
+    met = bool(rd.stderr <= (x * abs(rd.mean) if relative else x))
     res.extra.update(target_stderr=x, relative=relative, pilot_steps=used, target_met=met, capped=capped)
     return res

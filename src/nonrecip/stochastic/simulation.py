@@ -159,7 +159,7 @@ def run_batches(wire: Wire, params: ClassicalParams, *, steps: int, seed: int, n
 
 
 def combine(wire: Wire, params: ClassicalParams, sums: list[BatchSums] | BatchSums, **meta: Any) -> Result:
-    """The :class:`~nonrecip.results.Result` of a run from the sums of all its batches.
+    """Build the :class:`~nonrecip.results.Result` of a run from the sums of all its batches.
 
     Parameters
     ----------
@@ -333,7 +333,7 @@ def _run_inline(sim: SteadyStateSimulation, key: dict, sizes: np.ndarray) -> Bat
     states = np.zeros((nb, 4), np.uint64)
     batch_states(entropy_words(key["seed"]), ids, 1, states)
     states[~states.any(axis=1), 0] = 1  # pragma: no cover - probability 2**-256
-    if sim.estimator == "adjoint":
+    if sim.estimator == "adjoint" and sim._p_sites is None:
         from ._kernels import walk_adjoint_batches
 
         out = np.zeros((nb, 4), np.int64)
@@ -362,8 +362,10 @@ def _result(sim: SteadyStateSimulation, merged: BatchSums) -> Result:
 
 
 class _Saver:
-    """Writes the checkpoint: the first new batch at once, then every
-    :data:`CHECKPOINT_EVERY` seconds, and on completion or interruption.
+    """Write the checkpoint of a run.
+
+    The first new batch at once, then every :data:`CHECKPOINT_EVERY`
+    seconds, and on completion or interruption.
     """
 
     def __init__(self, path: Path | None, have: int) -> None:

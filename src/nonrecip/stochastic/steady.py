@@ -57,6 +57,25 @@ def _batch_seed(seed: int, b: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(b,))
 
 
+def _p_profile(wire: Wire, params: ClassicalParams) -> np.ndarray | None:
+    """Return the per-site move probability ``params.p_profile`` (shape ``(N,)``), or ``None``.
+
+    Read with ``getattr``: parameter objects without the attribute have one
+    ``p``. Only the values on S/D/P sites matter (``m = 1`` on free sites);
+    they must lie in ``(0, 1]``.
+    """
+    prof = getattr(params, "p_profile", None)
+    if prof is None:
+        return None
+    arr = np.asarray(prof, dtype=float)
+    if arr.shape != (wire.N,):
+        raise ParameterError("p_profile", f"shape {arr.shape}", f"must have one value per site ({wire.N})")
+    vals = arr[wire.scatterer]
+    if not np.all((vals > 0.0) & (vals <= 1.0)):
+        raise ParameterError("p_profile", "values", "must lie in (0, 1] on every S, D and P site")
+    return arr
+
+
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise ParameterError(name, value, "must be one of " + ", ".join(repr(a) for a in allowed))
@@ -90,8 +109,10 @@ class SteadyStateSimulation:
         if self.mode == "physical" and self.estimator != "walkers":
             raise ParameterError("estimator", estimator,
                                  "mode 'physical' runs the population engine; use estimator 'walkers'")
-        if self.mode == "linear" and self.estimator == "walkers" and params.p < MIN_P_WALKERS:
-            raise ParameterError("p", params.p,
+        p_site = _p_profile(wire, params)
+        p_min = params.p if p_site is None else float(np.min(p_site[wire.scatterer], initial=1.0))
+        if self.mode == "linear" and self.estimator == "walkers" and p_min < MIN_P_WALKERS:
+            raise ParameterError("p" if p_site is None else "p_profile", params.p if p_site is None else p_min,
                                  f"the 'walkers' estimator needs p >= {MIN_P_WALKERS:g} (a walker stays ~1/p "
                                  "steps per scatterer); use estimator 'adjoint' for the currents")
         if self.mode == "linear":
@@ -104,8 +125,22 @@ class SteadyStateSimulation:
         self.params = params
         n = wire.N
         p = params.p
-        self.m = np.where(wire.scatterer, p, 1.0)
+        self.m = np.where(wire.scatterer, p if p_site is None else p_site, 1.0)
         scat = np.flatnonzero(wire.scatterer).astype(np.int64)
+        # a p profile: per-scatterer constants, unless every scatterer has the same p
+        # (then the event-skipping kernels run with that p, the same bits as a plain p)
+        self._p_sites: np.ndarray | None = None
+        if p_site is not None:
+            ps = p_site[scat]
+            if len(ps) and np.all(ps == ps[0]):
+                p = float(ps[0])
+            elif len(ps):
+                if self.mode == "physical":
+                    raise ParameterError("p_profile", "per site", "mode 'physical' needs one p for all sites")
+                self._p_sites = ps.astype(float)
+                self._r_s = (1.0 - ps) / (2.0 - ps)
+                with np.errstate(divide="ignore"):
+                    self._sc_s = np.where(ps < 1.0, -1.0 / np.log1p(-np.minimum(ps, 1.0 - 1e-300)), 0.0)
         self._ext = np.concatenate(([-1], scat, [n])).astype(np.int64)
         q = wire.injection[scat].astype(np.int64)
         self._qcum = np.concatenate(([0], np.cumsum(q))).astype(np.int64)
@@ -222,7 +257,7 @@ class SteadyStateSimulation:
         the cost no longer grows with ``Ig/drho``, and the batch sums are
         then float64.
         """
-        from ._kernels import walk_walkers
+        from ._kernels import walk_walkers, walk_walkers_sites
 
         n = self.wire.N
         rates = np.array([i.rate for i in self.injectors])
@@ -254,8 +289,12 @@ class SteadyStateSimulation:
                 if stop is not None and stop.is_set():
                     raise Stopped
                 k = min(cnt, _CHUNK)
-                walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2,
-                             e0, inj.direction, inj.weight, k, occ_p, occ_m, dp, dm, dj, counters)
+                if self._p_sites is None:
+                    walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2,
+                                 e0, inj.direction, inj.weight, k, occ_p, occ_m, dp, dm, dj, counters)
+                else:
+                    walk_walkers_sites(state, self._ext, self._sc_s, e0, inj.direction, inj.weight, k,
+                                       occ_p, occ_m, dp, dm, dj, counters)
                 cnt -= k
                 done += k
                 if progress is not None:
@@ -277,7 +316,7 @@ class SteadyStateSimulation:
         return data, counters
 
     def _adjoint_batch(self, state, steps, b, stop, progress):
-        from ._kernels import walk_adjoint
+        from ._kernels import walk_adjoint, walk_adjoint_sites
 
         out = np.zeros(4, np.int64)
         left = int(steps)
@@ -285,7 +324,10 @@ class SteadyStateSimulation:
             if stop is not None and stop.is_set():
                 raise Stopped
             k = min(left, 8 * _CHUNK)
-            walk_adjoint(state, self._qcum, self._log_t, k, out)
+            if self._p_sites is None:
+                walk_adjoint(state, self._qcum, self._log_t, k, out)
+            else:
+                walk_adjoint_sites(state, self._qcum, self._r_s, k, out)
             left -= k
             if progress is not None:
                 progress[b] = steps - left

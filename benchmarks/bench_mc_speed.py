@@ -36,7 +36,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _baseline_mc  # noqa: E402
-
 from nonrecip import ClassicalParams, Wire, solve_classical  # noqa: E402
 from nonrecip.stochastic import run_batches, simulate  # noqa: E402
 
@@ -113,9 +112,10 @@ def main() -> None:
         simulate(wire, params, steps=64, estimator="adjoint", workers=1)   # compile
         budget, spread = expected_budget(wire, params, delta, range(max(8, a.seeds)), 20000)
         seeds = list(range(reps))
-        t_new = cpu(lambda s: simulate(wire, params, steps=budget, seed=s, estimator="adjoint", workers=1), seeds)
+        t_new = cpu(lambda s, w=wire, q=params, n=budget: simulate(w, q, steps=n, seed=s, estimator="adjoint",
+                                                                  workers=1), seeds)
         _baseline_mc.run(wire.layout, p, IG, DRHO, 64, 0)                   # compile
-        t_tuned = cpu(lambda s: _baseline_mc.run(wire.layout, p, IG, DRHO, budget, s), seeds)
+        t_tuned = cpu(lambda s, lay=wire.layout, pp=p, n=budget: _baseline_mc.run(lay, pp, IG, DRHO, n, s), seeds)
         out = subprocess.run([sys.executable, "-c", _OLD_SCRIPT,
                               json.dumps([wire.layout, p, IG, DRHO, budget, seeds])],
                              env=env, check=True, capture_output=True, text=True).stdout

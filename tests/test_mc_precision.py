@@ -77,3 +77,11 @@ def test_bad_precision_input(kw, name):
     with pytest.raises(ParameterError) as e:
         simulate(Wire(".SD."), ClassicalParams(), **kw)
     assert e.value.name == name
+
+
+def test_relative_target_of_a_zero_delta_is_refused_not_looped():
+    """delta_I = 0 exactly without sources (|I_rev| = |I_fwd| = G drho): no relative target can be met."""
+    with pytest.raises(ParameterError) as e:
+        simulate(Wire(".SD."), ClassicalParams(Ig=0.0), target_stderr=0.1, relative=True, estimator="adjoint",
+                 steps=256)
+    assert e.value.name == "target_stderr"

@@ -48,7 +48,7 @@ from ..params import PARAMETERS
 from ..results import Result
 from ..wire import ClassicalParams, ParameterError, Wire
 
-__all__ = ["simulate_to_target", "PILOT_BATCHES", "QUANTILE"]
+__all__ = ["simulate_to_target", "size_run", "PILOT_BATCHES", "QUANTILE", "MAX_PILOTS"]
 
 #: batches of the pilot (more: a tighter variance estimate, a smaller factor F)
 PILOT_BATCHES = 128
@@ -64,10 +64,40 @@ def pilot_seed(seed: int, k: int) -> int:
     return int(sum(int(w) << (32 * i) for i, w in enumerate(words)))
 
 
+#: pilots of a relative target tried (each 8 times the last) before giving up on a delta_I ~ 0
+MAX_PILOTS = 5
+
+
 def simulate_to_target(wire: Wire, params: ClassicalParams, *, target_stderr: float, relative: bool,
                        max_seconds: float | None, pilot_steps: int | None, seed: int, n_batches: int,
                        **kw: Any) -> Result:
     """Pilot, size and run (see the module docstring); ``kw`` go to :func:`simulate`."""
+    from .simulation import simulate
+
+    t_start = time.perf_counter()
+    kw = {k: v for k, v in kw.items() if k not in ("checkpoint", "resume", "overwrite") or v}
+    if kw.get("checkpoint") is not None:
+        raise ParameterError("checkpoint", kw["checkpoint"], "is not available with target_stderr")
+    x = PARAMETERS["target_stderr"].check(target_stderr)
+    steps, used, capped = size_run(wire, params, target_stderr=x, relative=relative, max_seconds=max_seconds,
+                                   pilot_steps=pilot_steps, seed=seed, n_batches=n_batches, t_start=t_start,
+                                   **kw)
+    res = simulate(wire, params, steps=steps, seed=seed, n_batches=n_batches, **kw)
+    rd = cast(Estimate, res.delta_I)
+    met = bool(rd.stderr <= (x * abs(rd.mean) if relative else x))
+    res.extra.update(target_stderr=x, relative=relative, pilot_steps=used, target_met=met, capped=capped)
+    return res
+
+
+def size_run(wire: Wire, params: ClassicalParams, *, target_stderr: float, relative: bool,
+             max_seconds: float | None, pilot_steps: int | None, seed: int, n_batches: int,
+             t_start: float | None = None, **kw: Any) -> tuple[int, int, bool]:
+    """Run the pilot(s) and return ``(steps of the main run, pilot steps used, capped)``.
+
+    ``kw`` (``mode``, ``estimator``, ``workers``, ``progress``) go to the
+    pilots' :func:`simulate`. ``t_start``: when the ``max_seconds`` clock
+    started (default: now).
+    """
     from scipy.stats import f as fisher
 
     from .simulation import simulate
@@ -79,13 +109,11 @@ def simulate_to_target(wire: Wire, params: ClassicalParams, *, target_stderr: fl
         raise ParameterError("target_stderr", target_stderr, "a relative target must be < 0.5")
     if max_seconds is not None:
         max_seconds = PARAMETERS["max_seconds"].check(max_seconds)
-    if kw.get("checkpoint") is not None:
-        raise ParameterError("checkpoint", kw["checkpoint"], "is not available with target_stderr")
-    kw = {k: v for k, v in kw.items() if k not in ("checkpoint", "resume", "overwrite")}
+    kw = {k: v for k, v in kw.items() if k in ("mode", "estimator", "workers", "progress")}
     n_pilot = 64 * PILOT_BATCHES if pilot_steps is None else int(pilot_steps)
     if n_pilot < PILOT_BATCHES:
         raise ParameterError("steps", pilot_steps, f"the pilot needs >= {PILOT_BATCHES} steps")
-    t_start = time.perf_counter()
+    t_start = time.perf_counter() if t_start is None else t_start
     used = 0
     k = 0
     while True:
@@ -98,6 +126,10 @@ def simulate_to_target(wire: Wire, params: ClassicalParams, *, target_stderr: fl
         d, se = pd.mean, pd.stderr
         if not relative or abs(d) > 4.0 * se:
             break
+        if k + 1 >= MAX_PILOTS:
+            raise ParameterError("target_stderr", target_stderr,
+                                 f"relative: after {used} pilot steps |delta_I| = {abs(d):.3g} is within 4 "
+                                 f"stderr ({se:.3g}) of 0; give an absolute target")
         left = None if max_seconds is None else max_seconds - (time.perf_counter() - t_start)
         if left is not None and 8 * n_pilot * per_step > left:
             raise ParameterError("max_seconds", max_seconds,
@@ -117,8 +149,4 @@ def simulate_to_target(wire: Wire, params: ClassicalParams, *, target_stderr: fl
         if fit < steps:
             capped = True
             steps = max(fit, n_batches)
-    res = simulate(wire, params, steps=steps, seed=seed, n_batches=n_batches, **kw)
-    rd = cast(Estimate, res.delta_I)
-    met = bool(rd.stderr <= (x * abs(rd.mean) if relative else x))
-    res.extra.update(target_stderr=x, relative=relative, pilot_steps=used, target_met=met, capped=capped)
-    return res
+    return steps, used, capped

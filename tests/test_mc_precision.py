@@ -85,3 +85,19 @@ def test_relative_target_of_a_zero_delta_is_refused_not_looped():
         simulate(Wire(".SD."), ClassicalParams(Ig=0.0), target_stderr=0.1, relative=True, estimator="adjoint",
                  steps=256)
     assert e.value.name == "target_stderr"
+
+
+def test_sweep_point_with_target_is_simulate_with_target():
+    """The sweep's simulate model runs the pilot in prepare and the sized budget in chunks:
+    the same bits as ``simulate(..., target_stderr=...)``, and ``steps_used`` records the budget."""
+    from nonrecip.sweep.models import MODELS, mc_chunk, mc_combine
+
+    point = {p.name: p.default for p in MODELS["simulate"].params}
+    point.update(layout=".SDSD.", p=0.7, estimator="adjoint", target_stderr=0.03, relative=1, seed=3)
+    prep = MODELS["simulate"].prepare(point)
+    parts = [mc_chunk(prep, list(range(0, 16))), mc_chunk(prep, list(range(16, 32)))]
+    row = mc_combine(prep, parts)
+    ref = simulate(Wire(".SDSD."), ClassicalParams(p=0.7), target_stderr=0.03, relative=True,
+                   estimator="adjoint", seed=3)
+    assert row["steps_used"] == ref.extra["steps"]
+    assert row["delta_I"] == ref.delta_I.mean and row["delta_I_stderr"] == ref.delta_I.stderr

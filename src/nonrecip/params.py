@@ -336,8 +336,9 @@ _TABLE: tuple[Parameter, ...] = (
               "Monte Carlo precision on demand: a pilot run sizes the run so that stderr(delta_I) <= this "
               "in at least 95 % of runs (see --relative, --max-seconds; --steps is then the pilot's budget).",
               lo=0.0, lo_open=True),
-    Parameter("relative", bool, False,
-              "With --target-stderr: the target is relative, stderr(delta_I) <= target_stderr x |delta_I|."),
+    Parameter("relative", int, 0,
+              "With --target-stderr: the target is relative, stderr(delta_I) <= target_stderr x |delta_I| "
+              "(a switch on the command line; 0 or 1 in a sweep).", lo=0, hi=1),
     Parameter("max_seconds", float, None,
               "With --target-stderr: ceiling on the wall time; a run cut short says so (target_met false).",
               unit="s", lo=0.0, lo_open=True),
@@ -369,7 +370,8 @@ MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
     "circuit": _WIRE + ("V", "R", "Ig"),
     "quantum": _WIRE + ("gamma", "mubar", "dmu", "Ig", "ig_ratio", "gamma_contact", "temperature",
                         "response", "method", "tol", "max_iter", "max_nodes"),
-    "simulate": _CLASSICAL + ("steps", "seed", "mode", "estimator", "n_batches"),
+    "simulate": _CLASSICAL + ("steps", "seed", "mode", "estimator", "n_batches", "target_stderr", "relative",
+                              "max_seconds"),
     "converge": _CLASSICAL + ("steps_min", "steps_max", "factor", "seed", "estimator", "n_batches"),
     "trajectory": _CLASSICAL + ("steps", "seed", "bias", "start", "mode", "record_every", "scale", "runs"),
 }

@@ -27,7 +27,15 @@ Estimators (``estimator=``)
     ``n floor(lambda) + Binomial(n, frac)``); every walker is followed to
     absorption and its occupation of every site and species and its net
     crossings of every bond are tallied. Estimate = tally / steps: unbiased
-    for every ``p`` in (0, 1], ``Ig >= 0`` and layout. Exact event skipping
+    for every ``p`` in (0, 1], ``Ig >= 0`` and layout. An injector of more
+    than ``MAX_COUNT_RATE`` (16) walkers per step (a large ``Ig`` or
+    ``drho``) instead runs ``steps`` walkers per batch, each weighing its
+    rate (linearity: the same mean), so the cost does not grow with
+    ``Ig/drho``; rates above ``MAX_RATE`` (1e200) are refused (float64).
+    A per-site move probability ``params.p_profile`` (when the parameter
+    object has one) is sampled one arrival at a time
+    (``walk_walkers_sites``, ``walk_adjoint_sites``); a profile equal on
+    every scatterer runs the event-skipping kernels with that ``p``. Exact event skipping
     (:func:`nonrecip.stochastic._kernels.walk_walkers`): the number of flips
     at a scatterer splits into its parity (reflection, probability
     ``(1-p)/(2-p)``) and its half, independent; runs of transmissions and
@@ -85,6 +93,12 @@ not valid where a mean current is within a few stderr of 0 (the kink of
 combined in batch order, so a run gives the same bits for any number of
 workers, after any interruption and resume, and when its batches are
 computed in chunks elsewhere (:func:`run_batches` + :func:`combine`).
+The batch streams are built for all batches at once by a compiled copy of
+NumPy's ``SeedSequence`` hash (:mod:`._seeding`, the same bits); a run
+without checkpoint or progress bar that is small or has one worker runs in
+the calling thread without the thread pool (the same bits again).
+``target_stderr=`` sizes the run from an independent pilot
+(:mod:`nonrecip.stochastic.precision`).
 
 ``mode="physical"`` runs one independent replica of the population engine
 (:func:`nonrecip.stochastic.population.physical_batch`) per batch, forward and

@@ -238,6 +238,10 @@ class Parameter:
             if self.hi is not None and v > self.hi:
                 raise ParameterError(self.name, value, f"must be an integer <= {self.hi:g}")
             return v
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ParameterError(self.name, value, "must be true or false")
+            return value
         if not isinstance(value, str):
             raise ParameterError(self.name, value, "must be a string")
         if self.choices and value not in self.choices:
@@ -342,7 +346,8 @@ _TABLE: tuple[Parameter, ...] = (
               "Nonlinear only: largest energy grid (default 513; long free stretches need more).", lo=3),
     # -- Monte Carlo (Sec. II, conventions §2) -----------------------------
     Parameter("steps", int, 100_000,
-              "Injection time steps sampled (adjoint: walkers entering at site 1); trajectory: steps per run.",
+              "Injection time steps sampled (adjoint: walkers entering at site 1); trajectory: steps per run; "
+              "with --target-stderr: the pilot's budget (8192 when left at the default).",
               lo=1, model_defaults=(("trajectory", 10_000),)),
     Parameter("seed", int, 0, "Root seed: same inputs and seed, same bytes.", lo=0),
     Parameter("mode", str, "linear",
@@ -353,6 +358,16 @@ _TABLE: tuple[Parameter, ...] = (
               choices=ESTIMATORS),
     Parameter("n_batches", int, 32, "Independent batches for the standard errors (fixes the result with --seed).",
               lo=2, flag="--batches"),
+    Parameter("target_stderr", float, None,
+              "Monte Carlo precision on demand: a pilot run sizes the run so that stderr(delta_I) <= this "
+              "in at least 95 % of runs (see --relative, --max-seconds; --steps is then the pilot's budget).",
+              lo=0.0, lo_open=True),
+    Parameter("relative", int, 0,
+              "With --target-stderr: the target is relative, stderr(delta_I) <= target_stderr x |delta_I| "
+              "(a switch on the command line; 0 or 1 in a sweep).", lo=0, hi=1),
+    Parameter("max_seconds", float, None,
+              "With --target-stderr: ceiling on the wall time; a run cut short says so (target_met false).",
+              unit="s", lo=0.0, lo_open=True),
     Parameter("steps_min", int, 1000, "Convergence study: smallest budget.", unit="steps", lo=1),
     Parameter("steps_max", int, 256_000, "Convergence study: largest budget.", unit="steps", lo=1),
     Parameter("factor", float, 4.0, "Convergence study: ratio of successive budgets.", lo=1.0, lo_open=True),
@@ -403,7 +418,8 @@ MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
     "circuit": _WIRE + ("V", "R", "Ig"),
     "quantum": _WIRE + ("gamma", "mubar", "dmu", "Ig", "ig_ratio", "gamma_contact", "temperature",
                         "response", "method", "tol", "max_iter", "max_nodes"),
-    "simulate": _CLASSICAL + ("steps", "seed", "mode", "estimator", "n_batches"),
+    "simulate": _CLASSICAL + ("steps", "seed", "mode", "estimator", "n_batches", "target_stderr", "relative",
+                              "max_seconds"),
     "converge": _CLASSICAL + ("steps_min", "steps_max", "factor", "seed", "estimator", "n_batches"),
     "trajectory": _CLASSICAL + ("steps", "seed", "bias", "start", "mode", "record_every", "scale", "runs"),
     "design": ("N", "pairs", "probes", "objective", "fixed", "min_gap", "budget", "max_seconds", "restarts",

@@ -37,6 +37,7 @@ from ._common import (
     emit,
     info,
     make_wire,
+    option,
 )
 
 #: defaults of the options, from the parameter table (nonrecip.params)
@@ -47,6 +48,9 @@ EXIT_INTERRUPTED = 130
 
 WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", help="Threads (default: all cores); never changes the result.")]
+TargetOpt = Annotated[float | None, option("target_stderr")]
+RelativeOpt = Annotated[bool, option("relative")]
+MaxSecondsOpt = Annotated[float | None, option("max_seconds")]
 
 
 def _interrupted(checkpoint: Path | None, n_batches: int) -> None:
@@ -86,6 +90,9 @@ def simulate_cmd(
     estimator: EstimatorOpt = D["estimator"],
     batches: BatchesOpt = D["n_batches"],
     workers: WorkersOpt = None,
+    target_stderr: TargetOpt = None,
+    relative: RelativeOpt = False,
+    max_seconds: MaxSecondsOpt = None,
     checkpoint: Annotated[Path | None, typer.Option(
         "--checkpoint", help="Save completed batches to FILE (.npz) every few seconds and on Ctrl-C/SIGTERM.")] = None,
     resume: Annotated[bool, typer.Option(
@@ -113,14 +120,28 @@ def simulate_cmd(
         check_output("out", out, (".json", ".csv", ".parquet"))
     t0 = time.perf_counter()
     c0 = time.process_time()
+    pilot: int | None = steps
+    if target_stderr is not None and steps == D["steps"]:
+        pilot = None    # the pilot's own default
     try:
-        res = simulate(wire, params, steps=steps, seed=seed, mode=mode, estimator=estimator, n_batches=batches,
+        res = simulate(wire, params, steps=pilot if target_stderr is not None else steps, seed=seed, mode=mode,
+                       estimator=estimator, n_batches=batches,
                        workers=workers, checkpoint=checkpoint, resume=resume, progress=progress,
-                       overwrite=overwrite)
+                       overwrite=overwrite, target_stderr=target_stderr, relative=relative,
+                       max_seconds=max_seconds)
     except KeyboardInterrupt:
         _interrupted(checkpoint, batches)
-    info(f"simulate: {steps} steps, {batches} batches in {time.perf_counter() - t0:.3f} s "
+    ex = res.extra
+    se = float(res.delta_I.stderr)  # type: ignore[attr-defined]
+    pilot_text = f" after a pilot of {ex['pilot_steps']} steps" if "pilot_steps" in ex else ""
+    info(f"simulate: {ex['steps']} steps{pilot_text}, {batches} batches in {time.perf_counter() - t0:.3f} s "
          f"({time.process_time() - c0:.3f} s CPU)")
+    if ex.get("capped"):
+        info(f"simulate: --max-seconds {max_seconds:g} cut the run short at {ex['steps']} steps; the target "
+             f"was {'met' if ex['target_met'] else 'NOT met'} (stderr(delta_I) = {se:.3g})")
+    elif "target_met" in ex and not ex["target_met"]:
+        info(f"simulate: the target was not met (stderr(delta_I) = {se:.3g}); the sizing "
+             "meets it in >= 95 % of runs")
     emit(res, as_json=json, out=out, sites=sites)
 
 

@@ -27,7 +27,15 @@ Estimators (``estimator=``)
     ``n floor(lambda) + Binomial(n, frac)``); every walker is followed to
     absorption and its occupation of every site and species and its net
     crossings of every bond are tallied. Estimate = tally / steps: unbiased
-    for every ``p`` in (0, 1], ``Ig >= 0`` and layout. Exact event skipping
+    for every ``p`` in (0, 1], ``Ig >= 0`` and layout. An injector of more
+    than ``MAX_COUNT_RATE`` (16) walkers per step (a large ``Ig`` or
+    ``drho``) instead runs ``steps`` walkers per batch, each weighing its
+    rate (linearity: the same mean), so the cost does not grow with
+    ``Ig/drho``; rates above ``MAX_RATE`` (1e200) are refused (float64).
+    A per-site move probability ``params.p_profile`` (when the parameter
+    object has one) is sampled one arrival at a time
+    (``walk_walkers_sites``, ``walk_adjoint_sites``); a profile equal on
+    every scatterer runs the event-skipping kernels with that ``p``. Exact event skipping
     (:func:`nonrecip.stochastic._kernels.walk_walkers`): the number of flips
     at a scatterer splits into its parity (reflection, probability
     ``(1-p)/(2-p)``) and its half, independent; runs of transmissions and
@@ -85,6 +93,12 @@ not valid where a mean current is within a few stderr of 0 (the kink of
 combined in batch order, so a run gives the same bits for any number of
 workers, after any interruption and resume, and when its batches are
 computed in chunks elsewhere (:func:`run_batches` + :func:`combine`).
+The batch streams are built for all batches at once by a compiled copy of
+NumPy's ``SeedSequence`` hash (:mod:`._seeding`, the same bits); a run
+without checkpoint or progress bar that is small or has one worker runs in
+the calling thread without the thread pool (the same bits again).
+``target_stderr=`` sizes the run from an independent pilot
+(:mod:`nonrecip.stochastic.precision`).
 
 ``mode="physical"`` runs one independent replica of the population engine
 (:func:`nonrecip.stochastic.population.physical_batch`) per batch, forward and
@@ -159,7 +173,7 @@ def run_batches(wire: Wire, params: ClassicalParams, *, steps: int, seed: int, n
 
 
 def combine(wire: Wire, params: ClassicalParams, sums: list[BatchSums] | BatchSums, **meta: Any) -> Result:
-    """The :class:`~nonrecip.results.Result` of a run from the sums of all its batches.
+    """Build the :class:`~nonrecip.results.Result` of a run from the sums of all its batches.
 
     Parameters
     ----------
@@ -192,10 +206,11 @@ def combine(wire: Wire, params: ClassicalParams, sums: list[BatchSums] | BatchSu
     return Result("simulate", wire, params, fwd, rev, delta, extra)
 
 
-def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, mode: str = "linear",
+def simulate(wire: Wire, params: ClassicalParams, *, steps: int | None = None, seed: int = 0, mode: str = "linear",
              estimator: str = "walkers", n_batches: int = 32, workers: int | None = None,
              checkpoint: str | os.PathLike | None = None, resume: bool = False,
-             progress: bool | None = False, overwrite: bool = False) -> Result:
+             progress: bool | None = False, overwrite: bool = False, target_stderr: float | None = None,
+             relative: bool = False, max_seconds: float | None = None) -> Result:
     """Monte Carlo steady state of the classical walkers, forward and reverse.
 
     Parameters
@@ -207,7 +222,8 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
     steps : int
         Injection time steps sampled (``estimator="adjoint"``: walkers
         entering at site 1, one per step). The stderr falls as
-        ``steps**-1/2``.
+        ``steps**-1/2``. Required without ``target_stderr``; with it, the
+        pilot's budget (default ``64 x 128``).
     seed : int, default 0
         With ``steps``, ``n_batches`` and the inputs, fixes the result bit
         for bit (any ``workers``, with or without interruptions).
@@ -234,6 +250,16 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
     overwrite : bool, default False
         Start afresh over an existing ``checkpoint`` (otherwise refused
         without ``resume``).
+    target_stderr : float, optional
+        Precision on demand (:mod:`nonrecip.stochastic.precision`): a pilot
+        on independent streams sizes the run so that ``stderr(delta_I) <=
+        target_stderr`` in at least 95 % of runs; ``extra`` records the
+        budget (``steps``, ``pilot_steps``), ``target_met`` and ``capped``.
+    relative : bool, default False
+        The target is ``target_stderr x |delta_I|``.
+    max_seconds : float, optional
+        With ``target_stderr``: ceiling on the wall time (the run is cut
+        short, ``capped=True``, and says whether the target was met).
 
     Returns
     -------
@@ -259,10 +285,28 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
     >>> abs(res.forward.I_in.z(0.075)) < 5          # Eq. 6: (0.2 - 0.5*0.1)/(3 - 1)
     True
     """
+    if target_stderr is not None:
+        from .precision import simulate_to_target
+
+        seed = check_int("seed", seed, lo=0)
+        n_batches = check_int("n_batches", n_batches, lo=2)
+        return simulate_to_target(wire, params, target_stderr=target_stderr, relative=relative,
+                                  max_seconds=max_seconds, pilot_steps=steps, seed=seed, n_batches=n_batches,
+                                  mode=mode, estimator=estimator, workers=workers, checkpoint=checkpoint,
+                                  progress=progress)
+    if max_seconds is not None or relative:
+        raise ParameterError("max_seconds" if max_seconds is not None else "relative",
+                             max_seconds if max_seconds is not None else relative, "needs target_stderr")
+    if steps is None:
+        raise ParameterError("steps", steps, "is required (or give target_stderr)")
     sim, steps, seed, n_batches = _validate(wire, params, steps, seed, n_batches, mode, estimator)
     key = run_key(wire, params, steps, seed, n_batches, mode, estimator)
-    path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite, extensions=(".npz",))
     sizes = batch_sizes(steps, n_batches)
+    path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite, extensions=(".npz",))
+    if path is None and not progress_default(progress) and mode == "linear":
+        n_workers = worker_count(workers, n_batches)
+        if n_workers == 1 or steps * (len(sim.scatterers) + 1) <= _INLINE_WORK:
+            return _result(sim, _run_inline(sim, key, sizes))
     with contextlib.ExitStack() as stack:
         if path is not None:
             stack.enter_context(FileLock(path, "checkpoint"))
@@ -284,9 +328,58 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int, seed: int = 0, 
     return combine(wire, params, merged)
 
 
+#: a linear run without checkpoint or progress bar whose ``steps x (scatterers
+#: + 1)`` is at most this runs in the calling thread without the thread pool
+#: (a few ms of work at most; the same bits)
+_INLINE_WORK = 1 << 20
+
+
+def _run_inline(sim: SteadyStateSimulation, key: dict, sizes: np.ndarray) -> BatchSums:
+    """Run all batches in this thread, without pool, signals or checkpoints.
+
+    The same bits as :func:`_execute` (the same per-batch streams). Ctrl-C
+    raises ``KeyboardInterrupt`` between kernel calls; there is nothing to save.
+    """
+    from ._seeding import batch_states, entropy_words
+
+    nb = len(sizes)
+    ids = np.arange(nb, dtype=np.int64)
+    states = np.zeros((nb, 4), np.uint64)
+    batch_states(entropy_words(key["seed"]), ids, 1, states)
+    states[~states.any(axis=1), 0] = 1  # pragma: no cover - probability 2**-256
+    if sim.estimator == "adjoint" and sim._p_sites is None:
+        from ._kernels import walk_adjoint_batches
+
+        out = np.zeros((nb, 4), np.int64)
+        per_call = max(1, _INLINE_WORK // max(1, int(sizes[0]) * (len(sim.scatterers) + 1)))
+        for lo in range(0, nb, per_call):
+            hi = min(nb, lo + per_call)
+            walk_adjoint_batches(states[lo:hi], sim._qcum, sim._log_t, sizes[lo:hi], out[lo:hi])
+        data = {"exits_right": out[:, 0].copy(), "arrivals_q": out[:, 1].copy()}
+        counters = np.stack([out[:, 2], np.zeros(nb, np.int64), out[:, 3]], axis=1)
+        return BatchSums(key, ids, sizes.copy(), data, counters)
+    parts = []
+    cnt = np.zeros((nb, 3), np.int64)
+    for b in range(nb):
+        d, cnt[b] = sim.run_batch(b, int(sizes[b]), key["seed"], state=states[b])
+        parts.append(d)
+    data = {k: np.stack([np.asarray(d[k]) for d in parts]) for k in parts[0]}
+    return BatchSums(key, ids, sizes.copy(), data, cnt)
+
+
+def _result(sim: SteadyStateSimulation, merged: BatchSums) -> Result:
+    """Build the :class:`Result` of a complete, checked run (no re-validation)."""
+    key = merged.key
+    fwd, rev, delta = sim.estimate(merged.steps, merged.data)
+    extra = {k: key[k] for k in ("steps", "seed", "n_batches", "mode", "estimator")}
+    return Result("simulate", sim.wire, sim.params, fwd, rev, delta, extra)  # type: ignore[arg-type]
+
+
 class _Saver:
-    """Writes the checkpoint: the first new batch at once, then every
-    :data:`CHECKPOINT_EVERY` seconds, and on completion or interruption.
+    """Write the checkpoint of a run.
+
+    The first new batch at once, then every :data:`CHECKPOINT_EVERY`
+    seconds, and on completion or interruption.
     """
 
     def __init__(self, path: Path | None, have: int) -> None:
@@ -330,9 +423,16 @@ def _execute(sim: SteadyStateSimulation, key: dict, ids: list[int], sizes: np.nd
     seed = key["seed"]
     base = [done] if done is not None and len(done) else []
     progress = [0.0] * len(sizes)
+    states = np.zeros((len(sizes), 4), np.uint64)
+    if ids and sim.mode == "linear":
+        from ._seeding import batch_states, entropy_words
+
+        batch_states(entropy_words(seed), np.asarray(ids, np.int64), 1, states[: len(ids)])
+        states[ids] = states[: len(ids)].copy()
 
     def one(b: int, stop: threading.Event) -> BatchSums:
-        data, counters = sim.run_batch(b, int(sizes[b]), seed, stop=stop, progress=progress)
+        data, counters = sim.run_batch(b, int(sizes[b]), seed, stop=stop, progress=progress,
+                                       state=states[b] if sim.mode == "linear" else None)
         progress[b] = float(sizes[b])
         data = {k: np.asarray(v)[None, ...] for k, v in data.items()}
         return BatchSums(key, np.array([b], np.int64), np.array([sizes[b]], np.int64), data, counters[None, :])

@@ -19,7 +19,8 @@ from ..runs.batches import Stopped
 from ..wire import DRAIN, SOURCE, Bias, ClassicalParams, ParameterError, Wire
 from .state import Injector, SimulatedState, WalkerTrace
 
-__all__ = ["SteadyStateSimulation", "batch_sizes", "MODES", "ESTIMATORS", "MIN_P_WALKERS"]
+__all__ = ["SteadyStateSimulation", "batch_sizes", "MODES", "ESTIMATORS", "MIN_P_WALKERS", "MAX_RATE",
+           "MAX_COUNT_RATE"]
 
 MODES = ("linear", "physical")
 ESTIMATORS = ("walkers", "adjoint")
@@ -28,11 +29,22 @@ ESTIMATORS = ("walkers", "adjoint")
 MIN_P_WALKERS = 1e-6
 #: walkers per kernel call: the granularity of progress and of Ctrl-C
 _CHUNK = 1 << 14
+#: an injector of more walkers per step than this runs a fixed budget of
+#: weighted walkers (``steps`` per batch, each of weight ``rate``) instead of
+#: ``rate`` walkers per step: same mean, cost independent of ``Ig/drho``
+#: (below it, exact integer tallies and today's bits; the cost of the count
+#: path is at most this many walkers per step and injector)
+MAX_COUNT_RATE = 16.0
+#: largest injection rate (``Ig/2`` or ``drho``, per step) the Monte Carlo
+#: accepts: rate x tally of a batch stays far below the float64 maximum
+MAX_RATE = 1e200
 
 
 def batch_sizes(steps: int, n_batches: int) -> np.ndarray:
-    """Injection steps of each batch, shape ``(n_batches,)``: ``steps // n_batches``,
-    the first ``steps % n_batches`` batches one more. Depends on nothing else.
+    """Injection steps of each batch, shape ``(n_batches,)``.
+
+    ``steps // n_batches``, the first ``steps % n_batches`` batches one more.
+    Depends on nothing else.
     """
     base, extra = divmod(int(steps), int(n_batches))
     sizes = np.full(int(n_batches), base, dtype=np.int64)
@@ -43,6 +55,25 @@ def batch_sizes(steps: int, n_batches: int) -> np.ndarray:
 def _batch_seed(seed: int, b: int) -> np.random.SeedSequence:
     """``SeedSequence(seed).spawn(n)[b]`` for any ``n > b``, built directly."""
     return np.random.SeedSequence(seed, spawn_key=(b,))
+
+
+def _p_profile(wire: Wire, params: ClassicalParams) -> np.ndarray | None:
+    """Return the per-site move probability ``params.p_profile`` (shape ``(N,)``), or ``None``.
+
+    Read with ``getattr``: parameter objects without the attribute have one
+    ``p``. Only the values on S/D/P sites matter (``m = 1`` on free sites);
+    they must lie in ``(0, 1]``.
+    """
+    prof = getattr(params, "p_profile", None)
+    if prof is None:
+        return None
+    arr = np.asarray(prof, dtype=float)
+    if arr.shape != (wire.N,):
+        raise ParameterError("p_profile", f"shape {arr.shape}", f"must have one value per site ({wire.N})")
+    vals = arr[wire.scatterer]
+    if not np.all((vals > 0.0) & (vals <= 1.0)):
+        raise ParameterError("p_profile", "values", "must lie in (0, 1] on every S, D and P site")
+    return arr
 
 
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -78,16 +109,38 @@ class SteadyStateSimulation:
         if self.mode == "physical" and self.estimator != "walkers":
             raise ParameterError("estimator", estimator,
                                  "mode 'physical' runs the population engine; use estimator 'walkers'")
-        if self.mode == "linear" and self.estimator == "walkers" and params.p < MIN_P_WALKERS:
-            raise ParameterError("p", params.p,
+        p_site = _p_profile(wire, params)
+        p_min = params.p if p_site is None else float(np.min(p_site[wire.scatterer], initial=1.0))
+        if self.mode == "linear" and self.estimator == "walkers" and p_min < MIN_P_WALKERS:
+            raise ParameterError("p" if p_site is None else "p_profile", params.p if p_site is None else p_min,
                                  f"the 'walkers' estimator needs p >= {MIN_P_WALKERS:g} (a walker stays ~1/p "
                                  "steps per scatterer); use estimator 'adjoint' for the currents")
+        if self.mode == "linear":
+            for name, rate in (("Ig", 0.5 * params.Ig), ("drho", params.drho)):
+                if not rate <= MAX_RATE:
+                    raise ParameterError(name, getattr(params, name),
+                                         f"the Monte Carlo needs an injection rate <= {MAX_RATE:g} per step "
+                                         "(larger sums would overflow float64)")
         self.wire = wire
         self.params = params
         n = wire.N
         p = params.p
-        self.m = np.where(wire.scatterer, p, 1.0)
+        self.m = np.where(wire.scatterer, p if p_site is None else p_site, 1.0)
         scat = np.flatnonzero(wire.scatterer).astype(np.int64)
+        # a p profile: per-scatterer constants, unless every scatterer has the same p
+        # (then the event-skipping kernels run with that p, the same bits as a plain p)
+        self._p_sites: np.ndarray | None = None
+        if p_site is not None:
+            ps = p_site[scat]
+            if len(ps) and np.all(ps == ps[0]):
+                p = float(ps[0])
+            elif len(ps):
+                if self.mode == "physical":
+                    raise ParameterError("p_profile", "per site", "mode 'physical' needs one p for all sites")
+                self._p_sites = ps.astype(float)
+                self._r_s = (1.0 - ps) / (2.0 - ps)
+                with np.errstate(divide="ignore"):
+                    self._sc_s = np.where(ps < 1.0, -1.0 / np.log1p(-np.minimum(ps, 1.0 - 1e-300)), 0.0)
         self._ext = np.concatenate(([-1], scat, [n])).astype(np.int64)
         q = wire.injection[scat].astype(np.int64)
         self._qcum = np.concatenate(([0], np.cumsum(q))).astype(np.int64)
@@ -162,8 +215,9 @@ class SteadyStateSimulation:
 
     # -- one batch -----------------------------------------------------------
     def run_batch(self, b: int, steps: int, seed: int, *, stop: threading.Event | None = None,
-                  progress: list | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Sums over the ``steps`` injection steps of batch ``b``.
+                  progress: list | None = None,
+                  state: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Return the sums over the ``steps`` injection steps of batch ``b``.
 
         Returns
         -------
@@ -173,57 +227,96 @@ class SteadyStateSimulation:
             ``[scattering events, walker-steps, random numbers]``
             (diagnostics; walker-steps 0 for ``adjoint``, all 0 in physical
             mode).
+
+        Other Parameters
+        ----------------
+        state : uint64 array, shape (4,), optional
+            The walkers' xoshiro256++ state of this batch precomputed by
+            :func:`~nonrecip.stochastic._seeding.batch_states` (the same bits
+            as built here; advanced in place).
         """
-        ss = _batch_seed(seed, b)
         if self.mode == "physical":
-            return self._physical_batch(ss, steps)
-        count_ss, walk_ss = ss.spawn(2)
-        state = walk_ss.generate_state(4, np.uint64)
+            return self._physical_batch(_batch_seed(seed, b), steps)
+        if state is None:
+            state = _batch_seed(seed, b).spawn(2)[1].generate_state(4, np.uint64)
         if not state.any():  # pragma: no cover - probability 2**-256
             state[0] = 1
         if self.estimator == "adjoint":
             return self._adjoint_batch(state, steps, b, stop, progress)
+        count_ss = np.random.SeedSequence(seed, spawn_key=(b, 0))   # = _batch_seed(seed, b).spawn(2)[0]
         return self._walkers_batch(np.random.default_rng(count_ss), state, steps, b, stop, progress)
 
     def _walkers_batch(self, rng, state, steps, b, stop, progress):
-        from ._kernels import walk_walkers
+        """Walker tallies of one batch.
+
+        An injector of ``rate <= MAX_COUNT_RATE`` walkers per step injects a
+        random count per step with mean ``rate`` (exact integer tallies, as
+        in the module docstring of ``simulation``). A larger one injects
+        ``steps`` walkers per batch whose tallies are multiplied by ``rate``
+        (an unbiased estimate of the same sum by linearity, conventions §2):
+        the cost no longer grows with ``Ig/drho``, and the batch sums are
+        then float64.
+        """
+        from ._kernels import walk_walkers, walk_walkers_sites
 
         n = self.wire.N
         rates = np.array([i.rate for i in self.injectors])
-        whole = np.floor(rates)
-        counts = steps * whole.astype(np.int64) + rng.binomial(steps, rates - whole)
-        comp = {c: (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n + 1, np.int64),
-                    np.zeros(n + 1, np.int64), np.zeros(n + 2, np.int64)) for c in ("forward", "reverse", "both")}
+        weighted = rates > MAX_COUNT_RATE
+        frac = np.where(weighted, 0.0, rates)
+        whole = np.floor(frac)
+        counts = steps * whole.astype(np.int64) + rng.binomial(steps, frac - whole)
+        counts[weighted] = steps
+
+        def zeros():
+            return (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n + 1, np.int64),
+                    np.zeros(n + 1, np.int64), np.zeros(n + 2, np.int64))
+
+        comp = {c: zeros() for c in ("forward", "reverse", "both")}
+        scaled: list[tuple[str, float, tuple]] = []
         counters = np.zeros(3, np.int64)
         carry = np.full(1, -1, np.int64)
         total = max(int(counts.sum()), 1)
         done = 0
-        for inj, cnt in zip(self.injectors, counts.tolist()):
-            occ_p, occ_m, dp, dm, dj = comp[inj.bias]
+        for i, (inj, cnt) in enumerate(zip(self.injectors, counts.tolist(), strict=True)):
+            if weighted[i]:
+                arrays = zeros()
+                scaled.append((inj.bias, float(rates[i]), arrays))
+            else:
+                arrays = comp[inj.bias]
+            occ_p, occ_m, dp, dm, dj = arrays
             e0 = self._e0(inj)
             while cnt > 0:
                 if stop is not None and stop.is_set():
                     raise Stopped
                 k = min(cnt, _CHUNK)
-                walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2,
-                             e0, inj.direction, inj.weight, k, occ_p, occ_m, dp, dm, dj, counters)
+                if self._p_sites is None:
+                    walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2,
+                                 e0, inj.direction, inj.weight, k, occ_p, occ_m, dp, dm, dj, counters)
+                else:
+                    walk_walkers_sites(state, self._ext, self._sc_s, e0, inj.direction, inj.weight, k,
+                                       occ_p, occ_m, dp, dm, dj, counters)
                 cnt -= k
                 done += k
                 if progress is not None:
                     progress[b] = steps * done / total
-        tallies = {}
-        for c, (occ_p, occ_m, dp, dm, dj) in comp.items():
-            tallies[c] = (occ_p + np.cumsum(dp)[:n], occ_m + np.cumsum(dm)[:n], np.cumsum(dj)[1:n])
+
+        def reduce(arrays):
+            occ_p, occ_m, dp, dm, dj = arrays
+            return (occ_p + np.cumsum(dp)[:n], occ_m + np.cumsum(dm)[:n], np.cumsum(dj)[1:n])
+
+        tallies = {c: reduce(a) for c, a in comp.items()}
+        for bias, rate, arrays in scaled:
+            tallies[bias] = tuple(x + rate * y for x, y in zip(tallies[bias], reduce(arrays), strict=True))
         data = {}
         for bias in ("forward", "reverse"):
-            rp, rm, J = (x + y for x, y in zip(tallies[bias], tallies["both"]))
+            rp, rm, J = (x + y for x, y in zip(tallies[bias], tallies["both"], strict=True))
             data[f"rho_plus_{bias}"] = rp
             data[f"rho_minus_{bias}"] = rm
             data[f"J_{bias}"] = J
         return data, counters
 
     def _adjoint_batch(self, state, steps, b, stop, progress):
-        from ._kernels import walk_adjoint
+        from ._kernels import walk_adjoint, walk_adjoint_sites
 
         out = np.zeros(4, np.int64)
         left = int(steps)
@@ -231,7 +324,10 @@ class SteadyStateSimulation:
             if stop is not None and stop.is_set():
                 raise Stopped
             k = min(left, 8 * _CHUNK)
-            walk_adjoint(state, self._qcum, self._log_t, k, out)
+            if self._p_sites is None:
+                walk_adjoint(state, self._qcum, self._log_t, k, out)
+            else:
+                walk_adjoint_sites(state, self._qcum, self._r_s, k, out)
             left -= k
             if progress is not None:
                 progress[b] = steps - left

@@ -229,11 +229,29 @@ _RUN_KEYWORDS = tuple(n for n in MODEL_PARAMETERS["simulate"] if n not in MODEL_
 
 
 def _build_simulate(point: dict) -> Prepared:
+    """Prepare a Monte Carlo point; with ``target_stderr`` run its pilot here.
+
+    The pilot (:func:`nonrecip.stochastic.precision.size_run`, independent
+    streams, ``steps`` its budget unless left at the default) fixes the
+    point's ``steps``; the chunks then run that budget with the point's seed,
+    as ``simulate(..., target_stderr=...)`` does. The ``steps_used`` column
+    records the budget.
+    """
     from ..stochastic import run_batches
     from ..wire import ClassicalParams
 
-    prep = Prepared(_wire(point), ClassicalParams(**_fields(point, ClassicalParams)),
-                    {k: point[k] for k in _RUN_KEYWORDS})
+    kwargs = {k: point[k] for k in _RUN_KEYWORDS if k not in ("target_stderr", "relative", "max_seconds")}
+    wire, params = _wire(point), ClassicalParams(**_fields(point, ClassicalParams))
+    if point.get("target_stderr") is not None:
+        from ..stochastic.precision import size_run
+
+        pilot = None if point["steps"] == PARAMETERS["steps"].default_for("simulate") else point["steps"]
+        kwargs["steps"], _, _ = size_run(wire, params, target_stderr=point["target_stderr"],
+                                         relative=bool(point.get("relative", False)),
+                                         max_seconds=point.get("max_seconds"), pilot_steps=pilot, seed=point["seed"],
+                                         n_batches=point["n_batches"], mode=point["mode"],
+                                         estimator=point["estimator"], workers=1)
+    prep = Prepared(wire, params, kwargs)
     # no batch asked: validates steps, seed, n_batches, mode and estimator, computes nothing
     run_batches(prep.wire, prep.params, batch_ids=[], **prep.kwargs)
     return prep
@@ -264,7 +282,8 @@ def mc_combine(prepared: Prepared, parts: list) -> dict[str, Any]:
         if isinstance(part, dict):
             return part
     try:
-        return outputs_of(combine(prepared.wire, prepared.params, list(parts), **prepared.kwargs))
+        return {**outputs_of(combine(prepared.wire, prepared.params, list(parts), **prepared.kwargs)),
+                "steps_used": prepared.kwargs["steps"]}
     except NonrecipError as e:
         return {"__error__": f"{type(e).__name__}: {e}"}
 

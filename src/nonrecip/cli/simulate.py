@@ -132,7 +132,7 @@ def simulate_cmd(
     except KeyboardInterrupt:
         _interrupted(checkpoint, batches)
     ex = res.extra
-    se = float(res.delta_I.stderr)  # type: ignore[attr-defined]
+    se = float(res.delta_I.stderr)
     pilot_text = f" after a pilot of {ex['pilot_steps']} steps" if "pilot_steps" in ex else ""
     info(f"simulate: {ex['steps']} steps{pilot_text}, {batches} batches in {time.perf_counter() - t0:.3f} s "
          f"({time.process_time() - c0:.3f} s CPU)")

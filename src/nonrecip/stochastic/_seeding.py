@@ -54,7 +54,7 @@ def _mix(x, y):
     return uint32(r ^ (r >> uint32(16)))
 
 
-@njit(**JIT)  # type: ignore[call-overload]
+@njit(**JIT)
 def batch_states(entropy, batches, child, out):
     """xoshiro256++ states of ``SeedSequence(seed, spawn_key=(b,)).spawn(2)[child]``.
 

@@ -39,7 +39,7 @@ budget), ``target_met`` and ``capped`` (cut by ``max_seconds``).
 from __future__ import annotations
 
 import time
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +47,7 @@ from ..estimates import Estimate
 from ..params import PARAMETERS
 from ..results import Result
 from ..wire import ClassicalParams, ParameterError, Wire
+from .state import SimulatedState
 
 __all__ = ["simulate_to_target", "size_run", "PILOT_BATCHES", "QUANTILE", "MAX_PILOTS"]
 
@@ -70,7 +71,7 @@ MAX_PILOTS = 5
 
 def simulate_to_target(wire: Wire, params: ClassicalParams, *, target_stderr: float, relative: bool,
                        max_seconds: float | None, pilot_steps: int | None, seed: int, n_batches: int,
-                       **kw: Any) -> Result:
+                       **kw: Any) -> Result[SimulatedState, Estimate]:
     """Pilot, size and run (see the module docstring); ``kw`` go to :func:`simulate`."""
     from .simulation import simulate
 
@@ -83,7 +84,7 @@ def simulate_to_target(wire: Wire, params: ClassicalParams, *, target_stderr: fl
                                    pilot_steps=pilot_steps, seed=seed, n_batches=n_batches, t_start=t_start,
                                    **kw)
     res = simulate(wire, params, steps=steps, seed=seed, n_batches=n_batches, **kw)
-    rd = cast(Estimate, res.delta_I)
+    rd = res.delta_I
     met = bool(rd.stderr <= (x * abs(rd.mean) if relative else x))
     res.extra.update(target_stderr=x, relative=relative, pilot_steps=used, target_met=met, capped=capped)
     return res
@@ -122,7 +123,7 @@ def size_run(wire: Wire, params: ClassicalParams, *, target_stderr: float, relat
                          **kw)
         per_step = (time.perf_counter() - t0) / n_pilot
         used += n_pilot
-        pd = cast(Estimate, pilot.delta_I)
+        pd = pilot.delta_I
         d, se = pd.mean, pd.stderr
         if not relative or abs(d) > 4.0 * se:
             break

@@ -118,6 +118,7 @@ from typing import Any
 
 import numpy as np
 
+from ..estimates import Estimate
 from ..results import Result, atomic_write
 from ..runs import (
     FileLock,
@@ -131,6 +132,7 @@ from ..runs import (
 )
 from ..wire import ClassicalParams, ParameterError, Wire, check_int
 from .batch_sums import BatchSums, run_key
+from .state import SimulatedState
 from .steady import SteadyStateSimulation, _batch_seed, batch_sizes  # noqa: F401 (_batch_seed: tests)
 
 __all__ = ["simulate", "run_batches", "combine", "CHECKPOINT_EVERY"]
@@ -172,7 +174,8 @@ def run_batches(wire: Wire, params: ClassicalParams, *, steps: int, seed: int, n
     return _execute(sim, key, ids, batch_sizes(steps, n_batches), worker_count(workers, len(ids)))
 
 
-def combine(wire: Wire, params: ClassicalParams, sums: list[BatchSums] | BatchSums, **meta: Any) -> Result:
+def combine(wire: Wire, params: ClassicalParams, sums: list[BatchSums] | BatchSums,
+            **meta: Any) -> Result[SimulatedState, Estimate]:
     """Build the :class:`~nonrecip.results.Result` of a run from the sums of all its batches.
 
     Parameters
@@ -210,7 +213,7 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int | None = None, s
              estimator: str = "walkers", n_batches: int = 32, workers: int | None = None,
              checkpoint: str | os.PathLike | None = None, resume: bool = False,
              progress: bool | None = False, overwrite: bool = False, target_stderr: float | None = None,
-             relative: bool = False, max_seconds: float | None = None) -> Result:
+             relative: bool = False, max_seconds: float | None = None) -> Result[SimulatedState, Estimate]:
     """Monte Carlo steady state of the classical walkers, forward and reverse.
 
     Parameters
@@ -367,12 +370,12 @@ def _run_inline(sim: SteadyStateSimulation, key: dict, sizes: np.ndarray) -> Bat
     return BatchSums(key, ids, sizes.copy(), data, cnt)
 
 
-def _result(sim: SteadyStateSimulation, merged: BatchSums) -> Result:
+def _result(sim: SteadyStateSimulation, merged: BatchSums) -> Result[SimulatedState, Estimate]:
     """Build the :class:`Result` of a complete, checked run (no re-validation)."""
     key = merged.key
     fwd, rev, delta = sim.estimate(merged.steps, merged.data)
     extra = {k: key[k] for k in ("steps", "seed", "n_batches", "mode", "estimator")}
-    return Result("simulate", sim.wire, sim.params, fwd, rev, delta, extra)  # type: ignore[arg-type]
+    return Result("simulate", sim.wire, sim.params, fwd, rev, delta, extra)
 
 
 class _Saver:

@@ -418,7 +418,7 @@ MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
     "circuit": _WIRE + ("V", "R", "Ig"),
     "quantum": _WIRE + ("gamma", "mubar", "dmu", "Ig", "ig_ratio", "gamma_contact", "temperature",
                         "response", "method", "tol", "max_iter", "max_nodes"),
-    "simulate": _CLASSICAL + ("steps", "seed", "mode", "estimator", "n_batches", "target_stderr", "relative",
+    "simulate": _CLASSICAL + ("p_profile", "steps", "seed", "mode", "estimator", "n_batches", "target_stderr", "relative",
                               "max_seconds"),
     "converge": _CLASSICAL + ("steps_min", "steps_max", "factor", "seed", "estimator", "n_batches"),
     "trajectory": _CLASSICAL + ("steps", "seed", "bias", "start", "mode", "record_every", "scale", "runs"),

@@ -47,7 +47,7 @@ from .._render import Column, Est, Num, fmt_est, print_table, print_text, short_
 from ..params import PARAMETERS, default
 
 __all__ = ["option", "opt", "table_options", "pick", "default", "TABLE_ALIASES",
-           "LayoutOpt", "NOpt", "POpt", "IgOpt", "DrhoOpt", "Rho0Opt", "StepsOpt", "SeedOpt", "ModeOpt",
+           "LayoutOpt", "NOpt", "POpt", "PProfileOpt", "IgOpt", "DrhoOpt", "Rho0Opt", "StepsOpt", "SeedOpt", "ModeOpt",
            "EstimatorOpt", "BatchesOpt", "StepsMinOpt", "StepsMaxOpt", "FactorOpt", "BiasOpt", "StartOpt",
            "RecordEveryOpt", "ScaleOpt", "RunsOpt", "JsonOpt", "OutOpt", "SitesOpt",
            "make_wire", "info", "print_result", "emit"]
@@ -124,6 +124,7 @@ def pick(values: dict[str, Any], cls: type) -> dict[str, Any]:
 LayoutOpt = Annotated[str, option("layout")]
 NOpt = Annotated[int | None, option("N")]
 POpt = Annotated[float, option("p")]
+PProfileOpt = Annotated[str | None, option("p_profile")]
 IgOpt = Annotated[float, option("Ig")]
 DrhoOpt = Annotated[float, option("drho")]
 Rho0Opt = Annotated[float, option("rho0")]
@@ -143,7 +144,7 @@ RunsOpt = Annotated[int, option("runs")]
 
 #: alias -> parameter, checked against the table by the tests
 TABLE_ALIASES = {
-    "LayoutOpt": "layout", "NOpt": "N", "POpt": "p", "IgOpt": "Ig", "DrhoOpt": "drho", "Rho0Opt": "rho0",
+    "LayoutOpt": "layout", "NOpt": "N", "POpt": "p", "PProfileOpt": "p_profile", "IgOpt": "Ig", "DrhoOpt": "drho", "Rho0Opt": "rho0",
     "StepsOpt": "steps", "SeedOpt": "seed", "ModeOpt": "mode", "EstimatorOpt": "estimator",
     "BatchesOpt": "n_batches", "StepsMinOpt": "steps_min", "StepsMaxOpt": "steps_max", "FactorOpt": "factor",
     "BiasOpt": "bias", "StartOpt": "start", "RecordEveryOpt": "record_every", "ScaleOpt": "scale",

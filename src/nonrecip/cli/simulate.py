@@ -29,6 +29,7 @@ from ._common import (
     NOpt,
     OutOpt,
     POpt,
+    PProfileOpt,
     Rho0Opt,
     SeedOpt,
     StepsMaxOpt,
@@ -81,6 +82,7 @@ def simulate_cmd(
     layout: LayoutOpt = D["layout"],
     n: NOpt = D["N"],
     p: POpt = D["p"],
+    p_profile: PProfileOpt = None,
     ig: IgOpt = D["Ig"],
     drho: DrhoOpt = D["drho"],
     rho0: Rho0Opt = D["rho0"],
@@ -115,7 +117,7 @@ def simulate_cmd(
     from ..wire import ClassicalParams
 
     wire = make_wire(layout, n)
-    params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
+    params = ClassicalParams(p=p, p_profile=p_profile, Ig=ig, drho=drho, rho0=rho0)
     if out is not None:  # before any work: a result that cannot be written is refused now
         check_output("out", out, (".json", ".csv", ".parquet"))
     t0 = time.perf_counter()

@@ -87,6 +87,10 @@ class WireSimulation:
         self.start = _choice("start", start, STARTS)
         self.scale = check_real("scale", scale, lo=0.0, lo_open=True)
         self.record_every = None if record_every is None else check_int("record_every", record_every, lo=1)
+        if getattr(params, "p_profile", None) is not None:
+            raise ParameterError("p_profile", getattr(params, "p_profile_source", "per site"),
+                                 "is not supported by the time-resolved population engine (trajectory); "
+                                 "use simulate or solve classical")
         self._exact = steady_state(wire, params, self.bias)
         big = max(float(np.max(np.abs(self._exact.rho_plus))), float(np.max(np.abs(self._exact.rho_minus))),
                   params.rho0 + params.drho, params.Ig)

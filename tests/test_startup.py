@@ -46,7 +46,7 @@ def test_help_into_a_pipe_imports_nothing_heavy():
 
 def test_solve_imports_no_dask_pandas_or_scipy_sparse_stack():
     loaded = _loaded(CLI, "solve", "classical", "--layout", ".SDSD.")
-    assert {"numpy", "rich"} <= loaded
+    assert "numpy" in loaded  # the table itself is written without rich (nonrecip._render)
     assert not loaded & {"dask", "distributed", "pandas", "pyarrow", "matplotlib", "numba"}
 
 

@@ -152,10 +152,28 @@ def _cell(v: Any, digits: int) -> str:
     return str(v)
 
 
+#: a word of free text longer than this may be broken (after '.', '_', '/' or '-' if it can) so that a
+#: long identifier such as a module path does not widen a table past the terminal; numbers never are
+LONG_WORD = 20
+
+
+def _split_long(word: str, width: int) -> list[str]:
+    """Cut a word longer than ``width`` into pieces, preferably after ``.``, ``_``, ``/`` or ``-``."""
+    pieces = []
+    while len(word) > width:
+        cut = max(word.rfind(ch, 1, width) for ch in "._/-") + 1
+        cut = cut if cut > width // 2 else width
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return pieces + [word]
+
+
 def _wrap_words(text: str, width: int) -> list[str]:
     lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
+    for long_word in text.split():
+        *head, word = _split_long(long_word, width) if len(long_word) > width else [long_word]
+        lines.extend(head)
+        if lines and not head and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
@@ -178,7 +196,7 @@ def _widths(columns: Sequence[Column], cells: list[list[str]]) -> tuple[list[int
         vals = [_plain(r[j]) for r in cells]
         words = max((len(w) for w in c.header.split()), default=0)
         if c.text:
-            low.append(max([words] + [len(w) for v in vals for w in v.split()]))
+            low.append(max([words] + [min(len(w), LONG_WORD) for v in vals for w in v.split()]))
             nat.append(max([words] + [len(v) for v in vals]))
         else:
             n = max([words] + [len(v) for v in vals])

@@ -162,6 +162,17 @@ def _worker_plugin():
     return IgnoreSigint()
 
 
+def _quiet_shutdown() -> None:
+    """Mute the logs of tearing down our own cluster after an interruption or error.
+
+    Futures still in flight when the connections close make tornado and distributed log
+    ``CommClosedError`` tracebacks; the user is told in one line what was kept, and
+    nothing of that shutdown is theirs to act on.
+    """
+    for name in ("tornado.application", "tornado.general", "distributed", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 @contextmanager
 def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
     """Yield a connected :class:`distributed.Client`.
@@ -177,6 +188,9 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
             try:
                 client.register_plugin(_worker_plugin())  # also applied to restarted workers
                 yield client
+            except BaseException:
+                _quiet_shutdown()
+                raise
             finally:
                 client.close()
         finally:

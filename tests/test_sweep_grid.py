@@ -182,3 +182,11 @@ def test_sweep_command_offers_every_option_of_the_solve_command_with_its_default
 
 def test_all_four_models_are_offered():
     assert set(MODELS) == {"classical", "circuit", "simulate", "quantum"}
+
+
+def test_an_unset_optional_parameter_is_not_part_of_the_key():
+    from nonrecip.sweep.grid import point_key
+
+    base = {"layout": ".SDSD.", "N": 6, "p": 0.9, "Ig": 0.05, "drho": 0.1, "rho0": 1.0}
+    assert point_key("classical", {**base, "p_profile": None}) == point_key("classical", base)
+    assert point_key("classical", {**base, "p_profile": "prof.txt"}) != point_key("classical", base)

@@ -180,9 +180,13 @@ def point_key(model: str, params: Mapping[str, Any]) -> str:
     """Return the canonical key of one point.
 
     16 hex digits of the SHA-256 of its model and parameters (sorted names;
-    values normalised to int/float/str).
+    values normalised to int/float/str). A parameter that is unset (``None``,
+    e.g. ``p_profile`` or the wire-model options of a plain wire) is not part of
+    the key, so adding an optional parameter to a model keeps the keys of
+    existing tables, and ``--resume`` still finds their points.
     """
-    payload = json.dumps({"model": model, "params": {k: _canonical(v) for k, v in params.items()}},
+    payload = json.dumps({"model": model,
+                          "params": {k: _canonical(v) for k, v in params.items() if v is not None}},
                          sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

@@ -340,6 +340,10 @@ _TABLE: tuple[Parameter, ...] = (
     Parameter("scale", float, 1000.0, "Walkers per unit density (larger: smoother, same cost per step).",
               lo=0.0, lo_open=True),
     Parameter("runs", int, 1, "Independent runs; recorded values get their standard error.", lo=1),
+    # -- sweeps ------------------------------------------------------------
+    Parameter("max_points", int, 100_000,
+              "Sweeps: largest number of grid points; a larger grid is refused before any point is built.",
+              lo=1),
 )
 
 #: every parameter by name, in table order

@@ -13,6 +13,7 @@ probe baths (Sec. III, App. B, App. C1; conventions §4).
 from __future__ import annotations
 
 from ...results import Result
+from ...runs.budget import check_sites
 from ...wire import ParameterError, QuantumParams, Wire
 from .greens import bath_couplings, broadening, green_dense, self_energy, transmission_dense
 from .state import QuantumState
@@ -101,6 +102,8 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
     if solver_options and response != "nonlinear":
         name = next(iter(solver_options))
         raise ParameterError(name, solver_options[name], "is an option of response='nonlinear' only")
+    check_sites("nonlinear" if response == "nonlinear" else "quantum", wire.N, method=method,
+                max_nodes=max_nodes)  # refuse before allocating what cannot fit
     if response == "linear":
         from .linear import solve_linear
 

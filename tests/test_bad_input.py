@@ -201,7 +201,7 @@ def _sweep_cases() -> list[tuple[str, list[str], str]]:
             (f"sweep-{model}-workers-0", base + ["--workers", "0"], "invalid"),
             (f"sweep-{model}-max-points-0", base + ["--max-points", "0"], "invalid"),
         ]
-    for label, text in SPECS.items():
+    for label in SPECS:
         cases.append((f"sweep-spec-{label}", ["sweep", "--spec", f"{label}.toml", "--no-progress"], "invalid"))
     cases += [
         ("sweep-spec-directory", ["sweep", "--spec", "adir"], "invalid"),

@@ -285,3 +285,92 @@ def test_bad_or_extreme_invocation(workdir: Path, capfd: pytest.CaptureFixture[s
     assert rc == 2 or (extreme and rc == 1), (rc, err)
     assert len(lines) == 1 and lines[0].startswith("nonrecip: error:"), err
     assert _tree(workdir) == before  # nothing written, no temporary file left
+
+
+# --------------------------------------------------------------------------
+# the guards behind the cases, through the Python API
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("solver", ["classical", "circuit", "quantum"])
+def test_memory_estimate_bounds_the_measured_peak(solver):
+    """The estimate is above the traced peak of a real solve, and within a factor 4 of it.
+
+    ``tracemalloc`` sees NumPy's buffers; N = 20000 is large enough for the
+    per-site cost to dominate (the module docstring's figures were measured
+    at 10^5..4*10^5).
+    """
+    import tracemalloc
+
+    from nonrecip import CircuitParams, ClassicalParams, QuantumParams, Wire
+    from nonrecip.deterministic import solve_circuit, solve_classical
+    from nonrecip.deterministic.quantum import solve_quantum
+    from nonrecip.runs.budget import required_bytes
+
+    run = {"classical": lambda w: solve_classical(w, ClassicalParams()),
+           "circuit": lambda w: solve_circuit(w, CircuitParams()),
+           "quantum": lambda w: solve_quantum(w, QuantumParams.from_options())}[solver]
+    run(Wire.from_spec("dimers", 8))  # compile first
+    n = 20_000
+    tracemalloc.start()
+    try:
+        run(Wire.from_spec("dimers", n))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    est = required_bytes(solver, n)
+    assert peak <= est <= 4 * peak, (peak, est)
+
+
+def test_library_solvers_refuse_what_cannot_fit(monkeypatch):
+    from nonrecip import CircuitParams, ClassicalParams, QuantumParams, Wire
+    from nonrecip.deterministic import solve_circuit, solve_classical
+    from nonrecip.deterministic.quantum import solve_quantum
+    from nonrecip.runs import budget
+
+    w = Wire.from_spec("dimers", 10_000)
+    monkeypatch.setattr(budget, "available_bytes", lambda: 1e5)  # 0.1 MB left
+    for call in (lambda: solve_classical(w, ClassicalParams()), lambda: solve_circuit(w, CircuitParams()),
+                 lambda: solve_quantum(w, QuantumParams.from_options()),
+                 lambda: solve_quantum(w, QuantumParams.from_options(), response="nonlinear")):
+        with pytest.raises(ParameterError, match=r"invalid N=10000: the .* needs ~[0-9.]+ GB, 0.0001 GB available"):
+            call()
+    monkeypatch.setattr(budget, "available_bytes", lambda: 1e12)
+    assert solve_classical(w, ClassicalParams()).wire.N == 10_000
+
+
+def test_scheduler_is_chosen_in_python_or_on_the_command_line_never_by_a_spec(tmp_path):
+    from nonrecip.sweep import Grid, SweepSpec, run_sweep
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('model = "classical"\nscheduler = "tcp://10.0.0.5:8786"\n[grid]\nlayout = ".SD."\n')
+    with pytest.raises(ParameterError, match="may not name a scheduler.*--scheduler"):
+        SweepSpec.from_toml(spec)
+    for bad in ("garbage", "", "tcp://host", "tcp://host:70000", "http://host:80", 5):
+        with pytest.raises(ParameterError, match="scheduler"):
+            SweepSpec(Grid("classical", {"layout": ".SD."}), scheduler=bad)  # type: ignore[arg-type]
+        with pytest.raises(ParameterError, match="scheduler"):
+            run_sweep("classical", {"layout": ".SD."}, scheduler=bad)
+    ok = SweepSpec(Grid("classical", {"layout": ".SD."}), scheduler="tcp://10.0.0.5:8786")
+    assert ok.scheduler == "tcp://10.0.0.5:8786"
+
+
+def test_spec_out_is_relative_to_the_spec_file(tmp_path, monkeypatch):
+    from nonrecip.sweep import SweepSpec
+
+    (tmp_path / "sub").mkdir()
+    spec = tmp_path / "sub" / "s.toml"
+    spec.write_text('model = "classical"\nout = "r.parquet"\n[grid]\nlayout = ".SD."\n')
+    monkeypatch.chdir(tmp_path)
+    assert SweepSpec.from_toml(Path("sub/s.toml")).out == Path("sub/r.parquet")
+    # an --out given on the command line stays relative to the working directory
+    assert SweepSpec.from_toml(spec, out=Path("here.parquet")).out == Path("here.parquet")
+
+
+def test_grid_limit_is_the_parameter_tables(tmp_path):
+    from nonrecip.sweep import Grid
+
+    limit = PARAMETERS["max_points"].default
+    side = int(math.isqrt(limit)) + 1  # side**2 > limit
+    axes = {"layout": "dimers", "n": f"4:{4 + 2 * (side - 1)}:2", "p": [0.5 + i * 1e-6 for i in range(side)]}
+    with pytest.raises(ParameterError, match=f"more than max_points = {limit}"):
+        Grid("classical", axes)
+    assert len(Grid("classical", axes, max_points=side * side)) == side * side

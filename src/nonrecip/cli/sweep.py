@@ -18,9 +18,10 @@ from typing import Annotated, Any
 
 import typer
 
+from ..params import default as table_default
 from ..sweep.models import MODELS, Model
 from ._app import app
-from ._common import default, info, option
+from ._common import info, option
 
 sweep_app = typer.Typer(
     no_args_is_help=True,
@@ -51,7 +52,7 @@ _RUN_OPTIONS: list[tuple[str, Any, Any]] = [
         "--json", help="Print the table as JSON records on stdout and nothing else.")], False),
     ("overwrite", Annotated[bool, typer.Option(
         "--overwrite", help="Replace an existing --out (otherwise refused without --resume).")], False),
-    ("max_points", Annotated[int, option("max_points")], default("max_points")),
+    ("max_points", Annotated[int, option("max_points")], table_default("max_points")),
 ]
 
 

@@ -374,3 +374,39 @@ def test_grid_limit_is_the_parameter_tables(tmp_path):
     with pytest.raises(ParameterError, match=f"more than max_points = {limit}"):
         Grid("classical", axes)
     assert len(Grid("classical", axes, max_points=side * side)) == side * side
+
+
+# --------------------------------------------------------------------------
+# long runs stop promptly
+# --------------------------------------------------------------------------
+def test_one_thread_batch_stops_when_a_signal_came():
+    """With one worker the batch runs in the calling thread: it must see the signal.
+
+    Before, its stop event was never set there, so Ctrl-C on ``simulate
+    --workers 1 --estimator adjoint --steps 1e13`` waited for a whole batch
+    of 3*10^11 steps (still running 2 minutes later). A batch polling its
+    stop event now ends within one poll of the signal.
+    """
+    import time
+
+    from nonrecip.runs import Stopped, run_on_threads
+
+    signalled = {"at": None}
+
+    def check():
+        if signalled["at"] is not None:
+            raise KeyboardInterrupt("SIGINT")
+
+    def one(b, stop):
+        t0 = time.monotonic()
+        while not stop.is_set():
+            if b == 0 and signalled["at"] is None and time.monotonic() - t0 > 0.05:
+                signalled["at"] = time.monotonic()  # the signal handler's flag, as Interruption sets it
+            if time.monotonic() - t0 > 5:
+                return "ran to the end"
+            time.sleep(0.001)
+        raise Stopped
+
+    with pytest.raises(KeyboardInterrupt):
+        run_on_threads(one, [0, 1], 1, check=check)
+    assert signalled["at"] is not None and time.monotonic() - signalled["at"] < 1.0

@@ -122,7 +122,7 @@ class _Checked(threading.Event):
         self._check = check
 
     def is_set(self) -> bool:
-        """True once set, or once ``check`` raises (a signal came); ``check`` re-raises it later."""
+        """Return True once set, or once ``check`` raises (a signal came; ``check`` re-raises it later)."""
         if super().is_set():
             return True
         if self._check is not None:

@@ -131,7 +131,8 @@ def test_toml_spec_reads_grid_and_run_options_and_cli_overrides(tmp_path: Path):
     f.write_text('model = "classical"\nout = "x.csv"\nworkers = 3\n'
                  '[grid]\nlayout = ["dimers"]\nn = "4:8:2"\np = [0.5, "0.7:0.9:0.2"]\n')
     s = SweepSpec.from_toml(f)
-    assert s.model == "classical" and s.out == Path("x.csv") and s.workers == 3
+    # the file's out is relative to the file's directory (a spec names the same table from any cwd)
+    assert s.model == "classical" and s.out == tmp_path / "x.csv" and s.workers == 3
     assert s.grid.axes == {"layout": ("dimers",), "N": (4, 6, 8), "p": (0.5, 0.7, 0.9)}
     s2 = SweepSpec.from_toml(f, model="classical", overrides={"p": "0.3"}, out=tmp_path / "y.parquet")
     assert s2.grid.axes["p"] == (0.3,) and s2.out == tmp_path / "y.parquet" and len(s2.grid) == 3

@@ -403,6 +403,10 @@ _TABLE: tuple[Parameter, ...] = (
     Parameter("robust", str, "worst", "Robust objective: the worst case or the mean over --robust-over.",
               choices=ROBUST),
     Parameter("workers", int, None, "Processes of the exhaustive search (default: serial).", lo=1),
+    # -- sweeps ------------------------------------------------------------
+    Parameter("max_points", int, 100_000,
+              "Sweeps: largest number of grid points; a larger grid is refused before any point is built.",
+              lo=1),
 )
 
 #: every parameter by name, in table order

@@ -38,10 +38,10 @@ def figure_cmd(
         help="Progress bar on stderr (figures done, time left) when stderr is a terminal.")] = True,
 ) -> None:
     """Reproduce a figure of the paper: fig_NAME.png + tidy fig_NAME.csv (+ .pdf) in --out."""
+    from ..runs import check_directory
     from ..wire import ParameterError
 
-    if out.exists() and not out.is_dir():
-        raise ParameterError("out", str(out), "must be a directory (or not exist yet)")
+    check_directory("out", out)  # a directory, or to be created where it can be; before any work
     import matplotlib
 
     matplotlib.use("Agg")

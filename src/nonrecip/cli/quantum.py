@@ -23,8 +23,14 @@ def solve_quantum_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: Sites
                       **values: Any) -> None:
     """Quantum wire: S/D/P baths with self-consistent potentials (Sec. III, App. B, C1)."""
     from ..deterministic.quantum import solve_quantum
+    from ..runs import check_layout, check_output
     from ..wire import QuantumParams
+    from .solve import _output
 
+    check_layout("nonlinear" if values["response"] == "nonlinear" else "quantum", values["layout"], values["N"],
+                 method=values["method"], max_nodes=values["max_nodes"], output=_output(json, out))  # before any work
+    if out is not None:
+        check_output("out", out, (".json", ".csv", ".parquet"))
     wire = make_wire(values.pop("layout"), values.pop("N"))
     options = {k: values.pop(k) for k in _SOLVER_OPTIONS}
     params = QuantumParams.from_options(**values)

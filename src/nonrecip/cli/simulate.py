@@ -112,10 +112,11 @@ def simulate_cmd(
     Every estimated quantity is printed as mean ± stderr; --json gives
     {"mean", "stderr"} for each (lists over bonds and sites).
     """
-    from ..runs import check_output
+    from ..runs import check_monte_carlo, check_output
     from ..stochastic import simulate
     from ..wire import ClassicalParams
 
+    check_monte_carlo(layout, n, steps=steps, n_batches=batches, estimator=estimator)  # size guards, before any work
     wire = make_wire(layout, n)
     params = ClassicalParams(p=p, p_profile=p_profile, Ig=ig, drho=drho, rho0=rho0)
     if out is not None:  # before any work: a result that cannot be written is refused now
@@ -176,7 +177,7 @@ def converge_cmd(
     import json as _json
 
     from ..results import atomic_write, to_jsonable, write_table
-    from ..runs import check_output
+    from ..runs import check_budgets, check_output
     from ..stochastic import convergence, stderr_slopes
     from ..wire import ClassicalParams
 
@@ -184,6 +185,7 @@ def converge_cmd(
         check_output("out", out, (".csv", ".parquet", ".json"))
     if plot is not None:
         check_output("plot", plot, (".png",))
+    check_budgets(steps_min, steps_max, factor, layout, n, n_batches=batches, estimator=estimator)  # size guards
     wire = make_wire(layout, n)
     params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
     t0 = time.perf_counter()

@@ -18,9 +18,10 @@ from typing import Annotated, Any
 
 import typer
 
+from ..params import default as table_default
 from ..sweep.models import MODELS, Model
 from ._app import sweep_app
-from ._common import info
+from ._common import info, option
 
 _LIST_HELP = "A value, a list a,b,c or an inclusive range start:stop:step."
 
@@ -47,6 +48,7 @@ _RUN_OPTIONS: list[tuple[str, Any, Any]] = [
         "--json", help="Print the table as JSON records on stdout and nothing else.")], False),
     ("overwrite", Annotated[bool, typer.Option(
         "--overwrite", help="Replace an existing --out (otherwise refused without --resume).")], False),
+    ("max_points", Annotated[int, option("max_points")], table_default("max_points")),
 ]
 
 
@@ -128,9 +130,9 @@ def _run(model: Model, kw: dict[str, Any]) -> None:
     axes = {p.name: kw[_ident(p.flag)] for p in model.params if kw[_ident(p.flag)] is not None}
     run = {k: kw[k] for k in ("out", "workers", "scheduler", "chunk_batches")}
     if kw["spec"] is not None:
-        spec = SweepSpec.from_toml(kw["spec"], model=model.name, overrides=axes, **run)
+        spec = SweepSpec.from_toml(kw["spec"], model=model.name, overrides=axes, max_points=kw["max_points"], **run)
     else:
-        spec = SweepSpec(Grid(model.name, axes), **run)
+        spec = SweepSpec(Grid(model.name, axes, max_points=kw["max_points"]), **run)
     out = spec.out if spec.out is not None else Path(f"sweep-{model.name}.parquet")
     try:
         df = run_sweep(spec.grid, out=out, scheduler=spec.scheduler, workers=spec.workers,

@@ -89,13 +89,15 @@ def trajectory_cmd(
         ProgressBar,
         check_checkpoint,
         check_output,
+        check_trajectory,
         clean_temporaries,
         progress_default,
     )
     from ..stochastic.population import TrajectoryRun
     from ..wire import ClassicalParams
 
-    # before any work: outputs and checkpoint
+    # before any work: sizes, outputs and checkpoint
+    check_trajectory(layout, n, steps=steps, record_every=record_every, runs=runs, bias=bias)
     if out is not None:
         check_output("out", out, (".csv", ".parquet"))
     checkpoint = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite)

@@ -33,6 +33,7 @@ def validate_cmd(
 
     Exit code 0 when every check passes, 1 when any fails.
     """
+    from ..runs.paths import check_report
     from ..validate import all_checks, run_checks
     from ..validate.report import print_table, summary, to_json, write_report
     from ..wire import ParameterError
@@ -42,6 +43,7 @@ def validate_cmd(
     level = "full" if full else "quick"
     if out is not None and out.suffix.lower() not in (".md", ".csv", ".json", ".html"):
         raise ParameterError("out", str(out), "the report extension must be .md, .csv, .json or .html")
+    check_report(out, seed)  # before any work: --out writable, --seed allowed
     if list_checks:
         from .. import _render
         from .._render import Column

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import CircuitState, Result, require_finite
+from ..runs.budget import check_sites
 from ..wire import Bias, CircuitParams, ParameterError, Wire
 
 __all__ = ["solve_circuit", "circuit_state", "solve_nodal"]
@@ -83,6 +84,7 @@ def solve_circuit(wire: Wire, params: CircuitParams) -> Result[CircuitState]:
         raise ParameterError("wire", wire, "must be a nonrecip.Wire")
     if not isinstance(params, CircuitParams):
         raise ParameterError("params", params, "must be a nonrecip.CircuitParams")
+    check_sites("circuit", wire.N)  # refuse before allocating what cannot fit
     fwd = circuit_state(wire, params, Bias.FORWARD)
     rev = circuit_state(wire, params, Bias.REVERSE)
     return Result.from_states("circuit", wire, params, fwd, rev)

@@ -55,6 +55,7 @@ import dataclasses
 import numpy as np
 
 from ..results import ClassicalState, Result, needs_split, require_finite
+from ..runs.budget import check_sites
 from ..wire import Bias, ClassicalParams, ParameterError, Wire
 
 __all__ = ["solve_classical", "steady_state", "solve_dense", "move_probability", "site_move_probability",
@@ -245,6 +246,7 @@ def solve_classical(wire: Wire, params: ClassicalParams) -> Result[ClassicalStat
         raise ParameterError("wire", wire, "must be a nonrecip.Wire")
     if not isinstance(params, ClassicalParams):
         raise ParameterError("params", params, "must be a nonrecip.ClassicalParams")
+    check_sites("classical", wire.N)  # refuse before allocating what cannot fit
     fwd, rev = _states(wire, params, (Bias.FORWARD, Bias.REVERSE))
     return Result.from_states("classical", wire, params, fwd, rev)
 

@@ -13,24 +13,42 @@ One idea per module:
   (overwrite and resume policies, leftover temporary files);
 * :mod:`.lock` -- an OS file lock so two runs never write one file;
 * :mod:`.signals` -- SIGINT and SIGTERM delivered where a run can keep its work;
-* :mod:`.progress` -- a progress bar with an ETA on stderr.
+* :mod:`.progress` -- a progress bar with an ETA on stderr;
+* :mod:`.budget` -- memory and size guards, before anything is allocated.
 """
 
 from .batches import Stopped, run_on_threads
+from .budget import (
+    check_budgets,
+    check_count,
+    check_layout,
+    check_memory,
+    check_monte_carlo,
+    check_sites,
+    check_trajectory,
+)
 from .checkpoint import read_checkpoint, write_checkpoint
 from .lock import FileLock
-from .paths import check_checkpoint, check_output, clean_temporaries
+from .paths import check_checkpoint, check_directory, check_output, clean_temporaries
 from .progress import ProgressBar, progress_default
 from .signals import Interruption
 from .workers import worker_count
 
 __all__ = [
     "Stopped",
+    "check_budgets",
+    "check_count",
+    "check_layout",
+    "check_memory",
+    "check_sites",
+    "check_monte_carlo",
+    "check_trajectory",
     "run_on_threads",
     "read_checkpoint",
     "write_checkpoint",
     "FileLock",
     "check_checkpoint",
+    "check_directory",
     "check_output",
     "clean_temporaries",
     "ProgressBar",

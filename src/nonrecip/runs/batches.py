@@ -67,6 +67,9 @@ def run_on_threads(one: Callable[[int, threading.Event], T], ids: Sequence[int],
             on_update(done, final=True)
 
     if workers <= 1:
+        # one thread: the batch runs here, so it polls ``check`` itself through ``stop``
+        # (a signal would otherwise wait for the whole batch, e.g. 3*10^11 adjoint steps)
+        stop = _Checked(check)
         try:
             for b in ids:
                 if check is not None:
@@ -110,3 +113,22 @@ def run_on_threads(one: Callable[[int, threading.Event], T], ids: Sequence[int],
     pool.shutdown(wait=True)
     return done
 
+
+class _Checked(threading.Event):
+    """An event that is also set when ``check`` raises (polled by a batch in the calling thread)."""
+
+    def __init__(self, check: Callable[[], None] | None) -> None:
+        super().__init__()
+        self._check = check
+
+    def is_set(self) -> bool:
+        """Return True once set, or once ``check`` raises (a signal came; ``check`` re-raises it later)."""
+        if super().is_set():
+            return True
+        if self._check is not None:
+            try:
+                self._check()
+            except BaseException:
+                self.set()
+                return True
+        return False

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..wire import ParameterError
 
-__all__ = ["check_output", "check_checkpoint", "check_writable", "clean_temporaries"]
+__all__ = ["check_output", "check_checkpoint", "check_writable", "check_directory", "check_report",
+           "clean_temporaries"]
 
 
 def check_writable(name: str, path: str | os.PathLike) -> Path:
@@ -33,8 +34,63 @@ def check_writable(name: str, path: str | os.PathLike) -> Path:
                 raise ParameterError(name, str(path), f"cannot be written: the directory {parent} does not exist")
             if not os.access(up, os.W_OK | os.X_OK):
                 raise ParameterError(name, str(path), f"cannot be written: {up} is not writable")
+            _probe(name, path)
             break
     return path
+
+
+def _probe(name: str, path: Path, shown: Path | None = None) -> None:
+    """Create and remove the temporary file that writing ``path`` will create.
+
+    :func:`nonrecip.results.atomic_write` writes ``.NAME.XXXX.tmp`` next to
+    the file and renames it (``shown``: the path named in the error, when
+    ``path`` stands for a file yet to be named in a directory). Trying exactly that is the only test that
+    holds for root (for whom ``os.access`` says yes to a read-only mount
+    or ``/sys``) and for every filesystem's own limits; the probe file is
+    removed at once, so nothing is left.
+    """
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise ParameterError(name, str(shown or path), f"cannot be written: {e.strerror or e}") from None
+    os.close(fd)
+    try:
+        os.unlink(tmp)
+    except OSError:  # pragma: no cover - we just created it
+        pass
+
+
+def check_directory(name: str, path: str | os.PathLike) -> Path:
+    """Check a directory to write files into (created by the run if missing).
+
+    It must be a directory or not exist yet; its nearest existing ancestor
+    must be a writable directory, not a file; no component may be longer
+    than the filesystem allows. Nothing is created here.
+
+    Parameters
+    ----------
+    name : str
+        The option, as named in the error (``"out"``).
+    path : path
+        The directory.
+    """
+    path = Path(path)
+    try:
+        limit = os.pathconf(".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if any(len(os.fsencode(part)) > limit for part in path.parts):
+        raise ParameterError(name, str(path), f"has a name too long for this filesystem (limit {limit} bytes)")
+    for up in (path, *path.parents):
+        if up.exists():
+            if not up.is_dir():
+                what = "is a file" if up == path else f"lies under {up}, which is a file"
+                raise ParameterError(name, str(path), f"{what}; give a directory")
+            _probe(name, up / "probe", path)
+            return path
+    return path  # pragma: no cover - the root directory always exists
 
 
 def _not_a_directory(name: str, path: str | os.PathLike) -> Path:
@@ -105,6 +161,19 @@ def check_checkpoint(path: str | os.PathLike | None, *, resume: bool, overwrite:
         raise ParameterError("checkpoint", str(path),
                              "exists; pass --resume to continue it or --overwrite to start it afresh")
     return path
+
+
+def check_report(out: str | os.PathLike | None, seed: object) -> None:
+    """Check the inputs of ``nonrecip validate`` before any check runs.
+
+    ``--out`` must be a writable ``.md``, ``.csv``, ``.json`` or ``.html``
+    file and ``--seed`` a seed of the parameter table (an integer >= 0).
+    """
+    from ..params import PARAMETERS
+
+    PARAMETERS["seed"].check(seed)
+    if out is not None:
+        check_output("out", out, (".md", ".csv", ".json", ".html"))
 
 
 def clean_temporaries(path: str | os.PathLike) -> list[Path]:

@@ -65,7 +65,7 @@ from ..wire import NonrecipError, ParameterError, check_int
 from . import models as _models
 from .execute import SMALL_SECONDS, TASK_SECONDS, make_row, points_per_task, row_of, run_here, solve_batch
 from .models import Model
-from .spec import Grid
+from .spec import Grid, check_scheduler
 from .store import SweepStore
 
 __all__ = ["run_sweep", "local_cluster", "default_workers", "SweepError"]
@@ -334,6 +334,7 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
     if isinstance(model, Grid) and grid:
         raise ParameterError("grid", dict(grid), "give either a Grid or a model name with its grid")
     m = g.spec
+    check_scheduler(scheduler)  # an address, before anything runs
     if workers is not None:
         workers = check_int("workers", workers, lo=1)
         if scheduler is not None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from ...hamiltonian import Hamiltonian
 from ...results import Result
+from ...runs.budget import check_sites
 from ...wire import ParameterError, QuantumParams, Wire
 from .greens import bath_couplings, broadening, green_dense, self_energy, transmission_dense
 from .state import QuantumState
@@ -117,6 +118,8 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
     if solver_options and response != "nonlinear":
         name = next(iter(solver_options))
         raise ParameterError(name, solver_options[name], "is an option of response='nonlinear' only")
+    check_sites("nonlinear" if response == "nonlinear" else "quantum", wire.N, method=method,
+                max_nodes=max_nodes)  # refuse before allocating what cannot fit
     extra = {} if hamiltonian is None else {"hamiltonian": _described(wire, hamiltonian)}
     if response == "linear" and hamiltonian is not None:
         from .general import solve_linear_general

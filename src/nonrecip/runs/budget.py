@@ -1,0 +1,270 @@
+"""Memory and size guards: refuse a run that cannot fit, before it allocates.
+
+A wire of ``N = 10^9`` sites used to run for a minute, take 3-13 GB and end
+in a ``MemoryError`` traceback (or the kernel's OOM killer); ``--method
+dense`` at ``N = 20000`` was killed at 6 GB. Every solver entry point and
+command now estimates what it needs from the bytes per site measured below
+and refuses with the figure when that exceeds the memory available::
+
+    invalid N=1000000000: the classical solve needs ~142 GB, 22.4 GB available
+
+Bytes per site (``tracemalloc`` peak over the solve, ``dimers`` layouts,
+``N = 10^5`` and ``4*10^5``; each was linear in ``N`` to 0.1 %; dense and
+nonlinear at ``N = 200..1000``):
+
+============================  =========================================
+solver                        peak bytes
+============================  =========================================
+the wire itself               2 per site (the layout string and arrays)
+classical exact               130 per site
+circuit                       64 per site
+quantum linear (fast)         210 per site
+quantum linear (dense)        76 per site **squared** (N x N complex)
+quantum nonlinear             ~10 per site per energy node (5000 at 513)
+Monte Carlo (walkers)         48 per site per batch (batch sums of both
+                              biases) + the result
+Monte Carlo (adjoint)         currents only: ~100 per site
+trajectory                    ~44 per site per recorded step and run
+JSON of a result              ~860 per site (``--json``, ``--out .json``)
+table of a result             ~4000 per site (``--out .csv/.parquet``)
+============================  =========================================
+
+The figures carry a margin of 1.5 for what ``tracemalloc`` does not see
+(interpreter, Numba's own buffers). The memory available is the kernel's
+``MemAvailable`` (``/proc/meminfo``), bounded by a cgroup limit when there
+is one, else ``os.sysconf("SC_AVPHYS_PAGES")``.
+
+Integers that no kernel can count to (``--steps 10^23``: an ``int64``
+overflow deep inside NumPy) are refused by :func:`check_count`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+from ..errors import ParameterError
+
+__all__ = ["BYTES_PER_SITE", "MARGIN", "available_bytes", "required_bytes", "check_memory", "check_sites", "check_layout",
+           "check_count", "check_monte_carlo", "check_budgets", "check_trajectory", "INT64_MAX"]
+
+#: measured peak bytes per site of each solver (see the module docstring)
+BYTES_PER_SITE: dict[str, float] = {
+    "wire": 2.0,
+    "classical": 130.0,
+    "circuit": 64.0,
+    "quantum": 210.0,
+    "adjoint": 100.0,
+    "json": 860.0,
+    "table": 4000.0,
+}
+#: bytes per site squared of the dense quantum oracle
+DENSE_PER_SITE2 = 76.0
+#: bytes per site and energy node of the nonlinear quantum solve
+NONLINEAR_PER_SITE_NODE = 10.0
+#: bytes per site and Monte Carlo batch (the walkers estimator keeps both biases' sums)
+WALKERS_PER_SITE_BATCH = 48.0
+#: bytes per site, recorded step and run of a trajectory
+TRAJECTORY_PER_SITE_RECORD = 44.0
+#: safety factor on the measured figures
+MARGIN = 1.5
+#: largest count a kernel's int64 counters hold
+INT64_MAX = 2**63 - 1
+
+
+def _cgroup_room() -> float:
+    """Bytes left under a cgroup (v2 or v1) memory limit; ``inf`` without one."""
+    for limit, usage in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                         ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                          "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            with open(limit) as fh:
+                text = fh.read().strip()
+            if text == "max":
+                return math.inf
+            with open(usage) as fh:
+                used = int(fh.read().strip())
+            lim = int(text)
+            if lim >= 2**60:  # v1's "no limit"
+                return math.inf
+            return float(max(lim - used, 0))
+        except (OSError, ValueError):
+            continue
+    return math.inf
+
+
+def available_bytes() -> float:
+    """Memory this process can still allocate, in bytes (best estimate).
+
+    ``MemAvailable`` of ``/proc/meminfo`` (what the kernel can hand out
+    without swapping), else free physical pages; bounded by a cgroup limit.
+    ``inf`` when nothing can be known.
+    """
+    avail = math.inf
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    avail = float(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    if math.isinf(avail):
+        try:
+            avail = float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, AttributeError):
+            pass
+    return min(avail, _cgroup_room())
+
+
+def _gb(b: float) -> str:
+    return f"{b / 1e9:.3g} GB"
+
+
+def required_bytes(solver: str, N: int, *, method: str = "auto", max_nodes: int | None = None,  # noqa: N803
+                   n_batches: int = 32, records: int = 0, runs: int = 1, output: str | None = None) -> float:
+    """Estimated peak bytes of one run (the measured figures times :data:`MARGIN`).
+
+    Parameters
+    ----------
+    solver : str
+        ``classical``, ``circuit``, ``quantum`` (with ``method`` and
+        ``response``-specific keywords), ``nonlinear``, ``walkers``,
+        ``adjoint`` or ``trajectory``.
+    N : int
+        Number of sites.
+    method : str
+        Quantum linear method (``dense`` is O(N^2) in memory).
+    max_nodes : int, optional
+        Nonlinear quantum energy grid (default 513).
+    n_batches : int
+        Monte Carlo batches (walkers estimator).
+    records, runs : int
+        Trajectory: recorded steps per run and runs (both biases counted by
+        the caller in ``runs``).
+    output : {None, "json", "table"}
+        The result is also printed as JSON or written as a table.
+    """
+    n = float(N)
+    per = BYTES_PER_SITE["wire"]
+    if solver == "quantum" and method == "dense":
+        per += DENSE_PER_SITE2 * n
+    elif solver == "nonlinear":
+        per += NONLINEAR_PER_SITE_NODE * (513 if max_nodes is None else max_nodes)
+    elif solver == "walkers":
+        per += WALKERS_PER_SITE_BATCH * n_batches + BYTES_PER_SITE["classical"]
+    elif solver == "trajectory":
+        per += TRAJECTORY_PER_SITE_RECORD * max(records, 1) * max(runs, 1) + BYTES_PER_SITE["classical"]
+    else:
+        per += BYTES_PER_SITE[solver]
+    if output is not None:
+        per += BYTES_PER_SITE[output]
+    return MARGIN * per * n
+
+
+def check_memory(name: str, value: Any, needed: float, what: str) -> None:
+    """Refuse ``value`` of parameter ``name`` when ``needed`` bytes exceed what is available.
+
+    Raises
+    ------
+    ParameterError
+        ``invalid N=...: WHAT needs ~X GB, Y GB available``.
+    """
+    avail = available_bytes()
+    if needed > avail:
+        raise ParameterError(name, value, f"{what} needs ~{_gb(needed)}, {_gb(avail)} available")
+
+
+def check_sites(solver: str, N: Any, **kw: Any) -> None:  # noqa: N803 - physics name
+    """Refuse ``N`` sites for ``solver`` when the run cannot fit in memory.
+
+    Call it before the wire is built (the layout string of ``N = 10^9``
+    sites is itself a gigabyte) and at the top of each solver. ``N`` that is
+    not a positive integer is left to the wire's own validation. Keywords as
+    in :func:`required_bytes`.
+    """
+    if isinstance(N, bool) or not isinstance(N, int) or N < 1:
+        return
+    what = {"classical": "the classical solve", "circuit": "the circuit solve", "nonlinear": "the nonlinear quantum solve",
+            "walkers": "the Monte Carlo (walkers)", "adjoint": "the Monte Carlo (adjoint)",
+            "trajectory": "the trajectory"}.get(solver, "the quantum solve")
+    if solver == "quantum" and kw.get("method") == "dense":
+        what = "the dense quantum solve (O(N^2) memory)"
+    check_memory("N", N, required_bytes(solver, N, **kw), what)
+
+
+def check_layout(solver: str, layout: Any, N: Any, **kw: Any) -> None:  # noqa: N803 - physics name
+    """:func:`check_sites` from the command-line ``--layout`` and ``--n``, before the wire exists.
+
+    A named layout (``dimers``, ``single``) has ``N`` sites; an explicit
+    layout string has its length.
+    """
+    from ..wire import NAMED_LAYOUTS
+
+    if isinstance(N, int) and not isinstance(N, bool):
+        check_count("N", N)
+    n = N if layout in NAMED_LAYOUTS or not isinstance(layout, str) else len(layout)
+    check_sites(solver, n, **kw)
+
+
+def check_count(name: str, value: Any, limit: int = INT64_MAX) -> None:
+    """Refuse an integer count that overflows the kernels' 64-bit counters.
+
+    ``--steps 10^23`` or ``--n 10^30`` are well-formed integers that no
+    kernel can count to; they are refused here with the limit named instead
+    of an ``OverflowError`` from NumPy.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+        raise ParameterError(name, value, f"must be at most {limit} (a 64-bit count)")
+
+
+def check_monte_carlo(layout: Any, N: Any, *, steps: Any, n_batches: Any = 32, estimator: Any = "walkers",  # noqa: N803
+                      output: str | None = None) -> None:
+    """Size guards of ``nonrecip simulate`` before anything runs.
+
+    ``steps`` must fit the kernels' 64-bit counters and the batch sums of
+    ``N`` sites must fit in memory (the walkers estimator keeps ``N``
+    values per batch and bias; the adjoint one only currents).
+    """
+    check_count("steps", steps)
+    nb = n_batches if isinstance(n_batches, int) and n_batches > 0 else 32
+    check_layout("adjoint" if estimator == "adjoint" else "walkers", layout, N, n_batches=nb, output=output)
+
+
+def check_budgets(steps_min: Any, steps_max: Any, factor: Any, layout: Any = None, N: Any = None, *,  # noqa: N803
+                  n_batches: Any = 32, estimator: Any = "walkers") -> None:
+    """Guards of the convergence study: counts, the geometric series, memory.
+
+    ``factor`` beyond ``steps_max / steps_min`` gives fewer than two budgets
+    (and ``factor**k`` of a factor such as ``1e308`` overflows a float):
+    refused with the largest factor that works.
+    """
+    check_count("steps_min", steps_min)
+    check_count("steps_max", steps_max)
+    ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (steps_min, steps_max))
+    if ok and isinstance(factor, float) and math.isfinite(factor) and factor > 1.0:
+        if steps_min * factor > steps_max:
+            raise ParameterError("factor", factor, f"gives fewer than 2 budgets: needs steps_min * factor <= steps_max, "
+                                 f"i.e. factor <= {steps_max / steps_min:g}")
+    if layout is not None:
+        check_monte_carlo(layout, N, steps=steps_max, n_batches=n_batches, estimator=estimator)
+
+
+def check_trajectory(layout: Any, N: Any, *, steps: Any, record_every: Any, runs: Any, bias: Any,  # noqa: N803
+                     output: str | None = None) -> None:
+    """Size guards of ``nonrecip trajectory``: counts and the recorded frames in memory."""
+    check_count("steps", steps)
+    check_count("runs", runs)
+    if not (isinstance(steps, int) and isinstance(runs, int) and steps >= 1 and runs >= 1):
+        return
+    every = record_every if isinstance(record_every, int) and record_every >= 1 else max(1, steps // 500)
+    records = steps // every + 1
+    n_runs = runs * (2 if bias == "both" else 1)
+    try:
+        check_layout("trajectory", layout, N, records=records, runs=n_runs, output=output)
+    except ParameterError as e:
+        if TRAJECTORY_PER_SITE_RECORD * records * n_runs > BYTES_PER_SITE["classical"]:  # the records dominate
+            raise ParameterError("steps", steps, f"{e.allowed} ({records} recorded steps x {n_runs} run(s); "
+                                 "raise --record-every)") from None
+        raise

@@ -62,7 +62,7 @@ def hamiltonian_from_options(n: int, wire_model: str = "uniform", **values: Any)
     nonrecip.errors.ParameterError: invalid t1=0.5: --t1 belongs to --model ssh, not anderson
     """
     if wire_model not in MODEL_OPTIONS:
-        raise ParameterError("wire_model", wire_model, f"must be one of {', '.join(MODEL_OPTIONS)}")
+        raise ParameterError("wire_model", wire_model, f"--model must be one of {', '.join(MODEL_OPTIONS)}")
     owner = {k: m for m, opts in MODEL_OPTIONS.items() for k, _ in opts}
     for k, v in values.items():
         if k not in owner:

@@ -76,8 +76,10 @@ def ensemble_table(table: Any, over: str, params: Sequence[str],
     keys = [p for p in params if p != over and p in table.columns]
     rows = []
     # group by the remaining parameters; None/NaN are values too (unset options)
-    key_frame = table[keys].astype(object).where(table[keys].notna(), None) if keys else None
-    labels = [tuple(r) for r in key_frame.itertuples(index=False)] if keys else [()] * len(table)
+    labels: list[tuple] = [()] * len(table)
+    if keys:
+        key_frame = table[keys].astype(object).where(table[keys].notna(), None)
+        labels = [tuple(r) for r in key_frame.itertuples(index=False)]
     groups: dict[tuple, list[int]] = {}
     for i, lab in enumerate(labels):
         groups.setdefault(lab, []).append(i)

@@ -83,7 +83,8 @@ def fig_ssh(*, quick: bool = False) -> PaperFigure:
                f"{p0.gamma}, δμ = {p0.dmu}, Ig/Io = {IG_RATIO}, μ̄ = 0.3 and 1.0. Dotted: the gap edges "
                "|t1 - t2| = μ̄ of each μ̄ (between them μ̄ lies in the SSH band; outside, in the gap: transport by "
                "evanescent states). Grey line: t2 = t1 (the uniform wire); t2 > t1 is the topological phase of this "
-               "bond convention (edge states at w = 0).")
+               "bond convention (edge states at w = 0). Kinks: the input current of one bias changes sign "
+               "(ΔI takes absolute values).")
     with style():
         fig, axes = new_figure(1, 1, width=6.4, height=4.2)
         ax = axes[0][0]
@@ -93,8 +94,11 @@ def fig_ssh(*, quick: bool = False) -> PaperFigure:
             for edge in (1.0 - mu, 1.0 + mu):
                 ax.axvline(edge, color=col, ls=":", lw=1)
         ax.axvline(1.0, color="#7f7f7f", lw=1)
-        ax.text(0.55, 0.97, "trivial", transform=ax.transAxes, ha="right", va="top", fontsize=8)
-        ax.text(0.6, 0.97, "topological", transform=ax.transAxes, ha="left", va="top", fontsize=8)
+        ax.set_xlim(float(ratios[0]) - 0.05, float(ratios[-1]) + 0.05)
+        ax.text(0.97, 0.97, "trivial ", transform=ax.get_xaxis_transform(), ha="right", va="top", fontsize=8,
+                bbox=dict(fc="white", ec="none", alpha=0.8, pad=1))
+        ax.text(1.03, 0.97, " topological", transform=ax.get_xaxis_transform(), ha="left", va="top", fontsize=8,
+                bbox=dict(fc="white", ec="none", alpha=0.8, pad=1))
         ax.set_xlabel("t2 / t1")
         ax.set_ylabel("ΔI / Ig")
         ax.legend(loc="lower right")

@@ -398,14 +398,14 @@ def test_temperature_in_linear_response_is_the_thermal_linear_response(T):
     K = quad_vec(f, max(-2.0, p.mubar - 40 * T), min(2.0, p.mubar + 40 * T), epsabs=0.0, epsrel=1e-13,
                  points=[p.mubar], limit=2000)[0]
     U = np.flatnonzero(unknown)
-    for st, s in ((res.forward, 1), (res.reverse, -1)):
+    for state, s in ((res.forward, 1), (res.reverse, -1)):
         x = np.zeros(n)
         x[0], x[-1] = s * p.dmu / 2, -s * p.dmu / 2
         M = np.diag(K[U].sum(axis=1)) - K[np.ix_(U, U)]
         x[U] = np.linalg.solve(M, 2 * math.pi * target[U] + K[U][:, [0, -1]] @ x[[0, -1]])
         current = (K * (x[:, None] - x[None, :])).sum(axis=1) / (2 * math.pi)
-        np.testing.assert_allclose(st.mu[U] - p.mubar, x[U], rtol=1e-10, atol=0)
-        assert st.I_1 == pytest.approx(current[0], rel=1e-10)
+        np.testing.assert_allclose(state.mu[U] - p.mubar, x[U], rtol=1e-10, atol=0)
+        assert state.I_1 == pytest.approx(current[0], rel=1e-10)
     assert res.parameters["temperature"] == T and res.extra["response"] == "linear"
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 from ...hamiltonian import Hamiltonian
 from ...wire import QuantumParams, Wire
 from ..equations.quantum import eq20_lc
-from ._base import PaperFigure, finish, new_figure, register, style
+from ._base import PaperFigure, finish, new_figure, new_figure_legend_row, register, style
 
 __all__ = ["fig_ssh", "fig_disorder", "fig_long_range", "fig_temperature", "PARAMS", "thouless_xi"]
 
@@ -136,8 +136,8 @@ def fig_disorder(*, quick: bool = False) -> PaperFigure:
                "exp⟨log|ΔI|⟩. Top axis: localisation length ξ = 24(4 - μ̄²)/W² (weak-disorder Thouless formula, "
                f"in sites); dotted verticals where ξ = N and where ξ = l_c = {lc:.3g} (Eq. 20, clean wire).")
     with style():
-        fig, axes = new_figure(1, 1, width=6.4, height=4.4)
-        ax = axes[0][0]
+        fig, axs, lax = new_figure_legend_row(1, width=6.4, height=4.8)
+        ax = axs[0]
         ax.plot(real["W"], real["delta_I_over_Ig"], ".", color="#9ecae1", ms=3, label="realisations")
         ax.errorbar(ens["W"], ens["delta_I_over_Ig_mean"], yerr=ens["delta_I_over_Ig_stderr"].fillna(0.0), fmt="o-",
                     color="#1f77b4", capsize=2, label="mean ± s.e.")
@@ -156,7 +156,8 @@ def fig_disorder(*, quick: bool = False) -> PaperFigure:
         top.set_xticklabels([f"{thouless_xi(W, p.mubar):.3g}" for W in ticks], fontsize=7)
         top.set_xlabel("ξ (sites)")
         top.grid(False)
-        ax.legend(loc="upper right")
+        handles, labels = ax.get_legend_handles_labels()
+        lax.legend(handles, labels, loc="center", ncol=3, frameon=False)
         finish(fig, title, caption)
     return PaperFigure("disorder", title, caption, df, fig)
 

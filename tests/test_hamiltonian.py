@@ -137,3 +137,31 @@ def test_bad_input(make, name, message):
     with pytest.raises(ParameterError, match=message) as e:
         make()
     assert e.value.name == name
+
+
+# --------------------------------------------------------------------------
+# the options -> Hamiltonian builder of the CLI and the sweep
+# --------------------------------------------------------------------------
+def test_builder_options_are_the_table():
+    from nonrecip.hamiltonian_options import MODEL_OPTIONS
+    from nonrecip.params import HAMILTONIAN_PARAMETERS, PARAMETERS
+
+    owned = [k for opts in MODEL_OPTIONS.values() for k, _ in opts]
+    assert sorted(owned + ["wire_model"]) == sorted(HAMILTONIAN_PARAMETERS)  # each option belongs to one model
+    assert PARAMETERS["wire_model"].choices == tuple(MODEL_OPTIONS)
+
+
+def test_builder_models_and_defaults():
+    from nonrecip.hamiltonian_options import hamiltonian_from_options as build
+
+    assert build(8) is None and build(8, "uniform") is None        # the paper's wire: the fast path
+    assert build(8, "ssh", t2=0.5) == Hamiltonian.ssh(8, 1.0, 0.5)
+    assert build(8, "anderson", disorder=2.0) == Hamiltonian.anderson(8, 2.0, 0)
+    assert build(8, "aubry-andre", aa_lambda=1.0) == Hamiltonian.aubry_andre(8, 1.0, (math.sqrt(5) - 1) / 2, 0.0)
+    assert build(8, "long-range", hopping_range=3) == Hamiltonian.long_range(8, 1.0, 2.0, 3)
+    for kw, word in (({"wire_model": "ssh", "disorder": 1.0, "t2": 1.0}, "belongs to --model anderson"),
+                     ({"wire_model": "anderson"}, "required"),
+                     ({"wire_model": "x"}, "--model must be one of"),
+                     ({"wire_model": "uniform", "t1": 1.0}, "belongs to --model ssh")):
+        with pytest.raises(ParameterError, match=word):
+            build(8, **kw)

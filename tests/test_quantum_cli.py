@@ -60,7 +60,8 @@ def test_table_output(cli):
     (("--gamma", "-1"), "gamma"),
     (("--gamma", "0.05", "--ig", "0.01"), "outside the band"),
     (("--gamma", "0", "--ig", "0.01"), "no path for current"),
-    (("--temperature", "0.1"), "temperature"),
+    (("--temperature", "-0.1"), "temperature"),  # T > 0 is solved now (issue 11); T < 0 and cubic at T > 0 are not
+    (("--temperature", "0.1", "--response", "cubic"), "temperature"),
     (("--response", "quadratic"), "response"),
     (("--method", "magic"), "method"),
     (("--layout", ".SX."), "layout"),

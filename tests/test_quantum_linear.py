@@ -363,9 +363,55 @@ def test_error_coupling_that_underflows(kw):
             solve_quantum(Wire(".SPD."), QuantumParams(Ig=0.0, **kw), method=method)
 
 
-def test_error_temperature_in_linear_response():
+@pytest.mark.parametrize("T", [0.01, 0.1])
+def test_temperature_in_linear_response_is_the_thermal_linear_response(T):
+    # Was a refusal; now (issue 11) linear response at T > 0 is solved with the thermally
+    # averaged transmission K = int dw (-df/dw) T(w). Independent check: K from the dense
+    # G = (w - H - Sigma)^-1 (Eqs. B7, B10) by scipy's adaptive quadrature in w, the bath
+    # system by np.linalg.solve. 1e-10: quad_vec's epsrel 1e-13 x the Laplacian's condition
+    # number (~10^2) with room; the library's own quadrature converges to 1e-13.
+    import math
+
+    from scipy.integrate import quad_vec
+
+    from nonrecip.deterministic.quantum.linear import probe_targets
+
+    wire = Wire(".SDP.SD.")
+    p = QuantumParams.from_ig_ratio(0.3, gamma=0.5, mubar=0.7, dmu=0.1, temperature=T)
+    res = solve_quantum(wire, p)
+    n = wire.N
+    gammas, unknown, target = probe_targets(wire, p)
+    h0 = -(np.eye(n, k=1) + np.eye(n, k=-1))
+
+    def t_matrix(w):
+        root = math.sqrt(4.0 - w * w)
+        G = np.linalg.inv(w * np.eye(n) - h0 - np.diag(0.5 * gammas**2 * (w - 1j * root)))
+        gam = gammas**2 * root
+        tm = np.abs(G) ** 2 * gam[:, None] * gam[None, :]
+        np.fill_diagonal(tm, 0.0)
+        return tm
+
+    def f(w):
+        e = abs(w - p.mubar) / T
+        return t_matrix(w) * math.exp(-e) / (T * (1 + math.exp(-e)) ** 2)
+
+    K = quad_vec(f, max(-2.0, p.mubar - 40 * T), min(2.0, p.mubar + 40 * T), epsabs=0.0, epsrel=1e-13,
+                 points=[p.mubar], limit=2000)[0]
+    U = np.flatnonzero(unknown)
+    for state, s in ((res.forward, 1), (res.reverse, -1)):
+        x = np.zeros(n)
+        x[0], x[-1] = s * p.dmu / 2, -s * p.dmu / 2
+        M = np.diag(K[U].sum(axis=1)) - K[np.ix_(U, U)]
+        x[U] = np.linalg.solve(M, 2 * math.pi * target[U] + K[U][:, [0, -1]] @ x[[0, -1]])
+        current = (K * (x[:, None] - x[None, :])).sum(axis=1) / (2 * math.pi)
+        np.testing.assert_allclose(state.mu[U] - p.mubar, x[U], rtol=1e-10, atol=0)
+        assert state.I_1 == pytest.approx(current[0], rel=1e-10)
+    assert res.parameters["temperature"] == T and res.extra["response"] == "linear"
+
+
+def test_error_temperature_in_cubic_response():
     with pytest.raises(ParameterError, match="temperature"):
-        solve_quantum(Wire(".SD."), QuantumParams(temperature=0.01))
+        solve_quantum(Wire(".SD."), QuantumParams(temperature=0.01), response="cubic")
 
 
 def test_error_bad_method_and_response():

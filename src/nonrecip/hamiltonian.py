@@ -384,7 +384,12 @@ class Hamiltonian:
         args: tuple = (("hoppings_file", os.fspath(hoppings)),)
         if onsite is not None:
             args = (("onsite_file", os.fspath(onsite)),) + args
-        return cls(eps, _hopping_band(n, rows, "hoppings"), "custom", args)
+        try:
+            return cls(eps, _hopping_band(n, rows, "hoppings"), "custom", args)
+        except ParameterError as e:  # e.g. contacts not connected: name the file
+            if os.fspath(hoppings) in str(e):
+                raise
+            raise ParameterError("hoppings", os.fspath(hoppings), e.allowed) from None
 
 
 # --------------------------------------------------------------------------

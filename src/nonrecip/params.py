@@ -79,6 +79,8 @@ __all__ = [
     "STARTS",
     "OBJECTIVES",
     "ROBUST",
+    "WIRE_MODELS",
+    "HAMILTONIAN_PARAMETERS",
     "DESIGN_PARAMETERS",
     "default",
     "defaults",
@@ -285,6 +287,7 @@ BIASES = ("forward", "reverse")
 STARTS = ("empty", "rho0", "linear")
 OBJECTIVES = ("delta_I", "relative", "per-pair")
 ROBUST = ("worst", "mean")
+WIRE_MODELS = ("uniform", "ssh", "anderson", "aubry-andre", "long-range")
 
 #: Ig/Io of the quantum wire when neither Ig nor ig_ratio is given (the
 #: paper's example value, Sec. III, Eqs. B31-B33)
@@ -332,10 +335,38 @@ _TABLE: tuple[Parameter, ...] = (
               "Not with --ig.", unit="Io", lo=0.0),
     Parameter("gamma_contact", float, 1.0, "Coupling of the reservoirs at sites 1 and N (1: reflectionless).",
               unit="gamma_o", lo=0.0, lo_open=True),
-    Parameter("temperature", float, 0.0, "Temperature of every bath (linear response needs 0).",
+    Parameter("temperature", float, 0.0,
+              "Temperature of every bath (linear and nonlinear response; cubic needs 0).",
               unit="gamma_o/k_B", lo=0.0),
+    # -- the quantum wire's Hamiltonian (nonrecip.hamiltonian, conventions §4) --
+    Parameter("wire_model", str, "uniform",
+              "Hamiltonian of the quantum wire: uniform (the paper's: eps = 0, t = 1), ssh (--t1, --t2), "
+              "anderson (--disorder, --disorder-seed), aubry-andre (--aa-lambda, --aa-beta, --aa-phase) or "
+              "long-range (--hopping-range, --hopping-decay).", choices=WIRE_MODELS, flag="--model"),
+    Parameter("t1", float, None, "SSH: hopping of the bonds 1-2, 3-4, ... (default 1).", unit="gamma_o"),
+    Parameter("t2", float, None, "SSH: hopping of the bonds 2-3, 4-5, ... (required by --model ssh).",
+              unit="gamma_o"),
+    Parameter("disorder", float, None,
+              "Anderson: width W, eps_l uniform in [-W/2, W/2] (required by --model anderson).",
+              unit="gamma_o", lo=0.0),
+    Parameter("disorder_seed", int, None, "Anderson: seed of the on-site energies (default 0).", lo=0),
+    Parameter("aa_lambda", float, None,
+              "Aubry-Andre: amplitude lambda of eps_l = lambda cos(2 pi beta l + phi) (required by "
+              "--model aubry-andre).", unit="gamma_o"),
+    Parameter("aa_beta", float, None, "Aubry-Andre: wave number beta (default (sqrt 5 - 1)/2).", unit="1/site"),
+    Parameter("aa_phase", float, None, "Aubry-Andre: phase phi (default 0).", unit="rad"),
+    Parameter("hopping_range", int, None,
+              "Long-range: range r, t_{l,l+k} = k^-alpha for k <= r (required by --model long-range).", lo=1),
+    Parameter("hopping_decay", float, None, "Long-range: decay exponent alpha (default 2).", lo=0.0),
+    Parameter("onsite", str, None,
+              "File of the N on-site energies eps_1..eps_N (text: numbers separated by whitespace; or .npy); "
+              "only with --model uniform.", unit="gamma_o"),
+    Parameter("hoppings", str, None,
+              "CSV file with the header i,j,t: the complete list of hoppings, sites 1-based (a pair not listed "
+              "has none); only with --model uniform.", unit="gamma_o"),
     Parameter("response", str, "linear",
-              "linear (T = 0), nonlinear (full Landauer-Buttiker, Newton) or cubic (Eq. B35).", choices=RESPONSES),
+              "linear (any T), nonlinear (full Landauer-Buttiker, Newton) or cubic (Eq. B35, T = 0).",
+              choices=RESPONSES),
     Parameter("method", str, "auto", "Linear response: fast (direct O(N), = auto) or dense (O(N^3) oracle).",
               choices=METHODS),
     Parameter("tol", float, None,
@@ -415,15 +446,21 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
 _WIRE = ("layout", "N")
 _CLASSICAL = _WIRE + ("p", "Ig", "drho", "rho0")
 
+#: the options that build the quantum wire's Hamiltonian
+#: (:func:`nonrecip.hamiltonian.hamiltonian_from_options`)
+HAMILTONIAN_PARAMETERS: tuple[str, ...] = (
+    "wire_model", "t1", "t2", "disorder", "disorder_seed", "aa_lambda", "aa_beta", "aa_phase",
+    "hopping_range", "hopping_decay", "onsite", "hoppings")
+
 #: the parameters of each model / command, in option and table-column order;
 #: the sweep models are those of them that ``nonrecip sweep`` offers
 MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
     "classical": _CLASSICAL + ("p_profile",),
     "circuit": _WIRE + ("V", "R", "Ig"),
     "quantum": _WIRE + ("gamma", "mubar", "dmu", "Ig", "ig_ratio", "gamma_contact", "temperature",
-                        "response", "method", "tol", "max_iter", "max_nodes"),
-    "simulate": _CLASSICAL + ("p_profile", "steps", "seed", "mode", "estimator", "n_batches", "target_stderr", "relative",
-                              "max_seconds"),
+                        "response", "method", "tol", "max_iter", "max_nodes") + HAMILTONIAN_PARAMETERS,
+    "simulate": _CLASSICAL + ("p_profile", "steps", "seed", "mode", "estimator", "n_batches", "target_stderr",
+                              "relative", "max_seconds"),
     "converge": _CLASSICAL + ("steps_min", "steps_max", "factor", "seed", "estimator", "n_batches"),
     "trajectory": _CLASSICAL + ("steps", "seed", "bias", "start", "mode", "record_every", "scale", "runs"),
     "design": ("N", "pairs", "probes", "objective", "fixed", "min_gap", "budget", "max_seconds", "restarts",

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import MissingParameterError, ParameterError
-from ..params import DESIGN_PARAMETERS, MODEL_PARAMETERS, PARAMETERS
+from ..params import DESIGN_PARAMETERS, HAMILTONIAN_PARAMETERS, MODEL_PARAMETERS, PARAMETERS
 from ._app import app
 from ._common import JsonOpt, OutOpt, info, pick, table_options
 
@@ -39,7 +39,8 @@ _MODEL_OPTIONS = {
     "classical": tuple(n for n in MODEL_PARAMETERS["classical"] if n not in ("layout", "N")),
     "circuit": tuple(n for n in MODEL_PARAMETERS["circuit"] if n not in ("layout", "N")),
     "quantum": tuple(n for n in MODEL_PARAMETERS["quantum"]
-                     if n not in ("layout", "N", "method", "tol", "max_iter", "max_nodes")),
+                     if n not in ("layout", "N", "method", "tol", "max_iter", "max_nodes")
+                     and n not in HAMILTONIAN_PARAMETERS),
 }
 _OUT_EXT = (".json", ".csv", ".parquet")
 _PLOT_EXT = (".png", ".pdf", ".svg")
@@ -190,6 +191,14 @@ def format_result(result: Any) -> str:
 # --------------------------------------------------------------------------
 # the commands
 # --------------------------------------------------------------------------
+def _uniform_wire_only(model: dict[str, Any]) -> None:
+    """Refuse ``--model`` and its options: the layout search solves the paper's wire only (for now)."""
+    for k, v in model.items():
+        if v is not None and (k != "wire_model" or v != "uniform"):
+            raise ParameterError(k, v, "nonrecip design quantum searches layouts of the uniform wire only "
+                                 f"(no {PARAMETERS[k].flag}); use nonrecip solve quantum for other Hamiltonians")
+
+
 def _run(model: str, values: dict[str, Any], *, as_json: bool, out: Path | None, plot: Path | None,
          overwrite: bool) -> None:
     from ..wire import CircuitParams, ClassicalParams, QuantumParams
@@ -212,6 +221,7 @@ def _run(model: str, values: dict[str, Any], *, as_json: bool, out: Path | None,
         response = "linear"
     else:
         response = values.pop("response")
+        _uniform_wire_only({k: values.pop(k) for k in HAMILTONIAN_PARAMETERS})
         params = QuantumParams.from_options(**values)
 
     from ..design import design
@@ -247,7 +257,7 @@ def design_classical_cmd(*, json: JsonOpt = False, out: OutOpt = None, plot: Plo
 
 
 @design_app.command("quantum")
-@table_options("N", *_MODEL_OPTIONS["quantum"], *DESIGN_PARAMETERS[1:], model="quantum")
+@table_options("N", *_MODEL_OPTIONS["quantum"], *HAMILTONIAN_PARAMETERS, *DESIGN_PARAMETERS[1:], model="quantum")
 def design_quantum_cmd(*, json: JsonOpt = False, out: OutOpt = None, plot: PlotOpt = None,
                        overwrite: OverwriteOpt = False, **values: Any) -> None:
     """Quantum wire (Sec. III, App. B): exhaustive when the layouts fit the budget, else annealing."""

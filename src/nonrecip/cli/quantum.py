@@ -2,14 +2,15 @@
 
 Parse, call the library, print. The options are those of the parameter table (:mod:`nonrecip.params`);
 ``--ig`` and ``--ig-ratio`` follow its one rule
-(:meth:`nonrecip.wire.QuantumParams.from_options`).
+(:meth:`nonrecip.wire.QuantumParams.from_options`); ``--model`` and its
+options build the Hamiltonian (:func:`nonrecip.hamiltonian_options.hamiltonian_from_options`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..params import MODEL_PARAMETERS
+from ..params import HAMILTONIAN_PARAMETERS, MODEL_PARAMETERS
 from ._app import solve_app
 from ._common import JsonOpt, OutOpt, SitesOpt, emit, make_wire, table_options
 
@@ -23,6 +24,7 @@ def solve_quantum_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: Sites
                       **values: Any) -> None:
     """Quantum wire: S/D/P baths with self-consistent potentials (Sec. III, App. B, C1)."""
     from ..deterministic.quantum import solve_quantum
+    from ..hamiltonian_options import hamiltonian_from_options
     from ..runs import check_layout, check_output
     from ..wire import QuantumParams
     from .solve import _output
@@ -33,6 +35,8 @@ def solve_quantum_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: Sites
         check_output("out", out, (".json", ".csv", ".parquet"))
     wire = make_wire(values.pop("layout"), values.pop("N"))
     options = {k: values.pop(k) for k in _SOLVER_OPTIONS}
+    model = {k: values.pop(k) for k in HAMILTONIAN_PARAMETERS}
     params = QuantumParams.from_options(**values)
-    res = solve_quantum(wire, params, **options)
+    hamiltonian = hamiltonian_from_options(wire.N, **model)
+    res = solve_quantum(wire, params, **options, hamiltonian=hamiltonian)
     emit(res, as_json=json, out=out, sites=sites)

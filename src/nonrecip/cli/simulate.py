@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -118,7 +118,8 @@ def simulate_cmd(
 
     check_monte_carlo(layout, n, steps=steps, n_batches=batches, estimator=estimator)  # size guards, before any work
     wire = make_wire(layout, n)
-    params = ClassicalParams(p=p, p_profile=p_profile, Ig=ig, drho=drho, rho0=rho0)
+    given: dict[str, Any] = dict(p=p, p_profile=p_profile, Ig=ig, drho=drho, rho0=rho0)  # a profile file: read by the table
+    params = ClassicalParams(**given)
     if out is not None:  # before any work: a result that cannot be written is refused now
         check_output("out", out, (".json", ".csv", ".parquet"))
     t0 = time.perf_counter()

@@ -49,6 +49,13 @@ _RUN_OPTIONS: list[tuple[str, Any, Any]] = [
     ("overwrite", Annotated[bool, typer.Option(
         "--overwrite", help="Replace an existing --out (otherwise refused without --resume).")], False),
     ("max_points", Annotated[int, option("max_points")], table_default("max_points")),
+    ("ensemble_over", Annotated[str | None, typer.Option(
+        "--ensemble-over", help="Also report ensemble statistics over this parameter (e.g. disorder-seed): "
+                                "mean, standard error, median, typical value of delta_I per remaining point.")],
+     None),
+    ("ensemble_out", Annotated[Path | None, typer.Option(
+        "--ensemble-out", help="Ensemble table, .csv or .parquet (default: the --out stem + .ensemble.csv).")],
+     None),
 ]
 
 
@@ -134,16 +141,27 @@ def _run(model: Model, kw: dict[str, Any]) -> None:
     else:
         spec = SweepSpec(Grid(model.name, axes, max_points=kw["max_points"]), **run)
     out = spec.out if spec.out is not None else Path(f"sweep-{model.name}.parquet")
+    if kw["ensemble_out"] is not None:  # checked before any work
+        from ..wire import ParameterError
+
+        if kw["ensemble_over"] is None:
+            raise ParameterError("ensemble_out", str(kw["ensemble_out"]), "needs --ensemble-over")
+        if kw["ensemble_out"].suffix not in (".csv", ".parquet"):
+            raise ParameterError("ensemble_out", str(kw["ensemble_out"]), "must end in .csv or .parquet")
     try:
         df = run_sweep(spec.grid, out=out, scheduler=spec.scheduler, workers=spec.workers,
                        resume=kw["resume"], progress=kw["progress"], chunk_batches=spec.chunk_batches,
-                       overwrite=kw["overwrite"])
+                       overwrite=kw["overwrite"], ensemble_over=kw["ensemble_over"])
     except KeyboardInterrupt:
         _interrupted(out)
     a = df.attrs
     info(f"{len(df)} points: {a['computed']} computed, {a['reused']} reused, {a['errors']} with errors; wrote {out}")
     for rec in df[df["status"] != "ok"].head(10).itertuples(index=False):
         info(f"  error at {rec.point_id}: {rec.error}")
+    if "ensemble" in a:  # --ensemble-over: write the ensemble table beside the sweep table
+        ens_out = kw["ensemble_out"] or out.with_name(out.stem + ".ensemble.csv")
+        _write_table(a["ensemble"], ens_out)
+        info(f"ensemble over {kw['ensemble_over']}: {len(a['ensemble'])} points; wrote {ens_out}")
     if kw["json"]:
         sys.stdout.write(_json.dumps(to_records(df), indent=2, allow_nan=False) + "\n")
         sys.stdout.flush()
@@ -151,6 +169,13 @@ def _run(model: Model, kw: dict[str, Any]) -> None:
         swept = [n for n, v in spec.grid.axes.items() if len(v) > 1] or ["layout", "N"]
         _print_table(df, model, [c for c in df.columns if c in swept])
     _report_failures(df, out)
+
+
+def _write_table(df, path: Path) -> None:
+    """Write ``df`` as .parquet or .csv (by extension), atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    df.to_parquet(tmp, index=False) if path.suffix == ".parquet" else df.to_csv(tmp, index=False)
+    tmp.replace(path)
 
 
 def _register(model: Model) -> None:

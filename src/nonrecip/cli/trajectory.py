@@ -145,7 +145,8 @@ def trajectory_cmd(
 
 def _interrupted(run, signal_name: str | None, checkpoint: Path | None, out: Path | None) -> None:
     """Keep what an interrupted run computed (the checkpoint is already written;
-    ``--out`` gets the partial frame), say so in one line on stderr, exit 130."""
+    ``--out`` gets the partial frame), say so in one line on stderr, exit 130.
+    """
     kept = []
     if checkpoint is not None and checkpoint.exists():
         kept.append(f"checkpoint {checkpoint}")

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..params import EXCLUSIVE, IG_RATIO_DEFAULT, MODEL_PARAMETERS, PARAMETERS, Parameter
+from ..params import EXCLUSIVE, HAMILTONIAN_PARAMETERS, IG_RATIO_DEFAULT, MODEL_PARAMETERS, PARAMETERS, Parameter
 from ..wire import NAMED_LAYOUTS, NonrecipError, ParameterError, Wire
 
 __all__ = ["Param", "Model", "Prepared", "MODELS", "get_model", "outputs_of", "solve_point",
@@ -299,6 +299,7 @@ def _fill_quantum(point: dict) -> None:
 
 
 def _build_quantum(point: dict) -> Prepared:
+    from ..hamiltonian_options import hamiltonian_from_options
     from ..wire import QuantumParams
 
     wire = _wire(point)
@@ -306,6 +307,12 @@ def _build_quantum(point: dict) -> Prepared:
     for name in ("response", "method"):
         PARAMETERS[name].check(point[name])
     options = {k: point[k] for k in ("tol", "max_iter", "max_nodes") if point.get(k) is not None}
+    # the one builder of the command line (--model and its options; None: the paper's wire)
+    hamiltonian = hamiltonian_from_options(wire.N, **{k: point.get(k) for k in HAMILTONIAN_PARAMETERS
+                                                      if k != "wire_model"},
+                                           wire_model=point.get("wire_model") or "uniform")
+    if hamiltonian is not None:
+        options["hamiltonian"] = hamiltonian
     return Prepared(wire, params, {"response": point["response"], "method": point["method"], **options})
 
 

@@ -265,7 +265,7 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
               scheduler: Any = None, workers: int | None = None, resume: bool = False,
               progress: bool = False, chunk_batches: int | None = None, retries: int = 2,
               callback: Callable[[dict], None] | None = None, flush_seconds: float = 5.0,
-              overwrite: bool = False):
+              overwrite: bool = False, ensemble_over: str | None = None):
     """Run a parameter sweep, here or on Dask, and return its table.
 
     Parameters
@@ -308,6 +308,10 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
         point is durable at once in the parts journal anyway).
     overwrite : bool, default False
         Replace an existing ``out`` (otherwise refused without ``resume``).
+    ensemble_over : str, optional
+        A parameter (e.g. ``"disorder_seed"``): ``df.attrs["ensemble"]`` is
+        then the table of ensemble statistics over it per remaining point
+        (:func:`nonrecip.sweep.ensemble.ensemble_table`).
 
     Returns
     -------
@@ -335,6 +339,7 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
         raise ParameterError("grid", dict(grid), "give either a Grid or a model name with its grid")
     m = g.spec
     check_scheduler(scheduler)  # an address, before anything runs
+    over = None if ensemble_over is None else m.param(ensemble_over).name  # ensemble hook (validated first)
     if workers is not None:
         workers = check_int("workers", workers, lo=1)
         if scheduler is not None:
@@ -358,9 +363,14 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
         store = SweepStore(out, m.name, resume=resume, flush_seconds=flush_seconds)
         store.columns = {p.name: p.kind for p in m.params}
         stop = stack.enter_context(Interruption())
-        return _run(m, points, order, store, out, stop, scheduler=scheduler, workers=workers,
-                    progress=progress_default(progress), chunk_batches=chunk_batches, retries=retries,
-                    callback=callback)
+        df = _run(m, points, order, store, out, stop, scheduler=scheduler, workers=workers,
+                  progress=progress_default(progress), chunk_batches=chunk_batches, retries=retries,
+                  callback=callback)
+    if over is not None:  # ensemble hook
+        from .ensemble import ensemble_table
+
+        df.attrs["ensemble"] = ensemble_table(df, over, [p.name for p in m.params])
+    return df
 
 
 def _run(m: Model, points: list, order: list[str], store: SweepStore, out: Path | None, stop: Interruption, *,

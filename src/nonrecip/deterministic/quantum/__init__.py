@@ -56,8 +56,10 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         ``gamma``, ``mubar``, ``dmu``, ``Ig``, ``gamma_contact``,
         ``temperature``.
     response : {"linear", "nonlinear", "cubic"}
-        ``"linear"``: linear response at ``T = 0`` (Eq. B26 to first order;
-        needs ``temperature = 0``). ``"nonlinear"``: the full
+        ``"linear"``: linear response (Eq. B26 to first order) at any
+        ``temperature >= 0``; ``T > 0`` is solved by
+        :func:`.general.solve_linear_general` with the thermally averaged
+        transmission (also for the paper's wire). ``"nonlinear"``: the full
         Landauer-Buttiker currents with Fermi functions at ``temperature``,
         solved by Newton (:mod:`.nonlinear`). ``"cubic"``: the paper's
         third-order expansion, Eq. B35 (:mod:`.cubic`).
@@ -113,6 +115,9 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         raise ParameterError("response", response, f"must be one of {', '.join(RESPONSES)}")
     if method not in METHODS:
         raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
+    if response == "cubic" and params.temperature != 0.0:
+        raise ParameterError("temperature", params.temperature,
+                             "response='cubic' is the T = 0 expansion B35; use 'linear' or 'nonlinear' at T > 0")
     solver_options: dict[str, Any] = {k: v for k, v in (("tol", tol), ("max_iter", max_iter), ("max_nodes", max_nodes))
                       if v is not None}
     if solver_options and response != "nonlinear":
@@ -121,7 +126,7 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
     check_sites("nonlinear" if response == "nonlinear" else "quantum", wire.N, method=method,
                 max_nodes=max_nodes)  # refuse before allocating what cannot fit
     extra = {} if hamiltonian is None else {"hamiltonian": _described(wire, hamiltonian)}
-    if response == "linear" and hamiltonian is not None:
+    if response == "linear" and (hamiltonian is not None or params.temperature > 0.0):
         from .general import solve_linear_general
 
         fwd, rev = solve_linear_general(wire, params, hamiltonian, method)

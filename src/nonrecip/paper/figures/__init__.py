@@ -20,11 +20,11 @@ __all__ = ["FIGURES", "PaperFigure", "ORDER", "names", "make", "make_and_save", 
 
 #: gallery order: the paper's figures, then the extras
 ORDER = ("1", "2b", "2c", "3a", "3b", "3c", "5", "6", "7", "8", "9", "10",
-         "mc", "lc", "map-classical", "map-quantum", "design")
+         "mc", "lc", "map-classical", "map-quantum", "design", "ssh", "disorder", "long-range", "temperature")
 
 
 def _load() -> None:
-    from . import classical, comparison, design, montecarlo, nonlinear, quantum  # noqa: F401
+    from . import classical, comparison, design, general, montecarlo, nonlinear, quantum  # noqa: F401
 
 
 def names() -> list[str]:

@@ -174,8 +174,8 @@ def test_sweep_axes_are_the_table():
 
 def test_choices_are_those_the_solvers_accept():
     from nonrecip.deterministic.quantum import METHODS, RESPONSES
-    from nonrecip.stochastic.population import STARTS
     from nonrecip.stochastic import ESTIMATORS, MODES
+    from nonrecip.stochastic.population import STARTS
 
     assert PARAMETERS["response"].choices == RESPONSES and PARAMETERS["method"].choices == METHODS
     assert PARAMETERS["estimator"].choices == ESTIMATORS and PARAMETERS["mode"].choices == MODES

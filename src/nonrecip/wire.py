@@ -86,7 +86,7 @@ class Bias(enum.StrEnum):
 
     @classmethod
     def parse(cls, value: Bias | str) -> Bias:
-        """The bias named by ``value``: a :class:`Bias`, ``"forward"`` or ``"reverse"``.
+        """Return the bias named by ``value``: a :class:`Bias`, ``"forward"`` or ``"reverse"``.
 
         The one parser of a bias in nonrecip: every function that takes a bias
         by name goes through it. Exact names only (no abbreviations, no case

@@ -29,7 +29,7 @@ CHECKPOINT_VERSION = 2
 
 def run_key(wire: Wire, params: ClassicalParams, steps: int, seed: int, n_batches: int,
             mode: str, estimator: str) -> dict[str, Any]:
-    """What a run's batch sums belong to (they never mix with another run's)."""
+    """Return what a run's batch sums belong to (they never mix with another run's)."""
     return {"layout": wire.layout, "params": params.to_dict(), "steps": int(steps), "seed": int(seed),
             "n_batches": int(n_batches), "mode": mode, "estimator": estimator}
 
@@ -79,6 +79,7 @@ class BatchSums:
     counters: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.int64))
 
     def __len__(self) -> int:
+        """Return the number of batches held."""
         return len(self.batch_ids)
 
     @classmethod
@@ -105,7 +106,7 @@ class BatchSums:
 
     # -- checkpoint file --------------------------------------------------------
     def to_bytes(self) -> bytes:
-        """The checkpoint file's bytes (see :mod:`nonrecip.runs.checkpoint`)."""
+        """Return the checkpoint file's bytes (see :mod:`nonrecip.runs.checkpoint`)."""
         arrays = {f"data_{k}": np.asarray(v) for k, v in self.data.items()}
         arrays.update(batch_ids=np.asarray(self.batch_ids, np.int64), steps=np.asarray(self.steps, np.int64),
                       counters=np.asarray(self.counters, np.int64).reshape(-1, 3))

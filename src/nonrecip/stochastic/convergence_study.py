@@ -84,7 +84,7 @@ def convergence(wire: Wire, params: ClassicalParams, *, steps_min: int = 1000, s
 
 
 def _rows(steps: int, res, exact) -> list[dict]:
-    """The table rows of one budget."""
+    """Return the table rows of one budget."""
     rows = []
     for name, est, ref in (("I_in_forward", res.forward.I_in, exact.forward.I_in),
                            ("I_in_reverse", res.reverse.I_in, exact.reverse.I_in),

@@ -53,7 +53,7 @@ def _tol(N: int, Ig: float, drho: float) -> float:
 
 
 def _delta_from_def(i_fwd: float, i_rev: float) -> float:
-    """The definition of the nonreciprocity, conventions §1."""
+    """Return the nonreciprocity by its definition (conventions §1)."""
     return abs(i_rev) - abs(i_fwd)
 
 
@@ -80,7 +80,9 @@ def _max_err(a, b) -> float:
 # --------------------------------------------------------------------------
 @check("classical.eq6", model="classical", equation="Eq. 6 / A14")
 def check_eq6(ctx: Context):
-    """Exact solve of one dimer ``.SD.`` vs Eq. 6 (= A14), forward and reverse,
+    """Check the exact ``.SD.`` solve against Eq. 6.
+
+    Exact solve of one dimer ``.SD.`` vs Eq. 6 (= A14), forward and reverse,
     and delta_I: the definition always, the paper's ``2(1-p)Ig/(3-2p)`` where
     the forward current keeps its sign. Exact: tolerance ``64 N eps (drho+Ig)``.
     """
@@ -102,7 +104,9 @@ def check_eq6(ctx: Context):
 
 @check("classical.a8_a15", model="classical", equation="A8-A13, A15")
 def check_a8_a15(ctx: Context):
-    """Exact densities of ``.SD.`` vs A8-A13 and the S-D bond current vs A15,
+    """Check the exact ``.SD.`` densities against A8-A13 and A15.
+
+    Exact densities of ``.SD.`` vs A8-A13 and the S-D bond current vs A15,
     both biases. Exact: tolerance ``64 N eps (drho+Ig)`` times ``1/p`` for the
     densities (they scale as 1/p).
     """
@@ -171,7 +175,9 @@ def _dimer_sizes(ctx: Context) -> list[int]:
 
 @check("classical.eq8", model="classical", equation="Eq. 8, A22")
 def check_eq8(ctx: Context):
-    """Exact solve of ``dimers`` vs Eq. 8 (boundary and every inter-dimer bond)
+    """Check the exact ``dimers`` solve against Eq. 8 and A22.
+
+    Exact solve of ``dimers`` vs Eq. 8 (boundary and every inter-dimer bond)
     and A22 (every intra-dimer S->D bond), both biases, N from 4 to 400
     (10^4 in --full); delta_I vs the definition, and vs the paper's
     ``2(1-p)(N/2-1)Ig/D`` inside its regime. Exact: ``64 N eps (drho+Ig)``.
@@ -199,7 +205,9 @@ def check_eq8(ctx: Context):
 
 @check("classical.eq7_a16_a21", model="classical", equation="Eq. 7, A16-A21")
 def check_eq7(ctx: Context):
-    """Exact densities of ``dimers`` vs Eq. 7 and A16-A21 (with A20, A21 at
+    """Check the exact ``dimers`` densities against Eq. 7 and A16-A21.
+
+    Exact densities of ``dimers`` vs Eq. 7 and A16-A21 (with A20, A21 at
     the ends), both biases. Exact: ``64 N eps (drho+Ig+rho0) / p``.
     """
     for N in _dimer_sizes(ctx)[:4]:
@@ -224,7 +232,9 @@ def check_eq7(ctx: Context):
 
 
 def _shrinking_rows(sizes, errors, *, what: str, pars: dict, order_min: float = ORDER_MIN):
-    """Rows asserting that ``errors`` (over increasing ``sizes``) shrink, and
+    """Return rows asserting that errors shrink as N grows.
+
+    Rows asserting that ``errors`` (over increasing ``sizes``) shrink, and
     at least like ``N^-order_min`` between the two largest sizes.
     """
     rows = []
@@ -245,7 +255,9 @@ def _shrinking_rows(sizes, errors, *, what: str, pars: dict, order_min: float = 
 
 @check("classical.eq9", model="classical", equation="Eq. 9 (= A44)")
 def check_eq9(ctx: Context):
-    """Eq. 9 read with ``L = N - 2`` is Eq. 8 (exact, ``64 N eps (drho+Ig)``);
+    """Check Eq. 9: exact as corrected, approximate as printed.
+
+    Eq. 9 read with ``L = N - 2`` is Eq. 8 (exact, ``64 N eps (drho+Ig)``);
     as printed (``L = N - 1``) it is an approximation whose error, in units of
     the drive ``drho + Ig/2``, must shrink along N = 4, 8, ..., at fixed p
     and at fixed ``L/l_c`` (the continuum limit), at least like 1/N.
@@ -281,7 +293,9 @@ def check_eq9(ctx: Context):
 
 @check("classical.a36_a44", model="classical", equation="A36-A44 (continuum)")
 def check_continuum(ctx: Context):
-    """Continuum limit of ``dimers`` (App. A4) at fixed ``L/l_c = 2``,
+    """Check the continuum limit A36-A44 against the lattice solution.
+
+    Continuum limit of ``dimers`` (App. A4) at fixed ``L/l_c = 2``,
     ``L = (N-1) a``: the bulk densities A36-A39, the total densities
     A42-A43 and the bond currents must approach the exact lattice solution
     with an error (in units of ``drho + Ig/2``) shrinking at least like 1/N;
@@ -331,7 +345,9 @@ def check_continuum(ctx: Context):
 # --------------------------------------------------------------------------
 @check("classical.c19_c24", model="classical", equation="C19-C24")
 def check_single(ctx: Context):
-    """Exact solve of ``single`` (S on 2, D on N-1; even and odd N) vs C23
+    """Check the exact ``single`` solve against C19-C24.
+
+    Exact solve of ``single`` (S on 2, D on N-1; even and odd N) vs C23
     (boundary currents), C24 (every bond between S and D), C19-C22 (the
     densities, N-independent) and delta_I (definition; the paper's form in
     its regime). Exact: ``64 N eps (drho+Ig+rho0)/p``.
@@ -370,7 +386,9 @@ def _ctol(N: int, V: float, R: float, Ig: float) -> float:
 
 @check("circuit.fig1", model="circuit", equation="Sec. I (Fig. 1a-c)")
 def check_fig1(ctx: Context):
-    """Kirchhoff solve of the three circuits of Fig. 1 (``.SD.``, ``.SDDS.``,
+    """Check the Kirchhoff solve of the Fig. 1 circuits against Sec. I.
+
+    Kirchhoff solve of the three circuits of Fig. 1 (``.SD.``, ``.SDDS.``,
     ``.SDSD.``) vs Sec. I: ``I_in = V/R - Ig/3``, ``V/R``, ``V/R - 2Ig/5``
     forward (``-(V/R + k Ig)`` reverse), ``I_out`` and delta_I (definition;
     ``2 k Ig`` in its regime). Exact: ``64 N eps (V/R + Ig)``.
@@ -390,7 +408,9 @@ def check_fig1(ctx: Context):
 
 @check("circuit.d1_d4", model="circuit", equation="D1-D4")
 def check_d1_d4(ctx: Context):
-    """Kirchhoff solve of ``dimers`` circuits vs App. D: boundary currents D1
+    """Check the Kirchhoff solve of ``dimers`` circuits against App. D.
+
+    Kirchhoff solve of ``dimers`` circuits vs App. D: boundary currents D1
     (and delta_I), node voltages D2, Joule heat per segment D3 and its
     average around every bulk node D4, both biases, N = 4..400 (10^4 in
     --full). Exact: ``64 N eps`` times the scale of the compared quantity.
@@ -428,7 +448,9 @@ P0_LAYOUTS = (".SD.", ".SDDS.", ".SDSD.", ".SDSDSDSD.", ".SPPD.", ".DSPSDSPD.")
 
 @check("circuit.p0_limit", model="circuit vs classical", equation="Eq. 6 (p -> 0) = Sec. I")
 def check_p0_limit(ctx: Context):
-    """The circuit is the ``p -> 0`` limit of the classical model (Sec. II,
+    """Check that the circuit is the ``p -> 0`` limit of the classical model.
+
+    The circuit is the ``p -> 0`` limit of the classical model (Sec. II,
     below Eq. 6) once ``drho/(N-1) = V/R``, for layouts whose every interior
     site scatters (Fig. 1a-c, dimers, P sites): forward/reverse ``I_in``, every
     bond current and delta_I at p = 1e-3, 1e-6, 1e-9. The difference is

@@ -24,6 +24,7 @@ from ...runs.budget import check_sites
 from ...wire import ParameterError, QuantumParams, Wire
 from .greens import bath_couplings, broadening, green_dense, self_energy, transmission_dense
 from .state import QuantumState
+from .thermal import is_zero_temperature
 
 __all__ = [
     "solve_quantum",
@@ -126,7 +127,8 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
     check_sites("nonlinear" if response == "nonlinear" else "quantum", wire.N, method=method,
                 max_nodes=max_nodes)  # refuse before allocating what cannot fit
     extra = {} if hamiltonian is None else {"hamiltonian": _described(wire, hamiltonian)}
-    if response == "linear" and (hamiltonian is not None or params.temperature > 0.0):
+    if response == "linear" and (hamiltonian is not None
+                                 or not is_zero_temperature(params.temperature, params.mubar)):
         from .general import solve_linear_general
 
         fwd, rev = solve_linear_general(wire, params, hamiltonian, method)

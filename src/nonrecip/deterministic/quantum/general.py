@@ -87,6 +87,7 @@ from ...wire import Bias, ConvergenceError, ParameterError, QuantumParams, Wire
 from .greens import check_in_band
 from .linear import LinearStructure, check_potentials, probe_targets, solve_linear_fast
 from .state import QuantumState
+from .thermal import is_zero_temperature
 
 __all__ = [
     "solve_linear_general",
@@ -355,7 +356,7 @@ def _solve_bath_matrix(wire, params, hamiltonian, gammas, unknown, target, kind,
             "the K x K probe solve costs O(K^3) (the O(N r^3) block two-stream solve for many baths is not "
             "implemented); use fewer S/D/P sites or a range-1 Hamiltonian")
     x1 = _reservoirs(params)
-    if params.temperature == 0.0:
+    if is_zero_temperature(params.temperature, params.mubar):
         ws, cs = np.array([params.mubar]), np.array([1.0])
         kmat, kdn = _bath_matrices(ws, cs, hamiltonian, gammas, baths, kind)
     else:
@@ -423,7 +424,7 @@ def solve_linear_general(wire: Wire, params: QuantumParams, hamiltonian: Hamilto
         return _solve_bath_matrix(wire, params, hamiltonian, gammas, unknown, target, "dense", tol)
     if hamiltonian.range > 1:
         return _solve_bath_matrix(wire, params, hamiltonian, gammas, unknown, target, "banded", tol)
-    if params.temperature == 0.0:
+    if is_zero_temperature(params.temperature, params.mubar):
         if hamiltonian.is_uniform:
             return solve_linear_fast(wire, params)
         return _solve_chain_t0(wire, params, hamiltonian, gammas, unknown, target)

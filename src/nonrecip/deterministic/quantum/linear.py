@@ -415,7 +415,9 @@ def _state(params, bias, has, x, I, J, dn, h) -> QuantumState:
 
 
 def _check_temperature(params: QuantumParams) -> None:
-    if params.temperature != 0.0:
+    from .thermal import is_zero_temperature
+
+    if not is_zero_temperature(params.temperature, params.mubar):
         raise ParameterError(
             "temperature", params.temperature,
             "linear response is computed at T = 0; use response='nonlinear' for T > 0")

@@ -35,16 +35,27 @@ import math
 
 import numpy as np
 
-__all__ = ["fermi_window_rule", "fermi_panels", "panel_rule", "minus_df", "CUT", "BREAKS"]
+__all__ = ["is_zero_temperature", "fermi_window_rule", "fermi_panels", "panel_rule", "minus_df", "CUT", "BREAKS"]
 
 CUT = 36.0
 BREAKS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, CUT)
 
 
+def is_zero_temperature(temperature: float, mubar: float) -> bool:
+    """Return whether ``temperature`` is ``T = 0`` in double precision.
+
+    True when the whole Fermi window ``mubar +- CUT T`` lies within one spacing of
+    doubles at ``mubar`` (``CUT T <= 2^-52 max(1, |mubar|)``): ``-df/dw`` is then a
+    delta function at ``mubar`` to machine precision, and the ``T = 0`` solve is the
+    answer (the ``T -> 0`` correction is ``O(T^2)``). A subnormal ``T = 1e-320`` is so.
+    """
+    return temperature * CUT <= 2.0**-52 * max(1.0, abs(mubar))
+
+
 def minus_df(e: np.ndarray, temperature: float) -> np.ndarray:
     """``-df/de`` of the Fermi function at ``e = w - mu``, ``temperature > 0``, overflow-free."""
     a = np.exp(-np.abs(np.asarray(e, dtype=float)) / temperature)
-    return a / (temperature * (1.0 + a) ** 2)
+    return (a / (1.0 + a) ** 2) / temperature  # a <= 1: nothing overflows, even at T ~ 1e308
 
 
 def fermi_window_rule(mubar: float, temperature: float, m: int) -> tuple[np.ndarray, np.ndarray]:

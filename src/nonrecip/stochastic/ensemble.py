@@ -93,10 +93,12 @@ class TrajectoryRun:
 
     @property
     def finished(self) -> bool:
+        """Whether every member has done ``steps`` steps."""
         return self.done >= self.steps
 
     @property
     def parameters(self) -> dict[str, Any]:
+        """The run's parameters (wire, model, run settings and the relaxation time), as written to outputs."""
         d: dict[str, Any] = {"model": "trajectory", "layout": self.wire.layout, "N": self.wire.N}
         d.update(self.params.to_dict())
         d.update(bias=self.bias, steps=self.steps, seed=self.seed, start=self.start, mode=self.mode,
@@ -191,8 +193,10 @@ class TrajectoryRun:
         return steady_state(self.wire, self.params, _bias(bias))
 
     def boundary_series(self, bias: Bias | str) -> dict[str, np.ndarray | None]:
-        """Recorded boundary currents: ``step``, ``I_in``, ``I_out`` (window
-        means, density units) and their ensemble standard errors (None for one run).
+        """Return the recorded boundary currents under ``bias``.
+
+        ``step``, ``I_in``, ``I_out`` (window means, density units) and their
+        ensemble standard errors (None for one run).
         """
         d = self._density(_bias(bias))
         R = d["io"].shape[0]
@@ -203,7 +207,9 @@ class TrajectoryRun:
                 "I_out_stderr": None if se is None else se[:, 1]}
 
     def late_averages(self, bias: Bias | str, batches: int = 10) -> dict[str, Any]:
-        """Time averages of ``I_in``, ``I_out`` (and in physical mode the total
+        """Return late time averages with standard errors.
+
+        Averages of ``I_in``, ``I_out`` (and in physical mode the total
         ``unmet_drain`` over all drains) over the recorded windows in the second
         half of the run so far, with standard errors.
 
@@ -239,7 +245,9 @@ class TrajectoryRun:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``parameters``, ``forward``, ``reverse`` (boundary-current
+        """Return the results as a JSON-ready dict.
+
+        Keys: ``parameters``, ``forward``, ``reverse`` (boundary-current
         series, late averages, exact values; ``None`` for a bias not run),
         ``delta_I`` (from the late averages when both biases ran, else ``None``).
         """
@@ -262,6 +270,7 @@ class TrajectoryRun:
         return out
 
     def to_json(self) -> str:
+        """Return :meth:`to_dict` as indented JSON (non-finite values are an error)."""
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
     def save_frame(self, path: str | os.PathLike) -> Path:
@@ -270,14 +279,16 @@ class TrajectoryRun:
 
     # -- checkpoints ----------------------------------------------------------------
     def _identity(self) -> dict[str, Any]:
-        """What must match for a checkpoint to be resumed (everything but ``steps``)."""
+        """Return what must match for a checkpoint to be resumed (everything but ``steps``)."""
         d = self.parameters
         d.pop("steps")
         return to_jsonable(d)
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write a checkpoint atomically (:mod:`nonrecip.runs.checkpoint`: versioned,
-        SHA-256 over the state and the run's parameters; any file name).
+        """Write a checkpoint atomically.
+
+        The format is :mod:`nonrecip.runs.checkpoint`'s: versioned, SHA-256
+        over the state and the run's parameters; any file name.
         """
         arrays: dict[str, np.ndarray] = {}
         members: dict[str, Any] = {}
@@ -292,8 +303,10 @@ class TrajectoryRun:
                                 {"steps": self.steps, "members": members})
 
     def load_state(self, path: str | os.PathLike) -> None:
-        """Continue from a checkpoint written by :meth:`save` with the same
-        parameters (``steps`` may be larger than the checkpoint's).
+        """Continue from a checkpoint written by :meth:`save`.
+
+        The checkpoint must have the same parameters (``steps`` may be larger
+        than the checkpoint's).
 
         Raises
         ------

@@ -140,14 +140,17 @@ class WireSimulation:
 
     @property
     def sources(self) -> tuple[Source, ...]:
+        """The sources, one per ``S`` site in layout order, each adding ``Ig/2`` per species per step."""
         return tuple(Source(i + 1, self.params.Ig / 2) for i, c in enumerate(self.wire.layout) if c == "S")
 
     @property
     def drains(self) -> tuple[Drain, ...]:
+        """The drains, one per ``D`` site in layout order, each taking ``Ig/2`` per species per step."""
         return tuple(Drain(i + 1, self.params.Ig / 2) for i, c in enumerate(self.wire.layout) if c == "D")
 
     @property
     def scatterers(self) -> tuple[Scatterer, ...]:
+        """The sites with S, D or P attached, in layout order, each scattering with ``p`` (conventions §2)."""
         return tuple(Scatterer(i + 1, c, self.params.p) for i, c in enumerate(self.wire.layout) if c != ".")
 
     # -- the walkers ----------------------------------------------------------
@@ -168,8 +171,10 @@ class WireSimulation:
 
     @property
     def walkers(self):
-        """The walkers now as a :class:`pandas.DataFrame`: ``site`` (1-based),
-        ``kind`` (layout character), ``right_movers``, ``left_movers`` (signed counts).
+        """The walkers now as a :class:`pandas.DataFrame`.
+
+        Columns ``site`` (1-based), ``kind`` (layout character),
+        ``right_movers``, ``left_movers`` (signed counts).
         """
         import pandas as pd
 
@@ -177,7 +182,7 @@ class WireSimulation:
                              "right_movers": self._counts[0], "left_movers": self._counts[1]})
 
     def exact(self) -> ClassicalState:
-        """The exact linear steady state for this wire, parameters and bias."""
+        """Return the exact linear steady state for this wire, parameters and bias."""
         return self._exact
 
     # -- stepping -------------------------------------------------------------
@@ -204,7 +209,8 @@ class WireSimulation:
         self._t += n
         self._n_avg += n
         if n_rec:
-            for k, a in zip(("counts", "cross", "io", "unmet"), (rec_counts, rec_cross, rec_io, rec_unmet)):
+            for k, a in zip(("counts", "cross", "io", "unmet"), (rec_counts, rec_cross, rec_io, rec_unmet),
+                            strict=True):
                 self._h[k].append(a)
         return self
 
@@ -224,7 +230,7 @@ class WireSimulation:
         return self._n_avg
 
     def sums(self) -> dict[str, Any]:
-        """Sums over the steps since the last reset, in density units per step.
+        """Return the sums over the steps since the last reset, in density units per step.
 
         Returns
         -------
@@ -251,8 +257,9 @@ class WireSimulation:
         return {k: v / self._n_avg for k, v in self.sums().items()}
 
     def mean_state(self) -> ClassicalState:
-        """Time averages since the last reset as a :class:`~nonrecip.results.ClassicalState`
-        (``I_in``/``I_out`` are the reservoir currents).
+        """Return the time averages since the last reset as a :class:`~nonrecip.results.ClassicalState`.
+
+        ``I_in``/``I_out`` are the reservoir currents.
         """
         a = self.averages()
         return ClassicalState(I_in=a["I_in"], I_out=a["I_out"], J=a["J"],
@@ -262,13 +269,14 @@ class WireSimulation:
     def _history_arrays(self) -> dict[str, np.ndarray]:
         N = self.wire.N
         h = {k: (np.concatenate(v) if v else np.zeros((0,) + shp, np.int64))
-             for (k, v), shp in zip(self._h.items(), ((2, N), (N - 1,), (2,), (N,)))}
+             for (k, v), shp in zip(self._h.items(), ((2, N), (N - 1,), (2,), (N,)), strict=True)}
         return h
 
     @property
     def history(self):
-        """Recorded trajectory as a tidy :class:`pandas.DataFrame` (see :func:`trajectory`);
-        needs ``record_every``.
+        """Recorded trajectory as a tidy :class:`pandas.DataFrame` (see :func:`trajectory`).
+
+        Needs ``record_every``.
         """
         if not self.record_every:
             raise ParameterError("record_every", None, "give record_every=K when constructing the "
@@ -308,6 +316,7 @@ class WireSimulation:
             self._h = {k: [np.array(st["h_" + k], np.int64)] for k in ("counts", "cross", "io", "unmet")}
 
     def __repr__(self) -> str:
+        """Return the layout, parameters, bias, mode, scale and steps done, on one line."""
         return (f"WireSimulation({self.wire.layout!r}, p={self.params.p:g}, Ig={self.params.Ig:g}, "
                 f"drho={self.params.drho:g}, rho0={self.params.rho0:g}, bias={self.bias.value!r}, "
                 f"mode={self.mode!r}, scale={self.scale:g}, t={self._t})")

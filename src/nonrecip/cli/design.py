@@ -191,14 +191,6 @@ def format_result(result: Any) -> str:
 # --------------------------------------------------------------------------
 # the commands
 # --------------------------------------------------------------------------
-def _uniform_wire_only(model: dict[str, Any]) -> None:
-    """Refuse ``--model`` and its options: the layout search solves the paper's wire only (for now)."""
-    for k, v in model.items():
-        if v is not None and (k != "wire_model" or v != "uniform"):
-            raise ParameterError(k, v, "nonrecip design quantum searches layouts of the uniform wire only "
-                                 f"(no {PARAMETERS[k].flag}); use nonrecip solve quantum for other Hamiltonians")
-
-
 def _run(model: str, values: dict[str, Any], *, as_json: bool, out: Path | None, plot: Path | None,
          overwrite: bool) -> None:
     from ..wire import CircuitParams, ClassicalParams, QuantumParams
@@ -213,6 +205,7 @@ def _run(model: str, values: dict[str, Any], *, as_json: bool, out: Path | None,
         raise MissingParameterError("pairs", PARAMETERS["pairs"].flag, "by nonrecip design")
     d = {n: PARAMETERS[n].check(values.pop(n)) for n in DESIGN_PARAMETERS}
     robust_over = parse_robust_over(d.pop("robust_over"), model)
+    hamiltonian = None
     if model == "classical":
         params: Any = ClassicalParams(**pick(values, ClassicalParams))
         response = "linear"
@@ -221,12 +214,15 @@ def _run(model: str, values: dict[str, Any], *, as_json: bool, out: Path | None,
         response = "linear"
     else:
         response = values.pop("response")
-        _uniform_wire_only({k: values.pop(k) for k in HAMILTONIAN_PARAMETERS})
+        from ..hamiltonian_options import hamiltonian_from_options
+
+        hamiltonian = hamiltonian_from_options(d["N"], **{k: values.pop(k) for k in HAMILTONIAN_PARAMETERS})
         params = QuantumParams.from_options(**values)
 
     from ..design import design
 
-    result = design(model, d.pop("N"), d.pop("pairs"), params, response=response, robust_over=robust_over, **d)
+    result = design(model, d.pop("N"), d.pop("pairs"), params, response=response, robust_over=robust_over,
+                    hamiltonian=hamiltonian, **d)
     if out is not None:
         result.save(out)
         info(f"wrote {out}")
@@ -236,7 +232,7 @@ def _run(model: str, values: dict[str, Any], *, as_json: bool, out: Path | None,
         from ..design.plot import plot as draw
         from ..results import atomic_write
 
-        fig = draw(result)
+        fig = draw(result, hamiltonian=hamiltonian)
         buf = io.BytesIO()
         fig.savefig(buf, format=plot.suffix.lower().lstrip("."), dpi=150)
         atomic_write(plot, buf.getvalue())

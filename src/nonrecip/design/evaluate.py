@@ -88,12 +88,14 @@ def objective_values(objective: str, fwd: np.ndarray, rev: np.ndarray, K: int) -
         return np.where(mean == 0.0, 0.0, dI / np.where(mean == 0.0, 1.0, mean))
 
 
-def _solve(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float, float]:
-    f, r, _, dI = _solve_full(model, wire, params, response)
+def _solve(model: str, wire: Wire, params: Any, response: str,
+           hamiltonian: Any = None) -> tuple[float, float, float]:
+    f, r, _, dI = _solve_full(model, wire, params, response, hamiltonian)
     return f, r, dI
 
 
-def _solve_full(model: str, wire: Wire, params: Any, response: str) -> tuple[float, float, Any, float]:
+def _solve_full(model: str, wire: Wire, params: Any, response: str,
+                hamiltonian: Any = None) -> tuple[float, float, Any, float]:
     """``(I_in fwd, I_in rev, mu, delta_I)``; ``mu`` is the quantum ``(2, N)`` bath potentials, else ``None``."""
     from ..deterministic import solve_circuit, solve_classical, solve_quantum
 
@@ -103,7 +105,7 @@ def _solve_full(model: str, wire: Wire, params: Any, response: str) -> tuple[flo
     elif model == "circuit":
         res = solve_circuit(wire, params)
     else:
-        res = solve_quantum(wire, params, response=response)
+        res = solve_quantum(wire, params, response=response, hamiltonian=hamiltonian)
         mu = np.array([res.forward.mu, res.reverse.mu])
         return float(res.forward.I_in), float(res.reverse.I_in), mu, float(res.delta_I)
     return float(res.forward.I_in), float(res.reverse.I_in), None, float(res.delta_I)
@@ -126,6 +128,9 @@ class Evaluator:
     robust_params : tuple of params
         The sampled parameter sets of ``robust_over`` (empty: none).
     robust : {"worst", "mean"}
+    hamiltonian : Hamiltonian, optional
+        Quantum only: the wire's Hamiltonian (:mod:`nonrecip.hamiltonian`; it
+        depends on ``N`` only, so every layout shares it). ``None``: the uniform wire.
     """
 
     model: str
@@ -135,6 +140,7 @@ class Evaluator:
     response: str = "linear"
     robust_params: tuple[Any, ...] = ()
     robust: str = "worst"
+    hamiltonian: Any = None
 
     def __post_init__(self) -> None:  # noqa: D105
         if self.model not in MODELS:
@@ -155,12 +161,12 @@ class Evaluator:
     def __call__(self, layout: str) -> Candidate:
         """Evaluate one layout (raises on a non-finite result)."""
         wire = Wire(layout)
-        fwd, rev, dI = _solve(self.model, wire, self.params, self.response)
+        fwd, rev, dI = _solve(self.model, wire, self.params, self.response, self.hamiltonian)
         obj = objective_value(self.objective, fwd, rev, self.K, dI)
         if self.robust_params:
             vals = []
             for p in self.robust_params:
-                f_p, r_p, dI_p = _solve(self.model, wire, p, self.response)
+                f_p, r_p, dI_p = _solve(self.model, wire, p, self.response, self.hamiltonian)
                 vals.append(objective_value(self.objective, f_p, r_p, self.K, dI_p))
             obj = min(vals) if self.robust == "worst" else math.fsum(vals) / len(vals)
         if not all(math.isfinite(v) for v in (fwd, rev, obj)):

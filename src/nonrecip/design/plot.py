@@ -22,7 +22,8 @@ PALETTE = {"forward": "#1f77b4", "reverse": "#d62728"}
 _KIND_COLOURS = {"S": "#2ca02c", "D": "#9467bd", "P": "#7f7f7f"}
 
 
-def profile(result: DesignResult, layout: str | None = None) -> tuple[str, np.ndarray, np.ndarray]:
+def profile(result: DesignResult, layout: str | None = None,
+            hamiltonian: Any = None) -> tuple[str, np.ndarray, np.ndarray]:
     """``(name, forward, reverse)`` site profile of ``layout`` (default the best).
 
     Classical: ``rho+ + rho-``; circuit: ``V``; quantum: ``mu`` (NaN on free sites).
@@ -42,11 +43,11 @@ def profile(result: DesignResult, layout: str | None = None) -> tuple[str, np.nd
         kres = solve_circuit(wire, CircuitParams(**{k: par[k] for k in ("V", "R", "Ig")}))
         return "voltage V", kres.forward.V, kres.reverse.V
     qp = QuantumParams(**{k: par[k] for k in ("gamma", "mubar", "dmu", "Ig", "gamma_contact", "temperature")})
-    res = solve_quantum(wire, qp, response=par.get("response", "linear"))
+    res = solve_quantum(wire, qp, response=par.get("response", "linear"), hamiltonian=hamiltonian)
     return "bath potential μ", res.forward.mu, res.reverse.mu
 
 
-def plot(result: DesignResult, *, width: float = 10.0, height: float = 3.8) -> Any:
+def plot(result: DesignResult, *, width: float = 10.0, height: float = 3.8, hamiltonian: Any = None) -> Any:
     """Draw the best layout with its profile and the distribution of the objective.
 
     Two panels: the best layout with its forward/reverse profile, and a
@@ -55,7 +56,7 @@ def plot(result: DesignResult, *, width: float = 10.0, height: float = 3.8) -> A
     """
     from matplotlib.figure import Figure
 
-    name, fwd, rev = profile(result)
+    name, fwd, rev = profile(result, hamiltonian=hamiltonian)
     best = result.best[0]
     sites = np.arange(1, len(best.layout) + 1)
     fig = Figure(figsize=(width, height), layout="constrained")

@@ -77,7 +77,7 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
            budget: int | None = None, max_seconds: float | None = None, restarts: int = 8, seed: int | None = 0,
            top: int = 5, response: str = "linear", robust_over: Sequence[Any] | None = None,
            robust: str = "worst", executor: Any = None, workers: int | None = None,
-           superpose: bool = True) -> DesignResult:
+           superpose: bool = True, hamiltonian: Any = None) -> DesignResult:
     """Search the layouts of ``n`` sites with ``pairs`` S-D pairs for the largest objective.
 
     Parameters
@@ -169,7 +169,18 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
             raise ParameterError("robust_over", rname, f"must name a parameter of the {model} model: "
                                  + ", ".join(params.to_dict()))
         rparams = tuple(params.replace(**{rname: v}) for v in rvals)
-    ev = Evaluator(model, params, space.K, objective, response, rparams, robust)
+    if hamiltonian is not None:
+        from ..hamiltonian import Hamiltonian
+
+        if model != "quantum" or not isinstance(hamiltonian, Hamiltonian):
+            raise ParameterError("hamiltonian", hamiltonian, "is a nonrecip.hamiltonian.Hamiltonian, for the "
+                                 "quantum model only")
+        if hamiltonian.N != space.N:
+            raise ParameterError("hamiltonian", f"N = {hamiltonian.N}", f"must have the wire's N = {space.N} sites")
+        if response != "linear" and not hamiltonian.is_uniform:
+            raise ParameterError("hamiltonian", hamiltonian.model, f"response={response!r} is solved for the "
+                                 "uniform wire only; use response='linear' for other Hamiltonians")
+    ev = Evaluator(model, params, space.K, objective, response, rparams, robust, hamiltonian)
     analytic_ok = model == "classical" and objective in ("delta_I", "per-pair")
     if method == "analytic" and not analytic_ok:
         raise ParameterError("method", method, "the closed form covers the classical model with objective "
@@ -232,6 +243,8 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
     parameters.update(params.to_dict())
     if model == "quantum":
         parameters["response"] = response
+        if hamiltonian is not None:
+            parameters["hamiltonian"] = hamiltonian.describe()
     if rname is not None:
         parameters.update(robust_over=rname, robust_values=list(rvals), robust=robust)
     parameters.update(method=method, layouts_in_space=space.count, budget=budget, max_seconds=max_seconds,

@@ -66,7 +66,7 @@ def _basis(ev: Evaluator, params, sites: list[int], N: int) -> _Basis | None:
         b[sites[0]], b[s] = ord("D"), ord("S")
         lays.append(b.decode("ascii"))
     try:
-        sols = [_evaluate._solve_full(ev.model, Wire(lay), params, ev.response) for lay in lays]
+        sols = [_evaluate._solve_full(ev.model, Wire(lay), params, ev.response, ev.hamiltonian) for lay in lays]
     except ParameterError:
         return None
     F = np.array([s[0] for s in sols])

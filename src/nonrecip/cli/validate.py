@@ -28,6 +28,10 @@ def validate_cmd(
     rows: Annotated[bool, typer.Option("--rows", help="Show every comparison, not one line per check.")] = False,
     failed_only: Annotated[bool, typer.Option("--failed-only", help="Show only the failed comparisons.")] = False,
     list_checks: Annotated[bool, typer.Option("--list", help="List the registered checks and exit.")] = False,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress",
+        help="Progress bar with the time left on stderr (default: when stderr is a terminal); "
+             "without it, one line per check.")] = None,
 ) -> None:
     """Check every model against the paper's closed forms and each other.
 
@@ -53,12 +57,21 @@ def validate_cmd(
                              Column("equation", "left", text=True), Column("what", "left", text=True)],
                             [[cid, ",".join(c.levels), c.equation, c.doc] for cid, c in all_checks().items()])
         return
+    from ..runs import ProgressBar, progress_default
+    from ..validate.registry import selected
+
     t0 = time.perf_counter()
+    todo = selected(level, select)
+    with ProgressBar("validate", len(todo), enabled=progress_default(progress), counts=True,
+                     transient=True) as bar:
 
-    def progress(cid: str, sec: float) -> None:
-        info(f"  {cid:32s} {sec:6.2f} s")
+        def done(cid: str, sec: float) -> None:
+            if bar.enabled:
+                bar.advance(description=f"validate {cid}")
+            else:
+                info(f"  {cid:32s} {sec:6.2f} s")
 
-    df = run_checks(level, select=select, seed=seed, progress=progress)
+        df = run_checks(level, select=select, seed=seed, progress=done)
     info(f"ran in {time.perf_counter() - t0:.1f} s")
     if out is not None:
         write_report(df, out)

@@ -58,6 +58,7 @@ __all__ = [
     "Context",
     "check",
     "all_checks",
+    "selected",
     "get_check",
     "compare",
     "zscore",
@@ -274,6 +275,19 @@ def assertion(quantity: str, passed: bool, *, value: float = math.nan, reference
 # --------------------------------------------------------------------------
 # running
 # --------------------------------------------------------------------------
+def selected(level: str, select: Iterable[str] | None = None) -> list[Check]:
+    """Return the checks of ``level`` whose id matches one of the ``select`` globs (all if none)."""
+    from ..wire import ParameterError
+
+    checks = list(all_checks(level).values())
+    if select:
+        pats = list(select)
+        checks = [c for c in checks if any(fnmatch.fnmatchcase(c.id, p) for p in pats)]
+        if not checks:
+            raise ParameterError("select", ",".join(pats), "matches no check; see `nonrecip validate --list`")
+    return checks
+
+
 def run_checks(level: str = "quick", *, select: Iterable[str] | None = None, seed: int = 0,
                progress: Callable[[str, float], None] | None = None):
     """Run the registered checks of ``level``; one tidy DataFrame.
@@ -300,12 +314,7 @@ def run_checks(level: str = "quick", *, select: Iterable[str] | None = None, see
 
     if level not in LEVELS:
         raise ParameterError("level", level, f"must be one of {', '.join(LEVELS)}")
-    checks = list(all_checks(level).values())
-    if select:
-        pats = list(select)
-        checks = [c for c in checks if any(fnmatch.fnmatchcase(c.id, p) for p in pats)]
-        if not checks:
-            raise ParameterError("select", ",".join(pats), "matches no check; see `nonrecip validate --list`")
+    checks = selected(level, select)
     ctx = Context(level=level, seed=seed)
     rows: list[Row] = []
     for c in checks:

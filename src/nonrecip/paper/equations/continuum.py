@@ -6,7 +6,7 @@ forms are approximate (conventions §5): the limit ``a -> 0``, ``p -> 1`` at
 fixed ``L`` and ``l_c``, error ``O(1/N)`` in the bulk at fixed ``L/l_c``. With
 the lattice identification ``L/l_c = (N - 2)(1 - p)`` the boundary values A40,
 A41 and the current A44 coincide with the exact A20, A21 and Eq. 8 of
-:mod:`.classical`, which re-exports every name here.
+:mod:`nonrecip.paper.equations.classical`, which re-exports every name here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Closed forms of one S-D dimer at sites 2 and ``N-1`` of a long wire (Sec. III C, App. C1).
 
-Same units and conventions as :mod:`.quantum` (conventions §1, §4), which
+Same units and conventions as :mod:`nonrecip.paper.equations.quantum` (conventions §1, §4), which
 re-exports every name here. All exact (conventions §5) for the ``single``
 layout, any ``N >= 5``, in linear response at ``T = 0``: C3, C4, C7-C13,
 Eq. 22, C14 (with ``det Z`` in C5, not ``|det Z|``: only the phase of ``G``

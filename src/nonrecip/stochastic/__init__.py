@@ -9,12 +9,12 @@
 * :mod:`nonrecip.stochastic.population` — the time-stepped population engine
   (trajectories, physical mode).
 
-One idea per module: :mod:`.state` (result and injector types),
+One idea per module: :mod:`nonrecip.stochastic.state` (result and injector types),
 :mod:`.steady` (the wire as the steady-state Monte Carlo sees it, one batch,
 estimates), :mod:`.batch_sums` (per-batch sums and their checkpoints),
 :mod:`.simulation` (``simulate``, ``run_batches``, ``combine``),
 :mod:`.convergence_study`, and for the population engine :mod:`.population_setup`,
-:mod:`.population_engine`, :mod:`.frames`, :mod:`.ensemble` (trajectories),
+:mod:`.population_engine`, :mod:`.frames`, :mod:`nonrecip.stochastic.ensemble` (trajectories),
 :mod:`.replica` (physical-mode batches); :mod:`.population` gathers its public
 names. Batches, checkpoints, signals, progress and worker counts come from
 :mod:`nonrecip.runs`. Numba kernels live in the private ``_kernels`` /

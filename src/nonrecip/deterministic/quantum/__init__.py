@@ -3,13 +3,13 @@
 Sec. III, App. B, App. C1 of the paper; conventions §4.
 
 * :mod:`.greens` — bath self-energies, ``G(w)``, ``T_ll'(w)``;
-* :mod:`.state` — :class:`QuantumState`, the steady state under one bias;
+* :mod:`nonrecip.deterministic.quantum.state` — :class:`QuantumState`, the steady state under one bias;
 * :mod:`.linear` — linear response at ``T = 0``: a dense oracle and the
   direct ``O(N)`` structured solver;
-* :mod:`.general` (with :mod:`._chain`, :mod:`.thermal`,
+* :mod:`nonrecip.deterministic.quantum.general` (with :mod:`._chain`, :mod:`.thermal`,
   :mod:`.thermal_chain`) — linear response for any
   :class:`~nonrecip.hamiltonian.Hamiltonian` and any ``T >= 0``;
-* :mod:`.nonlinear`, :mod:`.cubic` — beyond linear response.
+* :mod:`nonrecip.deterministic.quantum.nonlinear`, :mod:`.cubic` — beyond linear response.
 
 :func:`solve_quantum` is the one entry point.
 """
@@ -62,7 +62,7 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         :func:`.general.solve_linear_general` with the thermally averaged
         transmission (also for the paper's wire). ``"nonlinear"``: the full
         Landauer-Buttiker currents with Fermi functions at ``temperature``,
-        solved by Newton (:mod:`.nonlinear`). ``"cubic"``: the paper's
+        solved by Newton (:mod:`nonrecip.deterministic.quantum.nonlinear`). ``"cubic"``: the paper's
         third-order expansion, Eq. B35 (:mod:`.cubic`).
     tol, max_iter, max_nodes : optional
         Only with ``response="nonlinear"``: the Newton tolerance (relative to

@@ -6,7 +6,7 @@ interpolates ``T(w)`` at ``n`` Chebyshev-Lobatto energies of the window and
 integrates each Lagrange polynomial against the Fermi function exactly:
 in closed form at ``T = 0``, and at ``T > 0`` by the Gauss rules of
 :func:`fermi_gauss_rule` for the weights ``f`` and ``-df/dz``. The solver that
-uses them, and the error control over ``n``, is :mod:`.nonlinear`, which
+uses them, and the error control over ``n``, is :mod:`nonrecip.deterministic.quantum.nonlinear`, which
 re-exports :class:`EnergyGrid` and :func:`fermi_gauss_rule`.
 """
 

@@ -23,7 +23,7 @@ weights ``c_q`` with ``K ~= sum_q c_q T(w_q)``:
 
 The number of nodes per panel is raised (doubled) by the solvers until the
 answer no longer changes: for all panels at once in the ``K x K`` route
-(:mod:`.general`), panel by panel in the CG route (:mod:`.thermal_chain`:
+(:mod:`nonrecip.deterministic.quantum.general`), panel by panel in the CG route (:mod:`.thermal_chain`:
 near a band edge the probe broadening ``~ sqrt(4 - w^2)`` vanishes and the
 wire's resonances sharpen, so the edge panels need many more nodes than
 the centre of the window).

@@ -2,7 +2,7 @@
 
 Every function is pure numpy and imports nothing from
 :mod:`nonrecip.deterministic`: the closed forms are checked against the exact
-solvers, never derived from them. :mod:`.general` is not from the paper:
+solvers, never derived from them. :mod:`nonrecip.paper.equations.general` is not from the paper:
 its closed form for any layout and per-site p is derived here. Each docstring states the equation, its
 regime and whether it is exact or approximate (see conventions §5).
 """

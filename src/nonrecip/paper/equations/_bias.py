@@ -1,6 +1,6 @@
 """Bias handling shared by the classical closed forms (conventions §1).
 
-Private: :mod:`.classical` and :mod:`.continuum` both reduce a reverse bias to
+Private: :mod:`nonrecip.paper.equations.classical` and :mod:`.continuum` both reduce a reverse bias to
 the equivalent forward problem here and return 0-d results as floats.
 """
 

@@ -11,8 +11,8 @@ linearly with ``N``.
 
 On disk (:func:`write_table`, :func:`read_result_table`):
 
-* ``.parquet``: the parameters travel in the file's key-value metadata
-  (pandas writes ``df.attrs`` there itself), so ``pandas.read_parquet``
+* ``.parquet``: the parameters travel once in the file's key-value metadata
+  (``df.attrs`` in pyarrow's ``pandas`` key), so ``pandas.read_parquet``
   restores ``df.attrs["parameters"]``.
 * ``.csv``: the table is a plain CSV (``pandas.read_csv`` reads it as is)
   and the parameters go to a sidecar ``FILE.csv.meta.json``
@@ -136,8 +136,14 @@ def write_table(df: Any, path: str | os.PathLike) -> Path:
             with contextlib.suppress(FileNotFoundError):
                 side.unlink()
     elif ext == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        # pyarrow keeps df.attrs in the "pandas" key-value metadata (read back by
+        # pandas.read_parquet); DataFrame.to_parquet would store them a second time
+        table = pa.Table.from_pandas(df, preserve_index=False)
         with _atomic_target(path) as tmp:
-            df.to_parquet(tmp, index=False)
+            pq.write_table(table, tmp)
     else:
         raise ParameterError("out", str(path), "the file extension must be .csv or .parquet")
     return path

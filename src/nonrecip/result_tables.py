@@ -122,6 +122,7 @@ def write_table(df: Any, path: str | os.PathLike) -> Path:
     ext = path.suffix.lower()
     if ext == ".csv":
         attrs = dict(getattr(df, "attrs", {}))
+        json.dumps(attrs, allow_nan=False)  # attrs that cannot be stored fail before anything is written
         with _atomic_target(path) as tmp:
             if attrs:  # never let pandas see attrs it might write elsewhere
                 df = df.copy(deep=False)

@@ -148,3 +148,60 @@ def test_physical_json_reports_unmet_drain(cli):
     assert r.code == 0, r.err
     late = r.json()["forward"]["late"]
     assert late["unmet_drain"]["mean"] == pytest.approx(0.2167, abs=0.01)
+
+
+# ---------------------------------------------------------------- the terminal table
+NUM = r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])"
+
+
+def _numbers(text: str) -> list[str]:
+    """Number tokens, without the part markers ``(1/2)`` of a split table (as in test_cli_output)."""
+    import re
+
+    return re.findall(NUM, re.sub(r"\(\d+/\d+\)", "", text))
+
+
+@pytest.mark.parametrize("mode", ["linear", "physical"])
+def test_summary_fits_60_and_80_columns_and_keeps_numbers_whole(cli, monkeypatch, mode):
+    import re
+
+    args = (*BASE, "--steps", "2000", "--seed", "5", "--bias", "both", "--mode", mode)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    wide = cli(*args)
+    assert wide.code == 0, wide.err
+    # relative 1e-5: a narrow table may drop to 6 significant digits (nonrecip._render)
+    ref = [float(t) for t in _numbers(wide.out)]
+
+    def whole(tok: str) -> bool:
+        x = float(tok)
+        return any(x == r or abs(x - r) <= 1e-5 * max(abs(x), abs(r)) for r in ref)
+
+    for width in (60, 80):
+        monkeypatch.setenv("COLUMNS", str(width))
+        r = cli(*args)
+        assert r.code == 0, r.err
+        assert [ln for ln in r.out.splitlines() if len(ln) > width] == []
+        assert [t for t in _numbers(r.out) if not whole(t)] == []
+        assert "I_in" in r.out and "I_out" in r.out
+    # estimates: the stderr to 2 significant digits, the mean to the same decimal place
+    est = re.findall(r"(-?\d+\.(\d+)) ± (\d+\.(\d+))", wide.out)
+    assert len(est) >= 4  # I_in, I_out under both biases
+    for _, mean_dec, se, se_dec in est:
+        assert len(se.replace(".", "").lstrip("0")) == 2, se
+        assert len(mean_dec) == len(se_dec)
+
+
+def test_summary_estimates_are_the_late_averages(cli, monkeypatch):
+    """The printed ``mean ± stderr`` is the library's late average, rounded by the estimate rule."""
+    from nonrecip._render import fmt_est
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    r = cli(*BASE, "--steps", "2000", "--seed", "5", "--bias", "forward")
+    assert r.code == 0, r.err
+    run = TrajectoryRun(Wire(".SDSD."), ClassicalParams(p=0.7, Ig=0.1, drho=0.2, rho0=0.5), steps=2000, seed=5,
+                        bias="forward", record_every=4)
+    run.run(workers=1)
+    late = run.late_averages("forward")
+    for q in ("I_in", "I_out"):
+        line = next(ln for ln in r.out.splitlines() if f"│ {q} " in ln)
+        assert fmt_est(late[q].mean, late[q].stderr) in line

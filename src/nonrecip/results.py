@@ -27,7 +27,6 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
@@ -37,6 +36,7 @@ from typing_extensions import TypeVar
 
 from .estimates import Estimate, EstimateArray, UndefinedZScore, readonly
 from .estimates import json_number as _num
+from .result_tables import atomic_write, read_result_table, write_table
 from .wire import Bias, ParameterError, Wire
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "to_jsonable",
     "atomic_write",
     "write_table",
+    "read_result_table",
 ]
 
 
@@ -448,30 +449,60 @@ class Result(Generic[S, D]):
     def to_frame(self) -> Any:
         """Tidy :class:`pandas.DataFrame`, a row per (bias, quantity, index).
 
-        Columns: ``bias, quantity, kind, index, value, stderr`` plus the
-        scalar parameters. ``delta_I`` is a row with ``bias = "both"``.
+        Columns ``bias, quantity, kind, index, site, value, stderr``:
+        ``kind`` is ``site``, ``bond`` or ``scalar``; ``index`` the 1-based
+        site or bond (empty for scalars); ``site`` the one-character kind of
+        the site (``.``, ``S``, ``D``, ``P``; conventions §1) on per-site rows,
+        empty otherwise. ``delta_I`` is a row with ``bias = "both"``.
+
+        The layout and the other parameters are not repeated in the rows: they
+        are ``df.attrs["parameters"]`` (the JSON ``parameters``), which
+        :meth:`save` stores once in the file (see :mod:`nonrecip.result_tables`;
+        read back with :func:`read_result_table`). Built column-wise, so
+        ``N = 10^6`` takes seconds.
         """
         import pandas as pd
 
-        rows: list[dict[str, Any]] = []
+        parts: list[dict[str, Any]] = []
         for bias, st in (("forward", self.forward), ("reverse", self.reverse)):
-            for r in st.rows():
-                rows.append({"bias": bias, **r})
+            for f in st._output_fields():
+                part = _columns(getattr(st, f.name), f.name in st.site_fields)
+                if part is not None:
+                    part["bias"], part["quantity"] = bias, f.name
+                    parts.append(part)
         d = self.delta_I
         mean, stderr = (d.mean, d.stderr) if isinstance(d, Estimate) else (d, math.nan)
-        rows.append(dict(bias="both", quantity="delta_I", kind="scalar", index=None,
-                         value=float(mean), stderr=float(stderr)))
-        df = pd.DataFrame(rows, columns=["bias", "quantity", "kind", "index", "value", "stderr"])
-        df["index"] = df["index"].astype("Int64")
-        for k, v in self.parameters.items():
-            if isinstance(v, (int, float, str, bool)):
-                df[k] = v
+        parts.append(dict(bias="both", quantity="delta_I", kind="scalar", index=np.zeros(1, dtype=np.int64),
+                          value=np.array([float(mean)]), stderr=np.array([float(stderr)])))
+        # labels as categoricals (a code per row, the words once): N = 10^6 in seconds and megabytes
+        sizes = [len(p["value"]) for p in parts]
+        cols: dict[str, Any] = {}
+        for c in ("bias", "quantity", "kind"):
+            words = list(dict.fromkeys(p[c] for p in parts))
+            codes = np.repeat(np.array([words.index(p[c]) for p in parts], dtype=np.int8), sizes)
+            cols[c] = pd.Categorical.from_codes(codes, categories=words)
+        scalar = np.repeat(np.array([p["kind"] == "scalar" for p in parts]), sizes)
+        cols["index"] = pd.arrays.IntegerArray(np.concatenate([p["index"] for p in parts]), scalar)
+        chars = np.frombuffer(self.wire.layout.encode("ascii"), dtype=np.uint8)
+        letters = np.unique(chars)
+        site_code = np.searchsorted(letters, chars).astype(np.int8)
+        cols["site"] = pd.Categorical.from_codes(
+            np.concatenate([site_code[p["index"] - 1] if p["kind"] == "site"
+                            else np.full(len(p["value"]), -1, dtype=np.int8) for p in parts]),
+            categories=[chr(x) for x in letters])
+        cols["value"] = np.concatenate([p["value"] for p in parts])
+        cols["stderr"] = np.concatenate([p["stderr"] for p in parts])
+        df = pd.DataFrame(cols)
+        df.attrs["parameters"] = to_jsonable(self.parameters)
         return df
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write atomically, the format by extension.
 
-        ``.json`` (the contract), ``.csv`` or ``.parquet`` (the tidy frame).
+        ``.json`` (the contract), ``.csv`` or ``.parquet`` (the tidy frame of
+        :meth:`to_frame`, its parameters stored once: Parquet key-value
+        metadata, or the sidecar ``FILE.csv.meta.json`` of a CSV; read back
+        with :func:`read_result_table`).
         """
         path = Path(path)
         ext = path.suffix.lower()
@@ -484,59 +515,20 @@ class Result(Generic[S, D]):
         return path
 
 
-# --------------------------------------------------------------------------
-# atomic file output (shared by every writer in nonrecip)
-# --------------------------------------------------------------------------
-def _umask() -> int:
-    """Return the process umask, read without changing it where the OS allows."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)  # elsewhere: the classic set-and-restore
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + rename).
-
-    A reader never sees a half-written file and a crash leaves the old one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp creates 0600; give the file the mode open() would (0666 & ~umask)
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def write_table(df: Any, path: str | os.PathLike) -> Path:
-    """Write a DataFrame atomically as ``.csv`` or ``.parquet`` (by extension)."""
-    import io
-
-    path = Path(path)
-    ext = path.suffix.lower()
-    if ext == ".csv":
-        atomic_write(path, df.to_csv(index=False).encode())
-    elif ext == ".parquet":
-        buf = io.BytesIO()
-        df.to_parquet(buf, index=False)
-        atomic_write(path, buf.getvalue())
+def _columns(v: Any, on_sites: bool) -> dict[str, Any] | None:
+    """Columns ``kind, index, value, stderr`` of one output field (``None``: not a number)."""
+    kind = "site" if on_sites else "bond"
+    if isinstance(v, EstimateArray):
+        mean, err = np.asarray(v.mean, dtype=float), np.asarray(v.stderr, dtype=float)
+    elif isinstance(v, np.ndarray):
+        mean = np.asarray(v, dtype=float)
+        err = np.full(len(mean), math.nan)
+    elif isinstance(v, Estimate):
+        return dict(kind="scalar", index=np.zeros(1, dtype=np.int64), value=np.array([float(v.mean)]),
+                    stderr=np.array([float(v.stderr)]))
+    elif isinstance(v, (int, float, np.floating, np.integer)):
+        return dict(kind="scalar", index=np.zeros(1, dtype=np.int64), value=np.array([float(v)]),
+                    stderr=np.array([math.nan]))
     else:
-        raise ParameterError("out", str(path), "the file extension must be .csv or .parquet")
-    return path
+        return None
+    return dict(kind=kind, index=np.arange(1, len(mean) + 1, dtype=np.int64), value=mean, stderr=err)

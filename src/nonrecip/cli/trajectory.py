@@ -144,8 +144,9 @@ def trajectory_cmd(
 
 
 def _interrupted(run, signal_name: str | None, checkpoint: Path | None, out: Path | None) -> None:
-    """Keep what an interrupted run computed (the checkpoint is already written;
-    ``--out`` gets the partial frame), say so in one line on stderr, exit 130.
+    """Keep what an interrupted run computed, say so in one line on stderr, exit 130.
+
+    The checkpoint is already written; ``--out`` gets the partial frame.
     """
     kept = []
     if checkpoint is not None and checkpoint.exists():
@@ -161,18 +162,24 @@ def _interrupted(run, signal_name: str | None, checkpoint: Path | None, out: Pat
 
 
 def _print_summary(run) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """Print the late-time boundary currents against the exact linear steady state.
 
-    console = Console(highlight=False)
+    The table fits ``COLUMNS`` and never splits a number (:mod:`nonrecip._render`):
+    an estimate is ``mean ± stderr``, the standard error to 2 significant
+    digits and the mean to the same decimal place; ``z`` is
+    ``(mean - exact) / stderr``.
+    """
+    import math
+
+    from .._render import Column, Est, Num, print_table, print_text, short_layout
+    from ._common import _named_layout
+
     pr = run.parameters
-    console.print(f"[bold]trajectory[/bold]  layout={pr['layout']} N={pr['N']} p={pr['p']:g} Ig={pr['Ig']:g} "
-                  f"drho={pr['drho']:g} rho0={pr['rho0']:g} mode={pr['mode']} start={pr['start']} "
-                  f"steps={pr['steps']} runs={pr['runs']} scale={pr['scale']:g}")
-    tab = Table(title=f"boundary currents: late average vs exact linear steady state "
-                      f"(relaxation time <= {pr['relaxation_time']:.4g} steps)")
-    for c in ("bias", "quantity", "late average", "exact (linear)", "z"):
-        tab.add_column(c, justify="right")
+    layout = short_layout(pr["layout"], named=_named_layout(run.wire))
+    print_text(f"trajectory  layout={layout} N={pr['N']} p={pr['p']:g} Ig={pr['Ig']:g} "
+               f"drho={pr['drho']:g} rho0={pr['rho0']:g} mode={pr['mode']} start={pr['start']} "
+               f"steps={pr['steps']} runs={pr['runs']} scale={pr['scale']:g}")
+    rows: list[list[object]] = []
     for b in run.biases:
         late = run.late_averages(b)
         ex = run.exact(b)
@@ -181,11 +188,14 @@ def _print_summary(run) -> None:
                 continue
             est = late[q]
             ref = getattr(ex, q) if q != "unmet_drain" else 0.0  # the linear model never falls short
-            z = est.z(ref) if est.stderr == est.stderr else float("nan")
-            tab.add_row(b.value, q if q != "unmet_drain" else "unmet_drain (all drains)",
-                        f"{est.mean:.6g} ± {est.stderr:.2g}", f"{ref:.6g}", f"{z:+.2f}")
-    console.print(tab)
+            z = est.z(ref) if est.stderr == est.stderr and est.stderr > 0 else math.nan
+            rows.append([b.value, q, Est(est.mean, est.stderr), Num(float(ref)),
+                         f"{z:+.2f}" if math.isfinite(z) else ""])
     frm = run.late_averages(run.biases[0])["from_step"]
-    console.print(f"late average: recorded windows after step {frm}; physical mode differs from the exact "
-                  "linear value wherever a drain falls short." if pr["mode"] == "physical" else
-                  f"late average: recorded windows after step {frm}.")
+    note = (f"late average: recorded windows after step {frm}; unmet_drain counts all drains; physical mode "
+            "differs from the exact linear value wherever a drain falls short." if pr["mode"] == "physical"
+            else f"late average: recorded windows after step {frm}.")
+    print_table(f"boundary currents: late average vs exact linear steady state "
+                f"(relaxation time <= {pr['relaxation_time']:.4g} steps)",
+                [Column("bias", "left", key=True), Column("quantity", "left", key=True),
+                 Column("late average"), Column("exact (linear)"), Column("z")], rows, caption=note)

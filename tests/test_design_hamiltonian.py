@@ -6,8 +6,8 @@ import json
 import pytest
 
 from nonrecip.cli import main
-from nonrecip.deterministic import solve_quantum
 from nonrecip.design import design
+from nonrecip.deterministic import solve_quantum
 from nonrecip.hamiltonian import Hamiltonian
 from nonrecip.wire import ParameterError, QuantumParams, Wire
 

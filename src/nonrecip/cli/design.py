@@ -13,7 +13,6 @@ input is one line on stderr and exit code 2, nothing written.
 
 from __future__ import annotations
 
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -26,7 +25,7 @@ from ..params import DESIGN_PARAMETERS, HAMILTONIAN_PARAMETERS, MODEL_PARAMETERS
 from ._app import app
 from ._common import JsonOpt, OutOpt, info, pick, table_options
 
-__all__ = ["design_app", "check_output", "parse_robust_over", "layout_cell", "format_result"]
+__all__ = ["design_app", "parse_robust_over", "layout_cell", "format_result"]
 
 design_app = typer.Typer(no_args_is_help=True, help="Inverse design: the layouts of K S-D pairs with the "
                          "largest delta_I (conventions §1).")
@@ -54,32 +53,6 @@ PlotOpt = Annotated[Path | None, typer.Option(
 # --------------------------------------------------------------------------
 # checks made before any work
 # --------------------------------------------------------------------------
-def check_output(name: str, path: Path | None, extensions: tuple[str, ...], overwrite: bool) -> None:
-    """Refuse an output path that cannot or may not be written, before the search.
-
-    Raises
-    ------
-    ParameterError
-        Wrong extension, a directory, an existing file without
-        ``--overwrite``, or a parent that is not a writable directory.
-    """
-    if path is None:
-        return
-    if path.suffix.lower() not in extensions:
-        raise ParameterError(name, str(path), "the file extension must be " + ", ".join(extensions))
-    if path.is_dir():
-        raise ParameterError(name, str(path), "is a directory; give a file name")
-    if path.exists() and not overwrite:
-        raise ParameterError(name, str(path), "exists; pass --overwrite to replace it")
-    parent = path.parent.absolute()
-    while not parent.exists():  # the writer creates missing directories: the first existing one decides
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ParameterError(name, str(path), f"cannot be created: {parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ParameterError(name, str(path), f"cannot be written: no write permission in {parent}")
-
-
 def parse_robust_over(text: str | None, model: str) -> tuple[str, float, float, int] | None:
     """Parse ``--robust-over NAME:LO:HI:N`` into ``(name, lo, hi, n)``.
 
@@ -193,10 +166,12 @@ def format_result(result: Any) -> str:
 # --------------------------------------------------------------------------
 def _run(model: str, values: dict[str, Any], *, as_json: bool, out: Path | None, plot: Path | None,
          overwrite: bool) -> None:
+    from ..runs import check_output
     from ..wire import CircuitParams, ClassicalParams, QuantumParams
 
-    check_output("out", out, _OUT_EXT, overwrite)
-    check_output("plot", plot, _PLOT_EXT, overwrite)
+    for name, path, ext in (("out", out, _OUT_EXT), ("plot", plot, _PLOT_EXT)):
+        if path is not None:
+            check_output(name, path, ext, overwrite=overwrite, resumable=False)
     if out is not None and plot is not None and out.absolute() == plot.absolute():
         raise ParameterError("plot", str(plot), "must differ from --out")
     if values["N"] is None:

@@ -113,7 +113,7 @@ def _not_a_directory(name: str, path: str | os.PathLike) -> Path:
 
 
 def check_output(name: str, path: str | os.PathLike, extensions: Sequence[str], *, resume: bool = False,
-                 overwrite: bool = True) -> Path:
+                 overwrite: bool = True, resumable: bool = True) -> Path:
     """Check an output file before any work.
 
     The extension must be allowed, the file writable, and (``overwrite=False``)
@@ -130,13 +130,17 @@ def check_output(name: str, path: str | os.PathLike, extensions: Sequence[str], 
         The run continues the existing file.
     overwrite : bool
         An existing file may be replaced.
+    resumable : bool
+        The command has ``--resume``: the refusal of an existing file names
+        it next to ``--overwrite`` (``False``: ``--overwrite`` alone).
     """
     path = _not_a_directory(name, path)
     if path.suffix.lower() not in extensions:
         raise ParameterError(name, str(path), "the file extension must be " + _either(extensions))
     check_writable(name, path)
     if path.exists() and not resume and not overwrite:
-        raise ParameterError(name, str(path), "exists; pass --resume to continue it or --overwrite to replace it")
+        hint = "--resume to continue it or --overwrite" if resumable else "--overwrite"
+        raise ParameterError(name, str(path), f"exists; pass {hint} to replace it")
     return path
 
 

@@ -85,7 +85,7 @@ import numpy as np
 from ...hamiltonian import Hamiltonian
 from ...wire import Bias, ConvergenceError, ParameterError, QuantumParams, Wire
 from .greens import check_in_band
-from .linear import LinearStructure, check_potentials, probe_targets, solve_linear_fast
+from .linear import LinearStructure, check_potentials, probe_targets, solve_both_biases, solve_linear_fast
 from .state import QuantumState
 from .thermal import is_zero_temperature
 
@@ -235,20 +235,9 @@ def _states(params, has, target, x, I1, dn, heat) -> tuple[QuantumState, Quantum
 
 def _solve_chain_t0(wire, params, hamiltonian, gammas, unknown, target):
     """``r = 1``, ``T = 0``: the two-stream solve of :mod:`.linear` on the general chain."""
-    from ._kernels import finish_kernel, heat_kernel, solve_kernel
-
     st = chain_structure(params.mubar, gammas, hamiltonian)
-    n = wire.N
     has = gammas > 0
-    x1 = _reservoirs(params)
-    x = np.zeros((2, n))
-    J = np.empty((2, n - 1))
-    I1 = np.empty(2)
-    solve_kernel(st.gam, st.gamL, st.gamR, st.den2, unknown, target, x1, -x1, I1, x, J)
-    heat = np.empty((2, n))
-    heat_kernel(st.gam, st.gamL, st.fL, st.gamR, st.fR, st.den2, has, x, heat)
-    mu, I, dn = np.empty((2, n)), np.empty((2, n)), np.empty((2, n))
-    worst = finish_kernel(st.mubar, st.gam, has, target, I1, x, J, mu, I, dn)
+    mu, I, J, dn, heat, worst = solve_both_biases(st, has, unknown, target, _reservoirs(params))
     out = []
     for k, bias in enumerate((Bias.FORWARD, Bias.REVERSE)):
         if worst >= 0:

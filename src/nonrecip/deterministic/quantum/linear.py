@@ -105,6 +105,7 @@ __all__ = [
     "solve_linear_dense",
     "solve_linear",
     "check_potentials",
+    "solve_both_biases",
 ]
 
 TWO_PI = 2.0 * math.pi
@@ -312,23 +313,12 @@ def solve_linear_fast(wire: Wire, params: QuantumParams) -> tuple[QuantumState, 
         ``J`` (by continuity, ``J_l = I_1 + Q_l``), ``dn`` (Eq. B50) and ``h``
         (Eq. B52) at every bath; NaN on free sites.
     """
-    from ._kernels import finish_kernel, heat_kernel, solve_kernel
-
     gammas, unknown, target = probe_targets(wire, params)
     _check_temperature(params)
     st = linear_structure(params.mubar, gammas)
     n = wire.N
-    has = gammas > 0
     h = params.dmu / 2.0
-    x1 = np.array([h, -h])          # forward, reverse
-    x = np.zeros((2, n))
-    J = np.empty((2, n - 1))
-    I1 = np.empty(2)
-    solve_kernel(st.gam, st.gamL, st.gamR, st.den2, unknown, target, x1, -x1, I1, x, J)
-    heat = np.empty((2, n))
-    heat_kernel(st.gam, st.gamL, st.fL, st.gamR, st.fR, st.den2, has, x, heat)
-    mu, I, dn = np.empty((2, n)), np.empty((2, n)), np.empty((2, n))
-    worst = finish_kernel(st.mubar, st.gam, has, target, I1, x, J, mu, I, dn)
+    mu, I, J, dn, heat, worst = solve_both_biases(st, gammas > 0, unknown, target, np.array([h, -h]))
     if worst >= 0:
         k = worst // n
         if not np.isfinite(mu.flat[worst]):  # a safety net: the checks above exclude this
@@ -339,6 +329,46 @@ def solve_linear_fast(wire: Wire, params: QuantumParams) -> tuple[QuantumState, 
     fwd, rev = (QuantumState(I_1=float(I[k, 0]), I_N=float(I[k, -1]), J=J[k], mu=mu[k], I=I[k],
                              dn=dn[k], h=heat[k], I_in_split=_biased(split, k)) for k in range(2))
     return fwd, rev
+
+
+def solve_both_biases(st: LinearStructure, has: np.ndarray, unknown: np.ndarray, target: np.ndarray,
+                      x1: np.ndarray,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Run the two-stream solve, heat and finish kernels for both biases at once.
+
+    Parameters
+    ----------
+    st : LinearStructure
+        The chain's structure (:func:`linear_structure` or ``chain_structure``).
+    has : ndarray of bool
+        Sites that carry a bath.
+    unknown, target : ndarray
+        From :func:`probe_targets`: probe sites, and the bath current each
+        S/D/P site must carry.
+    x1 : ndarray, shape (2,)
+        The left contact's drive, forward then reverse (the right one is ``-x1``).
+
+    Returns
+    -------
+    mu, I, J, dn, heat : ndarray, shape (2, N) (``J``: (2, N-1))
+        Row 0 forward, row 1 reverse (NaN on free sites, as in
+        :class:`.QuantumState`).
+    worst : int
+        The flat index into ``mu`` of the worst potential, or ``-1`` if every
+        potential is in band (``finish_kernel``).
+    """
+    from ._kernels import finish_kernel, heat_kernel, solve_kernel
+
+    n = has.size
+    x = np.zeros((2, n))
+    J = np.empty((2, n - 1))
+    I1 = np.empty(2)
+    solve_kernel(st.gam, st.gamL, st.gamR, st.den2, unknown, target, x1, -x1, I1, x, J)
+    heat = np.empty((2, n))
+    heat_kernel(st.gam, st.gamL, st.fL, st.gamR, st.fR, st.den2, has, x, heat)
+    mu, I, dn = np.empty((2, n)), np.empty((2, n)), np.empty((2, n))
+    worst = int(finish_kernel(st.mubar, st.gam, has, target, I1, x, J, mu, I, dn))
+    return mu, I, J, dn, heat, worst
 
 
 def _biased(split: tuple[float, float] | None, k: int) -> tuple[float, float] | None:

@@ -39,15 +39,12 @@ import numpy as np
 from ...wire import ParameterError
 from ._bias import as_scalar as _scalar
 from ._bias import forward_equivalent as _bias
-from .continuum import (
-    a36_a39_densities,
-    a36_constant_C,
-    a40_rho_minus_left,
-    a41_rho_plus_right,
-    a42_a43_total_density,
-    a44_bond_current,
-    a44_current,
-)
+
+# the continuum limit (App. A4) lives in .continuum; every name of its
+# __all__ is re-exported here
+from .continuum import *  # noqa: F403
+from .continuum import __all__ as _continuum_all
+from .continuum import a44_current
 
 __all__ = [
     # N = 4, one dimer (Sec. II, App. A2)
@@ -68,13 +65,7 @@ __all__ = [
     "eq8_ig_reversal",
     "eq9_current",
     # continuum limit (App. A4)
-    "a36_constant_C",
-    "a36_a39_densities",
-    "a40_rho_minus_left",
-    "a41_rho_plus_right",
-    "a42_a43_total_density",
-    "a44_current",
-    "a44_bond_current",
+    *_continuum_all,
     # single S-D pair, any N (App. C2)
     "c19_c22_densities",
     "c23_current",

@@ -41,25 +41,10 @@ import math
 
 import numpy as np
 
-from .quantum_single import (
-    c3_delta_mu,
-    c4_conductance,
-    c4_delta_j,
-    c7_det_z,
-    c8_c10_green,
-    c11_c12_transmissions,
-    c13_conductance,
-    c13_delta_j,
-    c13_delta_mu,
-    c14_delta_mu,
-    c_2D,
-    c_A,
-    c_kF,
-    c_lambdaF,
-    c_Y,
-    eq22_delta_j,
-    eq22_xi,
-)
+# one S-D dimer in a long wire (App. C1) lives in .quantum_single; every
+# name of its __all__ is re-exported here
+from .quantum_single import *  # noqa: F403
+from .quantum_single import __all__ as _single_all
 
 __all__ = [
     # helpers
@@ -97,25 +82,8 @@ __all__ = [
     "b52_heat",
     "b53_sum",
     "b54_heat",
-    # one dimer in a long wire (Sec. III C, App. C1)
-    "c_A",
-    "c_2D",
-    "c_kF",
-    "c_lambdaF",
-    "c_Y",
-    "c7_det_z",
-    "c8_c10_green",
-    "c11_c12_transmissions",
-    "eq22_xi",
-    "c3_delta_mu",
-    "c4_conductance",
-    "c4_delta_j",
-    "c13_delta_mu",
-    "c13_conductance",
-    "c13_delta_j",
-    "eq22_delta_j",
-    "c14_delta_mu",
 ]
+__all__ += _single_all  # one dimer in a long wire (Sec. III C, App. C1)
 
 TWO_PI = 2.0 * math.pi
 

@@ -46,6 +46,8 @@ __all__ = [
     "next_u64",
     "uniform",
     "exponential",
+    "geometric",
+    "geometric_table",
     "walk_walkers",
     "walk_adjoint",
     "walk_adjoint_batches",
@@ -199,8 +201,83 @@ def _geom(s, scale):
     return int(nf)
 
 
+# --------------------------------------------------------------------------
+# geometric laws by an integer alias table (Walker 1977, Vose 1991)
+# --------------------------------------------------------------------------
+GEO_COLS = 256      # columns of the table: values 0 .. 254 and the tail "255 or more"
+_GEO_CAP = 1 << 45  # a column's 45 random bits; 256 columns x 2**45 = 2**53
+
+
 @njit(**JIT)
-def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count,
+def geometric_table(log_f, tab):
+    """Fill ``tab`` (int64, shape (2, 256)) with the alias table of ``P(n) = f^n (1 - f)``.
+
+    The law, quantised to multiples of ``2**-53`` like every 53-bit
+    uniform: ``T_k = round(2**53 (1 - f^(k+1)))``, weight ``T_k - T_(k-1)``
+    for ``n = k < 255`` and ``2**53 - T_254`` (``= f^255`` rounded) for the
+    tail ``n >= 255``. Vose's construction on these integers is exact (no
+    rounding): column ``c`` keeps ``c`` with ``tab[0, c]`` of its ``2**45``
+    units and gives the rest to ``tab[1, c]``. :func:`geometric` draws from it.
+    """
+    w = np.zeros(GEO_COLS, np.int64)
+    prev = 0
+    for k in range(GEO_COLS - 1):
+        t = int64(-np.expm1((k + 1) * log_f) * 9007199254740992.0 + 0.5) if log_f < 0.0 else 0
+        t = min(max(t, prev), 1 << 53)
+        w[k] = t - prev
+        prev = t
+    w[GEO_COLS - 1] = (1 << 53) - prev
+    small = np.empty(GEO_COLS, np.int64)
+    large = np.empty(GEO_COLS, np.int64)
+    ns = 0
+    nl = 0
+    for i in range(GEO_COLS):
+        if w[i] < _GEO_CAP:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0:       # the weights sum to 256 x 2**45 exactly: a large one is left while a small one is
+        ns -= 1
+        nl -= 1
+        sm = small[ns]
+        lg = large[nl]
+        tab[0, sm] = w[sm]
+        tab[1, sm] = lg
+        w[lg] -= _GEO_CAP - w[sm]
+        if w[lg] < _GEO_CAP:
+            small[ns] = lg
+            ns += 1
+        else:
+            large[nl] = lg
+            nl += 1
+    for i in range(nl):   # full columns (weight exactly 2**45)
+        tab[0, large[i]] = _GEO_CAP
+        tab[1, large[i]] = large[i]
+
+
+@njit(inline="always")
+def geometric(s, tab, scale):
+    """``P(n) = f^n (1 - f)`` from the table of :func:`geometric_table`; ``scale = -1/log f``.
+
+    One 64-bit number: its top 8 bits pick a column, 45 more bits decide
+    between the column and its alias (an exact integer comparison). The tail
+    ``n >= 255`` is ``255 +`` a fresh draw of the same law (memorylessness:
+    ``P(n = 255 + j | n >= 255) = f^j (1 - f)``), by :func:`_geom`.
+    """
+    if scale == np.inf:
+        return _BIG
+    u = next_u64(s)
+    c = int64(u >> uint64(56))
+    k = c if int64((u >> uint64(11)) & uint64(_GEO_CAP - 1)) < tab[0, c] else tab[1, c]
+    if k < GEO_COLS - 1:
+        return k
+    return GEO_COLS - 1 + _geom(s, scale)
+
+
+@njit(**JIT)
+def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, geo, e0, d0, w, count,
                  occ_p, occ_m, dp, dm, dj, counters):
     """Follow ``count`` independent walkers that start alike, to absorption.
 
@@ -224,7 +301,7 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
 
     Every random variable of the step-by-step process is drawn with its
     exact law; only steps without a random event are skipped. One random
-    number per reflection and per arrival with ``j >= 1``.
+    number per reflection and per arrival with ``j >= 1`` (:func:`geometric`).
 
     Parameters
     ----------
@@ -239,6 +316,8 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
     log_t, log_a2, log_1ma2 : float
         ``log(1 - r)``, ``log(a^2)``, ``log(1 - a^2)`` (``0`` for a
         probability 1, ``-inf`` for 0).
+    geo : int64 array, shape (3, 2, 256)
+        :func:`geometric_table` of the three laws (``t``, ``a^2``, ``1 - a^2``).
     e0 : int
         Start: ``0`` left reservoir (a right-mover entering site 1),
         ``M + 1`` right reservoir (a left-mover entering site N), ``k + 1``
@@ -269,7 +348,7 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
     draws = 0
     gap = carry[0]
     if gap < 0:
-        gap = _geom(state, sc_1ma2)
+        gap = geometric(state, geo[2], sc_1ma2)
         draws += 1
     for _ in range(count):
         e = e0
@@ -280,8 +359,8 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
             draws += 1
             j = 0
             if gap == 0:
-                j = 1 + _geom(state, sc_a2)
-                gap = _geom(state, sc_1ma2)
+                j = 1 + geometric(state, geo[1], sc_a2)
+                gap = geometric(state, geo[2], sc_1ma2)
                 draws += 2
             else:
                 gap -= 1
@@ -296,7 +375,7 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
             if refl:
                 d = -d
         while True:                      # leave ext[e] in direction d
-            n = _geom(state, sc_t)      # arrivals with even K before a reflection
+            n = geometric(state, geo[0], sc_t)      # arrivals with even K before a reflection
             draws += 1
             if d > 0:
                 if n >= m_last - e - 1:
@@ -343,11 +422,11 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
             while gap < n_arr - i:
                 i += gap + 1
                 s = ext[e + d * i]
-                j = 1 + _geom(state, sc_a2)
+                j = 1 + geometric(state, geo[1], sc_a2)
                 occ_p[s] += w * j
                 occ_m[s] += w * j
                 wsteps += 2 * j
-                gap = _geom(state, sc_1ma2)
+                gap = geometric(state, geo[2], sc_1ma2)
                 draws += 2
             gap -= n_arr - i
             if absorbed:
@@ -370,14 +449,15 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
 # the adjoint estimator: boundary currents only
 # --------------------------------------------------------------------------
 @njit(**JIT)
-def walk_adjoint(state, qcum, log_t, count, out):
+def walk_adjoint(state, qcum, log_t, geo_t, count, out):
     """Left-reservoir walkers on the chain of scatterers, skipping transmissions.
 
     At a scatterer a walker is transmitted (leaves in its arrival direction)
     with probability ``t = 1/(2-p)`` and reflected with ``r = 1 - t``
     (``K`` even or odd above), independently of everything before. The run
     of transmissions before the next reflection is geometric,
-    ``P(n) = t^n r``, and is drawn at once: one number per reflection.
+    ``P(n) = t^n r``, and is drawn at once (:func:`geometric`): one number
+    per reflection.
 
     Parameters
     ----------
@@ -388,6 +468,8 @@ def walk_adjoint(state, qcum, log_t, count, out):
         sum of ``q`` (+1 at S, -1 at D, 0 at P) of scatterers ``0..k-1``.
     log_t : float
         ``log(t)``; ``0`` when ``p = 1`` (never reflected).
+    geo_t : int64 array, shape (2, 256)
+        :func:`geometric_table` of ``log_t``.
     count : int
         Number of walkers, each injected as a right-mover into site 1.
     out : int64 array, shape (4,)
@@ -412,8 +494,7 @@ def walk_adjoint(state, qcum, log_t, count, out):
                 n = big
             else:
                 draws += 1
-                nf = exponential(state) * sc_t
-                n = big if nf >= big else int(nf)
+                n = min(geometric(state, geo_t, sc_t), big)
             if d > 0:
                 j = k + n                # the scatterer where it reflects
                 if j >= m:               # transmitted through the last one
@@ -447,14 +528,14 @@ def walk_adjoint(state, qcum, log_t, count, out):
 
 
 @njit(**JIT)
-def walk_adjoint_batches(states, qcum, log_t, sizes, out):
+def walk_adjoint_batches(states, qcum, log_t, geo_t, sizes, out):
     """:func:`walk_adjoint` for batch ``k`` with state ``states[k]`` and ``sizes[k]`` walkers into ``out[k]``.
 
     The same bits as one call per batch (each batch has its own stream);
     saves the Python call per batch for small runs.
     """
     for k in range(sizes.shape[0]):
-        walk_adjoint(states[k], qcum, log_t, sizes[k], out[k])
+        walk_adjoint(states[k], qcum, log_t, geo_t, sizes[k], out[k])
 
 
 # --------------------------------------------------------------------------

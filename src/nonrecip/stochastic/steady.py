@@ -8,6 +8,7 @@ The estimators are described in :mod:`nonrecip.stochastic.simulation`.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import Any
@@ -74,6 +75,20 @@ def _p_profile(wire: Wire, params: ClassicalParams) -> np.ndarray | None:
     if not np.all((vals > 0.0) & (vals <= 1.0)):
         raise ParameterError("p_profile", "values", "must lie in (0, 1] on every S, D and P site")
     return arr
+
+
+@functools.lru_cache(maxsize=256)
+def _geometric_table(log_f: float) -> np.ndarray:
+    """The alias table of ``P(n) = f^n (1 - f)`` (:func:`~nonrecip.stochastic._kernels.geometric_table`).
+
+    Cached by ``log f``: repeated runs at the same ``p`` reuse it (callers
+    never write to it).
+    """
+    from ._kernels import geometric_table
+
+    tab = np.zeros((2, 256), np.int64)
+    geometric_table(float(log_f), tab)
+    return tab
 
 
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -150,6 +165,7 @@ class SteadyStateSimulation:
         self._log_t = -math.log(2.0 - p)
         self._log_a2 = 2.0 * math.log1p(-p) if p < 1.0 else -math.inf
         self._log_1ma2 = math.log(p * (2.0 - p)) if p < 1.0 else 0.0
+        self._geo_tables: np.ndarray | None = None
         # exact cumulative injection Q(l) = sum_{k <= l} q_k per bond l (1-based l = 1..N-1)
         self._Q = np.cumsum(wire.injection)[:-1]
         inj = [Injector("left reservoir", 1, +1, +1, params.drho, "forward"),
@@ -162,6 +178,13 @@ class SteadyStateSimulation:
                 for d in (+1, -1):
                     inj.append(Injector(name, int(s) + 1, d, w, 0.5 * params.Ig, "both"))
         self.injectors: tuple[Injector, ...] = tuple(inj)
+
+    @property
+    def _geo(self) -> np.ndarray:
+        """Alias tables of the three geometric laws (``t``, ``a^2``, ``1 - a^2``), shape ``(3, 2, 256)``."""
+        if self._geo_tables is None:
+            self._geo_tables = np.stack([_geometric_table(x) for x in (self._log_t, self._log_a2, self._log_1ma2)])
+        return self._geo_tables
 
     # -- views ---------------------------------------------------------------
     @property
@@ -277,6 +300,7 @@ class SteadyStateSimulation:
         carry = np.full(1, -1, np.int64)
         total = max(int(counts.sum()), 1)
         done = 0
+        geo = self._geo if self._p_sites is None else None
         for i, (inj, cnt) in enumerate(zip(self.injectors, counts.tolist(), strict=True)):
             if weighted[i]:
                 arrays = zeros()
@@ -290,7 +314,7 @@ class SteadyStateSimulation:
                     raise Stopped
                 k = min(cnt, _CHUNK)
                 if self._p_sites is None:
-                    walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2,
+                    walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2, geo,
                                  e0, inj.direction, inj.weight, k, occ_p, occ_m, dp, dm, dj, counters)
                 else:
                     walk_walkers_sites(state, self._ext, self._sc_s, e0, inj.direction, inj.weight, k,
@@ -325,7 +349,7 @@ class SteadyStateSimulation:
                 raise Stopped
             k = min(left, 8 * _CHUNK)
             if self._p_sites is None:
-                walk_adjoint(state, self._qcum, self._log_t, k, out)
+                walk_adjoint(state, self._qcum, self._log_t, _geometric_table(self._log_t), k, out)
             else:
                 walk_adjoint_sites(state, self._qcum, self._r_s, k, out)
             left -= k
@@ -366,13 +390,14 @@ class SteadyStateSimulation:
             ex = np.asarray(data["exits_right"], dtype=float)
             aq = np.asarray(data["arrivals_q"], dtype=float)
             P = self.params
+            nan = EstimateArray(np.full(n, np.nan), np.full(n, np.nan))
             for bias, sgn in (("forward", 1.0), ("reverse", -1.0)):
                 i_b = sgn * P.drho * ex - 0.5 * P.Ig * aq
-                J_b = i_b[:, None] + steps_b[:, None] * (P.Ig * self._Q)[None, :]
-                J = _batch_estimate(J_b, steps_b)
-                nan = EstimateArray(np.full(n, np.nan), np.full(n, np.nan))
+                # J(l) per batch = i_b + n_b Ig Q(l): the same spread for every bond (conventions §2)
+                i = _batch_estimate(i_b[:, None], steps_b)
+                J = EstimateArray(i.mean[0] + P.Ig * self._Q, np.full(n - 1, i.stderr[0]))
                 states[bias] = SimulatedState(I_in=J[0], I_out=J[n - 2], J=J, rho_plus=nan, rho_minus=nan)
-                I_b[bias] = J_b[:, 0]
+                I_b[bias] = i_b + steps_b * (P.Ig * self._Q[0])
         else:
             bg = self.background if self.mode == "linear" else 0.0
             for bias in ("forward", "reverse"):

@@ -79,7 +79,7 @@ def _p_profile(wire: Wire, params: ClassicalParams) -> np.ndarray | None:
 
 @functools.lru_cache(maxsize=256)
 def _geometric_table(log_f: float) -> np.ndarray:
-    """The alias table of ``P(n) = f^n (1 - f)`` (:func:`~nonrecip.stochastic._kernels.geometric_table`).
+    """Return the alias table of ``P(n) = f^n (1 - f)`` (:func:`~nonrecip.stochastic._random.geometric_table`).
 
     Cached by ``log f``: repeated runs at the same ``p`` reuse it (callers
     never write to it).
@@ -394,8 +394,8 @@ class SteadyStateSimulation:
             for bias, sgn in (("forward", 1.0), ("reverse", -1.0)):
                 i_b = sgn * P.drho * ex - 0.5 * P.Ig * aq
                 # J(l) per batch = i_b + n_b Ig Q(l): the same spread for every bond (conventions §2)
-                i = _batch_estimate(i_b[:, None], steps_b)
-                J = EstimateArray(i.mean[0] + P.Ig * self._Q, np.full(n - 1, i.stderr[0]))
+                i_mean, i_err = _batch_mean(i_b, steps_b)
+                J = EstimateArray(i_mean + P.Ig * self._Q, np.full(n - 1, i_err))
                 states[bias] = SimulatedState(I_in=J[0], I_out=J[n - 2], J=J, rho_plus=nan, rho_minus=nan)
                 I_b[bias] = i_b + steps_b * (P.Ig * self._Q[0])
         else:
@@ -418,8 +418,7 @@ class SteadyStateSimulation:
         f, r = states["forward"].I_in.mean, states["reverse"].I_in.mean
         sf, sr = (1.0 if f >= 0 else -1.0), (1.0 if r >= 0 else -1.0)
         d_b = sr * I_b["reverse"] - sf * I_b["forward"]
-        d = _batch_estimate(d_b[:, None], steps_b)
-        delta = Estimate(abs(r) - abs(f), float(d.stderr[0]))
+        delta = Estimate(abs(r) - abs(f), _batch_mean(d_b, steps_b)[1])
         return states["forward"], states["reverse"], delta
 
 
@@ -432,9 +431,18 @@ def _batch_estimate(sums: np.ndarray, steps_b: np.ndarray) -> EstimateArray:
     """
     sums = np.asarray(sums, dtype=float)
     nb = sums.shape[0]
-    total = float(np.sum(steps_b))
-    mean = np.sum(sums, axis=0) / total
+    total = float(steps_b.sum())
+    mean = sums.sum(axis=0) / total
     resid = sums - steps_b[:, None] * mean[None, :]
-    var = nb / (nb - 1) * np.sum(resid * resid, axis=0) / total**2
+    var = nb / (nb - 1) * (resid * resid).sum(axis=0) / total**2
     return EstimateArray(mean, np.sqrt(var))
+
+
+def _batch_mean(sums: np.ndarray, steps_b: np.ndarray) -> tuple[float, float]:
+    """:func:`_batch_estimate` of one quantity, per-batch sums ``(B,)``: ``(mean, stderr)`` as floats."""
+    nb = sums.shape[0]
+    total = float(steps_b.sum())
+    mean = float(sums.sum()) / total
+    resid = sums - steps_b * mean
+    return mean, math.sqrt(nb / (nb - 1) * float((resid * resid).sum()) / total**2)
 

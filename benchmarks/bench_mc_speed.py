@@ -9,8 +9,9 @@ walkers for stderr(delta_I) < 1 % of delta_I: ``mean over seeds of steps x
 (>= 8 seeds), not one lucky seed. At that budget, one core, CPU time per
 call (median over repeats with different seeds) of
 
-(a) ``old``: the code before this branch (``--old-commit``, exported with
-    ``git archive`` and run in a subprocess with its own PYTHONPATH);
+(a) ``old``: the code before issue 14 (``--old-commit``) and ``prev``: the
+    code before the alias-table sampler (``--prev-commit``), each exported
+    with ``git archive`` and run in a subprocess with its own PYTHONPATH;
 (b) ``new``: ``nonrecip.stochastic.simulate(estimator="adjoint", workers=1)``;
 (c) ``tuned``: :mod:`_baseline_mc`, a plain per-walker adjoint Monte Carlo in
     Numba with ``np.random.geometric`` draws.
@@ -97,13 +98,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seeds", type=int, default=8, help="pilot seeds for the expected budget (>= 8)")
-    ap.add_argument("--old-commit", default="f549f87", help="the code 'today' is compared with")
+    ap.add_argument("--old-commit", default="f549f87", help="the code before issue 14")
+    ap.add_argument("--prev-commit", default="acd4f51", help="the code before the alias-table sampler")
     ap.add_argument("--cases", default="0,1,2,3")
     a = ap.parse_args()
     reps = 3 if a.quick else 7
-    old_src = old_tree(a.old_commit)
-    env = dict(os.environ, PYTHONPATH=str(old_src))
-    print(f"load average at start {os.getloadavg()}; cores {os.cpu_count()}; old = {a.old_commit}")
+    envs = {k: dict(os.environ, PYTHONPATH=str(old_tree(c))) for k, c in (("old", a.old_commit),
+                                                                            ("prev", a.prev_commit))}
+    print(f"load average at start {os.getloadavg()}; cores {os.cpu_count()}; old = {a.old_commit}, "
+          f"prev = {a.prev_commit}")
     rows = []
     for i in [int(x) for x in a.cases.split(",")]:
         name, spec, p = CASES[i]
@@ -116,23 +119,26 @@ def main() -> None:
                                                                   workers=1), seeds)
         _baseline_mc.run(wire.layout, p, IG, DRHO, 64, 0)                   # compile
         t_tuned = cpu(lambda s, lay=wire.layout, pp=p, n=budget: _baseline_mc.run(lay, pp, IG, DRHO, n, s), seeds)
-        out = subprocess.run([sys.executable, "-c", _OLD_SCRIPT,
-                              json.dumps([wire.layout, p, IG, DRHO, budget, seeds])],
-                             env=env, check=True, capture_output=True, text=True).stdout
-        t_old = float(np.median(json.loads(out)))
+        t_ref = {}
+        for k, env in envs.items():
+            out = subprocess.run([sys.executable, "-c", _OLD_SCRIPT,
+                                  json.dumps([wire.layout, p, IG, DRHO, budget, seeds])],
+                                 env=env, check=True, capture_output=True, text=True).stdout
+            t_ref[k] = float(np.median(json.loads(out)))
+        t_old, t_prev = t_ref["old"], t_ref["prev"]
         sums = run_batches(wire, params, steps=budget, seed=0, n_batches=32, batch_ids=range(32),
                            estimator="adjoint")
         t_k = t_new     # whole call, everything included
         draws = int(sums.counters[:, 2].sum())
         load = os.getloadavg()[0]
-        rows.append((name, budget, t_old, t_new, t_tuned))
+        rows.append((name, budget, t_old, t_prev, t_new, t_tuned))
         print(f"\n{name}: expected budget {budget} walkers (spread over seeds {spread:.0%})")
-        print(f"  CPU per call  old {t_old * 1e3:8.3f} ms   new {t_new * 1e3:8.3f} ms   "
-              f"tuned {t_tuned * 1e3:8.3f} ms")
-        print(f"  ratios        old/new {t_old / t_new:5.2f}   tuned/new {t_tuned / t_new:5.2f}   "
-              f"(load {load:.2f})")
+        print(f"  CPU per call  old {t_old * 1e3:8.3f} ms   prev {t_prev * 1e3:8.3f} ms   "
+              f"new {t_new * 1e3:8.3f} ms   tuned {t_tuned * 1e3:8.3f} ms")
+        print(f"  ratios        old/new {t_old / t_new:5.2f}   prev/new {t_prev / t_new:5.2f}   "
+              f"tuned/new {t_tuned / t_new:5.2f}   (load {load:.2f})")
         print(f"  new (per call, all included)    {budget / t_k:.3g} walkers/s, {draws / t_k:.3g} draws/s "
-              f"({draws / budget:.2f} draws per walker)")
+              f"({draws / budget:.2f} draws per walker)   (load {os.getloadavg()[0]:.2f})")
     print(f"\nload average at end {os.getloadavg()}")
 
 

@@ -17,7 +17,7 @@ from scipy import stats
 
 from nonrecip import ClassicalParams, Wire
 from nonrecip.stochastic import SteadyStateSimulation, run_batches
-from nonrecip.stochastic._kernels import exponential, next_u64, uniform, walk_adjoint
+from nonrecip.stochastic._kernels import exponential, geometric_table, next_u64, uniform, walk_adjoint
 
 MASK = (1 << 64) - 1
 
@@ -95,6 +95,12 @@ def test_bond_crossings_are_conserved_per_walker():
     assert np.all(J == J[:, :1])
 
 
+def _table(log_f):
+    tab = np.zeros((2, 256), np.int64)
+    geometric_table(log_f, tab)
+    return tab
+
+
 @pytest.mark.parametrize("p", [0.3, 0.9])
 def test_adjoint_kernel_exit_probability(p):
     """Walkers on M scatterers leave to the right with probability
@@ -103,7 +109,8 @@ def test_adjoint_kernel_exit_probability(p):
     qcum = np.zeros(m + 1, np.int64)
     out = np.zeros(4, np.int64)
     n = 200_000
-    walk_adjoint(np.random.SeedSequence(5).generate_state(4, np.uint64), qcum, -math.log(2 - p), n, out)
+    walk_adjoint(np.random.SeedSequence(5).generate_state(4, np.uint64), qcum, -math.log(2 - p), _table(-math.log(2 - p)), n,
+                 out)
     G = 1 / (1 + m * (1 - p))
     assert abs(out[0] / n - G) < 4 * math.sqrt(G * (1 - G) / n)
 

@@ -24,28 +24,33 @@ step of a right/left mover on every site it passes, ``dj`` (shape ``(N+2,)``) fo
 net bond crossings, bond ``b`` (between sites ``b`` and ``b+1``, ``b = -1``
 and ``b = N-1`` being the reservoir bonds) at index ``b + 1``.
 
-Random numbers
---------------
-The kernels draw from an inlined xoshiro256++ generator (Blackman & Vigna
-2019) whose 256-bit state is a ``uint64`` array of length 4 seeded by
-:class:`numpy.random.SeedSequence` (see ``simulation``); the state advances in
-place, so a batch split over several calls consumes the same stream as one
-call. Inlined it costs ~1.7 ns per number, against ~7 ns for a
-``numpy.random.Generator`` called from Numba through its function pointer.
+Random numbers come from :mod:`._random` (xoshiro256++, inlined; geometric
+laws from exact integer alias tables).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import int64, njit, uint64
-from numba.extending import overload
+from numba import njit
 
 from .._jit import JIT
+from ._random import (  # noqa: F401 (re-exported: the kernels' building blocks)
+    GEO_COLS,
+    _geom,
+    _scale,
+    exponential,
+    geometric,
+    geometric_table,
+    next_u64,
+    uniform,
+)
 
 __all__ = [
     "next_u64",
     "uniform",
     "exponential",
+    "geometric",
+    "geometric_table",
     "walk_walkers",
     "walk_adjoint",
     "walk_adjoint_batches",
@@ -53,154 +58,9 @@ __all__ = [
     "walk_walkers_sites",
 ]
 
-_TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
-
-
-# --------------------------------------------------------------------------
-# random numbers: xoshiro256++
-# --------------------------------------------------------------------------
-def _add_u64(a, b):
-    """``a + b`` modulo ``2**64`` for uint64 scalars.
-
-    Compiled code adds machine words, which wrap silently (the overload
-    below). This Python body runs only with ``NUMBA_DISABLE_JIT=1``, where a
-    NumPy uint64 addition that wraps warns ``RuntimeWarning: overflow``: the
-    wrap is the intended arithmetic of xoshiro256++, so the warning is
-    silenced here, and the result is the same 64 bits as the compiled add.
-    """
-    with np.errstate(over="ignore"):
-        return a + b
-
-
-@overload(_add_u64, inline="always")
-def _add_u64_jit(a, b):
-    def impl(a, b):
-        return a + b
-
-    return impl
-
-
-@njit(inline="always")
-def _rotl(x, k):
-    return (x << uint64(k)) | (x >> uint64(64 - k))
-
-
-@njit(inline="always")
-def next_u64(s):
-    """Next 64-bit output of xoshiro256++; advances the state ``s`` (uint64[4]) in place."""
-    s0 = s[0]
-    s1 = s[1]
-    s2 = s[2]
-    s3 = s[3]
-    res = _add_u64(_rotl(_add_u64(s0, s3), 23), s0)
-    t = s1 << uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
-    s[0] = s0
-    s[1] = s1
-    s[2] = s2
-    s[3] = s3
-    return res
-
-
-@njit(inline="always")
-def uniform(s):
-    """Uniform double in ``[0, 1)`` with 53 random bits."""
-    return float(next_u64(s) >> uint64(11)) * _TWO_M53
-
-
-@njit(inline="always")
-def _uniform_pos(s):
-    """Uniform double in ``(0, 1]`` (safe for ``log``)."""
-    return float((next_u64(s) >> uint64(11)) + uint64(1)) * _TWO_M53
-
-
-def _ziggurat_tables():
-    """Marsaglia & Tsang's (2000) 256-layer ziggurat for Exp(1), on 53-bit integers.
-
-    Layer ``i`` accepts ``x = u * we[i]`` at once when ``u < ke[i]`` (``u``
-    uniform on ``[0, 2**53)``); ``fe[i] = exp(-x_i)`` at the layer edges. The
-    same construction (and acceptance rule) as NumPy's
-    ``random_standard_exponential``.
-    """
-    m2 = float(2**53)
-    de = 7.697117470131487
-    te = de
-    ve = 3.949659822581572e-3
-    ke = np.zeros(256, np.int64)
-    we = np.zeros(256)
-    fe = np.zeros(256)
-    q = ve / np.exp(-de)
-    ke[0] = int((de / q) * m2)
-    ke[1] = 0
-    we[0] = q / m2
-    we[255] = de / m2
-    fe[0] = 1.0
-    fe[255] = np.exp(-de)
-    for i in range(254, 0, -1):
-        de = -np.log(ve / de + np.exp(-de))
-        ke[i + 1] = int((de / te) * m2)
-        te = de
-        fe[i] = np.exp(-de)
-        we[i] = de / m2
-    return ke, we, fe, 7.697117470131487
-
-
-_ZKE, _ZWE, _ZFE, _ZR = _ziggurat_tables()
-
-
-@njit(inline="always")
-def exponential(s):
-    """Standard exponential ``Exp(1)`` by the ziggurat (one 64-bit number 98.9 % of the time)."""
-    while True:
-        ri = int64(next_u64(s) >> uint64(3))   # 61 bits: 8 for the layer, 53 for the abscissa
-        idx = ri & 0xFF
-        ri = ri >> 8
-        x = float(ri) * _ZWE[idx]
-        if ri < _ZKE[idx]:
-            return x
-        if idx == 0:                      # the tail beyond r: memoryless
-            return _ZR - np.log(_uniform_pos(s))
-        if (_ZFE[idx - 1] - _ZFE[idx]) * uniform(s) + _ZFE[idx] < np.exp(-x):
-            return x
-
-
-# --------------------------------------------------------------------------
-# the faithful walker estimator: densities and bond currents
-# --------------------------------------------------------------------------
-_BIG = 1 << 62
-
-
-@njit(inline="always")
-def _scale(log_f):
-    """``-1 / log(f)``: ``inf`` for ``f = 1``, ``0`` for ``f = 0`` (``log_f = -inf``)."""
-    if log_f == 0.0:
-        return np.inf
-    return -1.0 / log_f
-
-
-@njit(inline="always")
-def _geom(s, scale):
-    """Failures before the first success, ``P(n) = f^n (1 - f)``, given ``scale = -1/log(f)``.
-
-    ``floor(E * scale)`` with ``E`` standard exponential:
-    ``P(n >= k) = P(E >= -k log f) = f^k``. ``scale = inf`` (``f = 1``):
-    never a success, a huge number; ``scale = 0`` (``f = 0``): always 0.
-    """
-    if scale == np.inf:
-        return _BIG
-    nf = exponential(s) * scale
-    if nf >= 4.0e18:
-        return _BIG
-    return int(nf)
-
 
 @njit(**JIT)
-def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count,
+def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, geo, e0, d0, w, count,
                  occ_p, occ_m, dp, dm, dj, counters):
     """Follow ``count`` independent walkers that start alike, to absorption.
 
@@ -224,7 +84,7 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
 
     Every random variable of the step-by-step process is drawn with its
     exact law; only steps without a random event are skipped. One random
-    number per reflection and per arrival with ``j >= 1``.
+    number per reflection and per arrival with ``j >= 1`` (:func:`geometric`).
 
     Parameters
     ----------
@@ -239,6 +99,8 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
     log_t, log_a2, log_1ma2 : float
         ``log(1 - r)``, ``log(a^2)``, ``log(1 - a^2)`` (``0`` for a
         probability 1, ``-inf`` for 0).
+    geo : int64 array, shape (3, 2, 256)
+        :func:`geometric_table` of the three laws (``t``, ``a^2``, ``1 - a^2``).
     e0 : int
         Start: ``0`` left reservoir (a right-mover entering site 1),
         ``M + 1`` right reservoir (a left-mover entering site N), ``k + 1``
@@ -269,7 +131,7 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
     draws = 0
     gap = carry[0]
     if gap < 0:
-        gap = _geom(state, sc_1ma2)
+        gap = geometric(state, geo[2], sc_1ma2)
         draws += 1
     for _ in range(count):
         e = e0
@@ -280,8 +142,8 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
             draws += 1
             j = 0
             if gap == 0:
-                j = 1 + _geom(state, sc_a2)
-                gap = _geom(state, sc_1ma2)
+                j = 1 + geometric(state, geo[1], sc_a2)
+                gap = geometric(state, geo[2], sc_1ma2)
                 draws += 2
             else:
                 gap -= 1
@@ -296,7 +158,7 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
             if refl:
                 d = -d
         while True:                      # leave ext[e] in direction d
-            n = _geom(state, sc_t)      # arrivals with even K before a reflection
+            n = geometric(state, geo[0], sc_t)      # arrivals with even K before a reflection
             draws += 1
             if d > 0:
                 if n >= m_last - e - 1:
@@ -343,11 +205,11 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
             while gap < n_arr - i:
                 i += gap + 1
                 s = ext[e + d * i]
-                j = 1 + _geom(state, sc_a2)
+                j = 1 + geometric(state, geo[1], sc_a2)
                 occ_p[s] += w * j
                 occ_m[s] += w * j
                 wsteps += 2 * j
-                gap = _geom(state, sc_1ma2)
+                gap = geometric(state, geo[2], sc_1ma2)
                 draws += 2
             gap -= n_arr - i
             if absorbed:
@@ -370,14 +232,15 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, e0, d0, w, count
 # the adjoint estimator: boundary currents only
 # --------------------------------------------------------------------------
 @njit(**JIT)
-def walk_adjoint(state, qcum, log_t, count, out):
+def walk_adjoint(state, qcum, log_t, geo_t, count, out):
     """Left-reservoir walkers on the chain of scatterers, skipping transmissions.
 
     At a scatterer a walker is transmitted (leaves in its arrival direction)
     with probability ``t = 1/(2-p)`` and reflected with ``r = 1 - t``
     (``K`` even or odd above), independently of everything before. The run
     of transmissions before the next reflection is geometric,
-    ``P(n) = t^n r``, and is drawn at once: one number per reflection.
+    ``P(n) = t^n r``, and is drawn at once (:func:`geometric`): one number
+    per reflection.
 
     Parameters
     ----------
@@ -388,6 +251,8 @@ def walk_adjoint(state, qcum, log_t, count, out):
         sum of ``q`` (+1 at S, -1 at D, 0 at P) of scatterers ``0..k-1``.
     log_t : float
         ``log(t)``; ``0`` when ``p = 1`` (never reflected).
+    geo_t : int64 array, shape (2, 256)
+        :func:`geometric_table` of ``log_t``.
     count : int
         Number of walkers, each injected as a right-mover into site 1.
     out : int64 array, shape (4,)
@@ -412,8 +277,7 @@ def walk_adjoint(state, qcum, log_t, count, out):
                 n = big
             else:
                 draws += 1
-                nf = exponential(state) * sc_t
-                n = big if nf >= big else int(nf)
+                n = min(geometric(state, geo_t, sc_t), big)
             if d > 0:
                 j = k + n                # the scatterer where it reflects
                 if j >= m:               # transmitted through the last one
@@ -447,14 +311,14 @@ def walk_adjoint(state, qcum, log_t, count, out):
 
 
 @njit(**JIT)
-def walk_adjoint_batches(states, qcum, log_t, sizes, out):
+def walk_adjoint_batches(states, qcum, log_t, geo_t, sizes, out):
     """:func:`walk_adjoint` for batch ``k`` with state ``states[k]`` and ``sizes[k]`` walkers into ``out[k]``.
 
     The same bits as one call per batch (each batch has its own stream);
     saves the Python call per batch for small runs.
     """
     for k in range(sizes.shape[0]):
-        walk_adjoint(states[k], qcum, log_t, sizes[k], out[k])
+        walk_adjoint(states[k], qcum, log_t, geo_t, sizes[k], out[k])
 
 
 # --------------------------------------------------------------------------

@@ -133,7 +133,7 @@ from ..runs import (
 from ..wire import ClassicalParams, ParameterError, Wire, check_int
 from .batch_sums import BatchSums, run_key
 from .state import SimulatedState
-from .steady import SteadyStateSimulation, _batch_seed, batch_sizes  # noqa: F401 (_batch_seed: tests)
+from .steady import SteadyStateSimulation, _batch_seed, _geometric_table, batch_sizes  # noqa: F401 (_batch_seed: tests)
 
 __all__ = ["simulate", "run_batches", "combine", "CHECKPOINT_EVERY"]
 
@@ -354,10 +354,11 @@ def _run_inline(sim: SteadyStateSimulation, key: dict, sizes: np.ndarray) -> Bat
         from ._kernels import walk_adjoint_batches
 
         out = np.zeros((nb, 4), np.int64)
+        geo_t = _geometric_table(sim._log_t)
         per_call = max(1, _INLINE_WORK // max(1, int(sizes[0]) * (len(sim.scatterers) + 1)))
         for lo in range(0, nb, per_call):
             hi = min(nb, lo + per_call)
-            walk_adjoint_batches(states[lo:hi], sim._qcum, sim._log_t, sizes[lo:hi], out[lo:hi])
+            walk_adjoint_batches(states[lo:hi], sim._qcum, sim._log_t, geo_t, sizes[lo:hi], out[lo:hi])
         data = {"exits_right": out[:, 0].copy(), "arrivals_q": out[:, 1].copy()}
         counters = np.stack([out[:, 2], np.zeros(nb, np.int64), out[:, 3]], axis=1)
         return BatchSums(key, ids, sizes.copy(), data, counters)

@@ -8,6 +8,7 @@ The estimators are described in :mod:`nonrecip.stochastic.simulation`.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import Any
@@ -74,6 +75,26 @@ def _p_profile(wire: Wire, params: ClassicalParams) -> np.ndarray | None:
     if not np.all((vals > 0.0) & (vals <= 1.0)):
         raise ParameterError("p_profile", "values", "must lie in (0, 1] on every S, D and P site")
     return arr
+
+
+@functools.lru_cache(maxsize=256)
+def _geometric_table(log_f: float) -> np.ndarray:
+    """Return the alias table of ``P(n) = f^n (1 - f)`` (:func:`~nonrecip.stochastic._random.geometric_table`).
+
+    Cached by ``log f``: repeated runs at the same ``p`` reuse it (callers
+    never write to it).
+    """
+    from ._kernels import geometric_table
+
+    tab = np.zeros((2, 256), np.int64)
+    geometric_table(float(log_f), tab)
+    return tab
+
+
+@functools.lru_cache(maxsize=64)
+def _nan_sites(n: int) -> EstimateArray:
+    """Return the all-``NaN`` densities of the adjoint estimator (read-only, shared by every result)."""
+    return EstimateArray(np.full(n, np.nan), np.full(n, np.nan))
 
 
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -150,6 +171,7 @@ class SteadyStateSimulation:
         self._log_t = -math.log(2.0 - p)
         self._log_a2 = 2.0 * math.log1p(-p) if p < 1.0 else -math.inf
         self._log_1ma2 = math.log(p * (2.0 - p)) if p < 1.0 else 0.0
+        self._geo_tables: np.ndarray | None = None
         # exact cumulative injection Q(l) = sum_{k <= l} q_k per bond l (1-based l = 1..N-1)
         self._Q = np.cumsum(wire.injection)[:-1]
         inj = [Injector("left reservoir", 1, +1, +1, params.drho, "forward"),
@@ -162,6 +184,13 @@ class SteadyStateSimulation:
                 for d in (+1, -1):
                     inj.append(Injector(name, int(s) + 1, d, w, 0.5 * params.Ig, "both"))
         self.injectors: tuple[Injector, ...] = tuple(inj)
+
+    @property
+    def _geo(self) -> np.ndarray:
+        """Alias tables of the three geometric laws (``t``, ``a^2``, ``1 - a^2``), shape ``(3, 2, 256)``."""
+        if self._geo_tables is None:
+            self._geo_tables = np.stack([_geometric_table(x) for x in (self._log_t, self._log_a2, self._log_1ma2)])
+        return self._geo_tables
 
     # -- views ---------------------------------------------------------------
     @property
@@ -277,6 +306,7 @@ class SteadyStateSimulation:
         carry = np.full(1, -1, np.int64)
         total = max(int(counts.sum()), 1)
         done = 0
+        geo = self._geo if self._p_sites is None else None
         for i, (inj, cnt) in enumerate(zip(self.injectors, counts.tolist(), strict=True)):
             if weighted[i]:
                 arrays = zeros()
@@ -290,7 +320,7 @@ class SteadyStateSimulation:
                     raise Stopped
                 k = min(cnt, _CHUNK)
                 if self._p_sites is None:
-                    walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2,
+                    walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2, geo,
                                  e0, inj.direction, inj.weight, k, occ_p, occ_m, dp, dm, dj, counters)
                 else:
                     walk_walkers_sites(state, self._ext, self._sc_s, e0, inj.direction, inj.weight, k,
@@ -325,7 +355,7 @@ class SteadyStateSimulation:
                 raise Stopped
             k = min(left, 8 * _CHUNK)
             if self._p_sites is None:
-                walk_adjoint(state, self._qcum, self._log_t, k, out)
+                walk_adjoint(state, self._qcum, self._log_t, _geometric_table(self._log_t), k, out)
             else:
                 walk_adjoint_sites(state, self._qcum, self._r_s, k, out)
             left -= k
@@ -366,13 +396,14 @@ class SteadyStateSimulation:
             ex = np.asarray(data["exits_right"], dtype=float)
             aq = np.asarray(data["arrivals_q"], dtype=float)
             P = self.params
+            nan = _nan_sites(n)
             for bias, sgn in (("forward", 1.0), ("reverse", -1.0)):
                 i_b = sgn * P.drho * ex - 0.5 * P.Ig * aq
-                J_b = i_b[:, None] + steps_b[:, None] * (P.Ig * self._Q)[None, :]
-                J = _batch_estimate(J_b, steps_b)
-                nan = EstimateArray(np.full(n, np.nan), np.full(n, np.nan))
+                # J(l) per batch = i_b + n_b Ig Q(l): the same spread for every bond (conventions §2)
+                i_mean, i_err = _batch_mean(i_b, steps_b)
+                J = EstimateArray(i_mean + P.Ig * self._Q, np.full(n - 1, i_err))
                 states[bias] = SimulatedState(I_in=J[0], I_out=J[n - 2], J=J, rho_plus=nan, rho_minus=nan)
-                I_b[bias] = J_b[:, 0]
+                I_b[bias] = i_b + steps_b * (P.Ig * self._Q[0])
         else:
             bg = self.background if self.mode == "linear" else 0.0
             for bias in ("forward", "reverse"):
@@ -393,8 +424,7 @@ class SteadyStateSimulation:
         f, r = states["forward"].I_in.mean, states["reverse"].I_in.mean
         sf, sr = (1.0 if f >= 0 else -1.0), (1.0 if r >= 0 else -1.0)
         d_b = sr * I_b["reverse"] - sf * I_b["forward"]
-        d = _batch_estimate(d_b[:, None], steps_b)
-        delta = Estimate(abs(r) - abs(f), float(d.stderr[0]))
+        delta = Estimate(abs(r) - abs(f), _batch_mean(d_b, steps_b)[1])
         return states["forward"], states["reverse"], delta
 
 
@@ -407,9 +437,18 @@ def _batch_estimate(sums: np.ndarray, steps_b: np.ndarray) -> EstimateArray:
     """
     sums = np.asarray(sums, dtype=float)
     nb = sums.shape[0]
-    total = float(np.sum(steps_b))
-    mean = np.sum(sums, axis=0) / total
+    total = float(steps_b.sum())
+    mean = sums.sum(axis=0) / total
     resid = sums - steps_b[:, None] * mean[None, :]
-    var = nb / (nb - 1) * np.sum(resid * resid, axis=0) / total**2
+    var = nb / (nb - 1) * (resid * resid).sum(axis=0) / total**2
     return EstimateArray(mean, np.sqrt(var))
+
+
+def _batch_mean(sums: np.ndarray, steps_b: np.ndarray) -> tuple[float, float]:
+    """:func:`_batch_estimate` of one quantity, per-batch sums ``(B,)``: ``(mean, stderr)`` as floats."""
+    nb = sums.shape[0]
+    total = float(steps_b.sum())
+    mean = float(sums.sum()) / total
+    resid = sums - steps_b * mean
+    return mean, math.sqrt(nb / (nb - 1) * float((resid * resid).sum()) / total**2)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, uint32
+from numba.extending import overload
 
 from .._jit import JIT
 
@@ -40,17 +41,51 @@ def entropy_words(seed: int) -> np.ndarray:
     return np.array(words, dtype=np.uint32)
 
 
+def _mul32(a, b):
+    """Return ``a * b`` modulo ``2**32`` for uint32 scalars.
+
+    Compiled code multiplies machine words, which wrap silently (the overload
+    below). This Python body runs only with ``NUMBA_DISABLE_JIT=1``, where a
+    NumPy uint32 product that wraps warns ``RuntimeWarning: overflow``: the wrap is
+    the intended arithmetic of the hash, so the warning is silenced, same bits.
+    """
+    with np.errstate(over="ignore"):
+        return uint32(a * b)
+
+
+def _sub32(a, b):
+    """Return ``a - b`` modulo ``2**32`` for uint32 scalars (see :func:`_mul32`)."""
+    with np.errstate(over="ignore"):
+        return uint32(a - b)
+
+
+@overload(_mul32, inline="always")
+def _mul32_jit(a, b):
+    def impl(a, b):
+        return uint32(a * b)
+
+    return impl
+
+
+@overload(_sub32, inline="always")
+def _sub32_jit(a, b):
+    def impl(a, b):
+        return uint32(a - b)
+
+    return impl
+
+
 @njit(inline="always")
 def _hashmix(value, hc):
     value = uint32(value ^ hc[0])
-    hc[0] = uint32(hc[0] * uint32(_MULT_A))
-    value = uint32(value * hc[0])
+    hc[0] = _mul32(hc[0], uint32(_MULT_A))
+    value = _mul32(value, hc[0])
     return uint32(value ^ (value >> uint32(16)))
 
 
 @njit(inline="always")
 def _mix(x, y):
-    r = uint32(uint32(uint32(_MIX_MULT_L) * x) - uint32(uint32(_MIX_MULT_R) * y))
+    r = _sub32(_mul32(uint32(_MIX_MULT_L), x), _mul32(uint32(_MIX_MULT_R), y))
     return uint32(r ^ (r >> uint32(16)))
 
 
@@ -94,8 +129,8 @@ def batch_states(entropy, batches, child, out):
         h = uint32(_INIT_B)
         for i in range(8):
             v = uint32(pool[i % _POOL] ^ h)
-            h = uint32(h * uint32(_MULT_B))
-            v = uint32(v * h)
+            h = _mul32(h, uint32(_MULT_B))
+            v = _mul32(v, h)
             words[i] = uint32(v ^ (v >> uint32(16)))
         for i in range(4):
             out[k, i] = np.uint64(words[2 * i]) | (np.uint64(words[2 * i + 1]) << np.uint64(32))

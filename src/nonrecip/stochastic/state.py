@@ -48,6 +48,7 @@ class SimulatedState(State):
     unmet_drain: EstimateArray | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready fields; ``unmet_drain`` only in physical mode."""
         d = super().to_dict()
         if self.unmet_drain is None:
             d.pop("unmet_drain")

@@ -92,6 +92,13 @@ _BAND_EDGE = 2.0 - 1e-9
 _METHODS = ("auto", "fast", "dense")
 #: Energies of the (approximate) Jacobian of the fast Newton-GMRES step.
 JACOBIAN_NODES = 7
+#: Few baths: beyond this many Chebyshev energies the adaptive band rule of
+#: :mod:`.panels` (K x K data per energy) takes over.
+FEW_BATHS, FEW_BATHS_NODES = 64, 65
+
+
+class _NeedPanels(Exception):
+    """The single Chebyshev window cannot serve: use :mod:`.nonlinear_panels`."""
 
 
 # --------------------------------------------------------------------------
@@ -191,10 +198,7 @@ class _Problem:
         pad = 0.1 * (hi - lo) + 1e-3
         a, b = lo - pad - tail, hi + pad + tail
         if p.temperature > 0.0 and (lo - tail <= -_BAND_EDGE or hi + tail >= _BAND_EDGE):
-            raise ParameterError(
-                "temperature", p.temperature,
-                f"the Fermi tails (potentials {lo:.4g}..{hi:.4g} +- {FERMI_CUTOFF:g} T) must stay inside "
-                "the band (-2, 2); lower the temperature")
+            raise _NeedPanels("the Fermi tails reach a band edge")
         a, b = max(a, -_BAND_EDGE), min(b, _BAND_EDGE)
         if self.grid is not None:  # windows only grow: earlier points stay covered
             a, b = min(a, self.grid.a), max(b, self.grid.b)
@@ -448,9 +452,26 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
             mu_starts.append(m)
     lo = min(float(m[prob.has].min()) for m in mu_starts)
     hi = max(float(m[prob.has].max()) for m in mu_starts)
-    prob.grid = prob.make_grid(lo, hi, n_nodes)
     for m, bias in zip(mu_starts, (Bias.FORWARD, Bias.REVERSE), strict=True):
         m[0], m[-1] = params.potentials(bias)
+    try:
+        return _solve_window(prob, mu_starts, lo, hi, tol, max_iter, n_nodes, max_nodes, info)
+    except _NeedPanels:
+        from .nonlinear_panels import solve_panels
+
+        states = solve_panels(prob, mu_starts, tol, max_iter, info)
+    for s in states:
+        check_potentials(s.mu, params)
+    return states[0], states[1]
+
+
+def _solve_window(prob: _Problem, mu_starts: list[np.ndarray], lo: float, hi: float, tol: float,
+                  max_iter: int, n_nodes: int, max_nodes: int,
+                  info: dict | None) -> tuple[QuantumState, QuantumState]:
+    """Newton on one Chebyshev window (module docstring); ``_NeedPanels`` when it cannot serve."""
+    params = prob.params
+    few = int(prob.has.sum()) <= FEW_BATHS
+    prob.grid = prob.make_grid(lo, hi, n_nodes)
 
     goal = tol * prob.scale
 
@@ -464,6 +485,8 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
     n = n_nodes
     while _next_n(n) <= max_nodes and qdiff(prob.make_grid(lo, hi, n), mu_starts[:1]) > 0.5 * goal:
         n = _next_n(n)
+    if few and n > FEW_BATHS_NODES:
+        raise _NeedPanels("resonances")
     sols = list(mu_starts)
     iters = [0, 0]
     while True:
@@ -481,6 +504,8 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
         if qerr <= goal:
             break
         n = _next_n(n)
+        if few and n > FEW_BATHS_NODES:
+            raise _NeedPanels("resonances")
         if n > max_nodes:
             raise ConvergenceError(
                 f"the energy quadrature did not reach tol = {tol:g}: currents on {prob.grid.n} and "

@@ -1,0 +1,352 @@
+r"""Adaptive composite energy quadrature over the band for a few baths (conventions §4).
+
+The nonlinear currents (Eq. B22)
+
+    I_l = (1/2pi) sum_l' int dw T_ll'(w) [f_l(w) - f_l'(w)]
+
+need ``T_ll'(w)`` only between the ``K`` baths (sites with ``gamma_l > 0``)
+and only where ``f_l - f_l'`` is not negligible: ``w`` in the band
+``(-2, 2)`` (outside it ``T = 0``) intersected with the Fermi window of the
+potentials. When ``K`` is small (a long ballistic wire with one source and
+one drain) this module stores the ``K x K`` matrices at the nodes of a
+composite rule and nothing of length ``N``:
+
+* the energy axis is ``w = -2 cos theta``; in ``theta`` every ``T_ll'`` is
+  analytic up to and including the band edges (``sqrt(4 - w^2) = 2 sin
+  theta``), so panels touching the edges converge like any other;
+* the window is split into panels in ``theta``; on each panel ``T(theta)``
+  is interpolated at ``n = 33`` Chebyshev-Lobatto points; a panel is split in
+  two while the last four Chebyshev coefficients of any entry, times the
+  panel's Fermi weight ``max |f_l - f_l'|``, exceed
+  ``2 pi eps / (window width)`` (so the interpolation error of the currents
+  stays below ``eps``): the panels follow the resonances of the wire
+  (spacing ``~ 1/N``) wherever they are, with no fixed cap that fails as
+  ``N`` grows (only a total-work cap, :data:`MAX_PANELS`);
+* the Fermi functions are integrated against each Lagrange polynomial
+  (product integration): at ``T = 0`` exactly up to the potential,
+  ``A_j(mu) = int_{theta_a}^{theta(mu)} ell_j(theta) 2 sin(theta) dtheta``
+  by Gauss-Legendre (``n + 8`` nodes: the integrand is a polynomial times
+  ``sin``), at ``T > 0`` by Gauss-Legendre on sub-pieces of ``theta``-width
+  at most ``T / 2`` (``w``-width ``<= T``; the Fermi poles are ``pi T`` off
+  the axis, so ``n + 16`` nodes per piece reach double precision).
+
+Every energy's ``K x K`` transmissions come from one ``O(N)`` pass of the
+left/right continued fractions (:func:`bath_transmissions`); memory is
+``O(Q K^2)`` for ``Q`` nodes, never ``O(Q N)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ..._jit import JIT
+from ...wire import ConvergenceError
+
+__all__ = ["PanelRule", "bath_transmissions", "MAX_PANELS", "PANEL_NODES"]
+
+#: Lobatto points per panel.
+PANEL_NODES = 33
+#: Largest number of panels of one rule (a cap on total work, far above
+#: what ``single`` at N = 20000 needs).
+MAX_PANELS = 40_000
+#: Largest number of stored K x K entries (memory cap, 8 bytes each).
+MAX_ENTRIES = 60_000_000
+
+
+@njit(**JIT)
+def _bath_kernel(ws, gam2, sites, outT, outG):  # pragma: no cover - jitted
+    """``T_ab(w) = Gam_a Gam_b |G_ab|^2`` between bath sites, ``O(N)`` per energy.
+
+    ``Z = w - H - Sigma`` is tridiagonal with off-diagonal ``+1``. Left-connected
+    ``gL_l = 1 / (z_l - gL_{l-1})``, right-connected ``gR`` likewise,
+    ``G_ll = 1 / (z_l - gL_{l-1} - gR_{l+1})`` and, for ``l' < l``,
+    ``|G_l'l| = |G_ll| prod_{m=l'}^{l-1} |gL_m|`` (products as sums of logs).
+    """
+    n = gam2.shape[0]
+    K = sites.shape[0]
+    gL = np.empty(n, dtype=np.complex128)
+    gR = np.empty(n, dtype=np.complex128)
+    S = np.empty(n + 1)
+    for q in range(ws.shape[0]):
+        w = ws[q]
+        root = math.sqrt(max(4.0 - w * w, 0.0))
+        sre = 0.5 * w
+        sim = -0.5 * root
+        prev = 0.0 + 0.0j
+        S[0] = 0.0
+        for l in range(n):
+            z = complex(w - gam2[l] * sre, -gam2[l] * sim)
+            gL[l] = 1.0 / (z - prev)
+            prev = gL[l]
+            a = gL[l].real * gL[l].real + gL[l].imag * gL[l].imag
+            S[l + 1] = S[l] + math.log(a)
+        prev = 0.0 + 0.0j
+        for l in range(n - 1, -1, -1):
+            z = complex(w - gam2[l] * sre, -gam2[l] * sim)
+            gR[l] = 1.0 / (z - prev)
+            prev = gR[l]
+        for b in range(K):
+            s = sites[b]
+            z = complex(w - gam2[s] * sre, -gam2[s] * sim)
+            if s > 0:
+                z = z - gL[s - 1]
+            if s < n - 1:
+                z = z - gR[s + 1]
+            g = 1.0 / z
+            outG[q, b] = gam2[s] * root
+            lg = math.log(g.real * g.real + g.imag * g.imag)
+            outT[q, b, b] = 0.0
+            for a_ in range(b):
+                sa = sites[a_]
+                t = gam2[s] * gam2[sa] * root * root * math.exp(lg + S[s] - S[sa])
+                outT[q, a_, b] = t
+                outT[q, b, a_] = t
+
+
+def bath_transmissions(ws: np.ndarray, gammas: np.ndarray, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``T_ab(w)`` between the bath sites and their broadenings ``Gam_a(w)``.
+
+    Parameters
+    ----------
+    ws : ndarray, shape (Q,)
+        Energies in ``[-2, 2]``.
+    gammas : ndarray, shape (N,)
+        Bath couplings.
+    sites : ndarray of int, shape (K,)
+        Bath sites (0-based, increasing).
+
+    Returns
+    -------
+    T : ndarray, shape (Q, K, K)
+    Gam : ndarray, shape (Q, K)
+    """
+    ws = np.ascontiguousarray(ws, dtype=float)
+    T = np.empty((ws.size, sites.size, sites.size))
+    G = np.empty((ws.size, sites.size))
+    _bath_kernel(ws, np.ascontiguousarray(np.asarray(gammas, dtype=float) ** 2),
+                 np.ascontiguousarray(sites, dtype=np.int64), T, G)
+    return T, G
+
+
+# --------------------------------------------------------------------------
+# Lobatto interpolation on one panel
+# --------------------------------------------------------------------------
+def _lobatto(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points ``u_j = cos(pi j/(n-1))``, barycentric weights and the values->Chebyshev matrix."""
+    k = np.arange(n)
+    th = np.pi * k / (n - 1)
+    u = np.cos(th)
+    bw = (-1.0) ** k
+    bw[0] *= 0.5
+    bw[-1] *= 0.5
+    C = (2.0 / (n - 1)) * np.cos(np.outer(k, th))
+    C[:, 0] *= 0.5
+    C[:, -1] *= 0.5
+    C[0] *= 0.5
+    C[-1] *= 0.5
+    return u, bw, C
+
+
+_U, _BW, _CHEB = _lobatto(PANEL_NODES)
+
+
+def _lagrange(x: np.ndarray) -> np.ndarray:
+    """Lagrange basis of the Lobatto points at ``x`` in ``[-1, 1]``, shape ``(n, len(x))``."""
+    d = x[None, :] - _U[:, None]
+    hit = d == 0.0
+    d[hit] = 1.0
+    r = _BW[:, None] / d
+    L = r / r.sum(axis=0)
+    cols = hit.any(axis=0)
+    if cols.any():
+        L[:, cols] = hit[:, cols].astype(float)
+    return L
+
+
+def _theta(w: np.ndarray | float) -> np.ndarray:
+    return np.arccos(np.clip(-0.5 * np.asarray(w, dtype=float), -1.0, 1.0))
+
+
+def _fermi(e: np.ndarray, T: float) -> np.ndarray:
+    from scipy.special import expit
+
+    return expit(-e / T)
+
+
+class PanelRule:
+    """Panels in ``theta`` over an energy window, with the ``K x K`` data at their nodes.
+
+    Parameters
+    ----------
+    gammas : ndarray, shape (N,)
+        Bath couplings.
+    temperature, mubar : float
+    """
+
+    def __init__(self, gammas: np.ndarray, temperature: float, mubar: float):
+        self.gammas = np.asarray(gammas, dtype=float)
+        self.sites = np.flatnonzero(self.gammas > 0)
+        self.T, self.mubar = float(temperature), float(mubar)
+        self._cache: dict[tuple[float, float], tuple[np.ndarray, np.ndarray, float]] = {}
+        self.panels: list[tuple[float, float]] = []
+
+    # -- data of one panel -------------------------------------------------
+    def _data(self, pa: float, pb: float) -> tuple[np.ndarray, np.ndarray, float]:
+        key = (pa, pb)
+        if key not in self._cache:
+            th = 0.5 * (pa + pb) + 0.5 * (pb - pa) * _U
+            Tm, G = bath_transmissions(-2.0 * np.cos(th), self.gammas, self.sites)
+            coef = np.tensordot(_CHEB, Tm, axes=(1, 0))
+            tail = float(np.abs(coef[-4:]).max())
+            self._cache[key] = (Tm, G, tail)
+        return self._cache[key]
+
+    def _weight(self, pa: float, pb: float, lo: float, hi: float) -> float:
+        """Largest ``f(w - hi) - f(w - lo)`` over the panel (``lo <= hi`` the extreme potentials)."""
+        wa, wb = -2.0 * math.cos(pa), -2.0 * math.cos(pb)
+        if self.T == 0.0:
+            return 1.0 if (wb > lo and wa < hi) else 0.0
+        w = np.linspace(wa, wb, 9)
+        return float(np.max(_fermi(w - hi, self.T) - _fermi(w - lo, self.T)))
+
+    def build(self, lo: float, hi: float, eps: float) -> None:
+        """Adapt the panels to the potentials ``lo..hi`` with current error ``eps`` (see module docstring)."""
+        T = self.T
+        pad = 0.1 * (hi - lo) + 1e-3
+        wa, wb = lo - pad, hi + pad
+        if T > 0.0:
+            wa, wb = lo - 36.0 * T - pad, hi + 36.0 * T + pad
+        ta, tb = float(_theta(max(wa, -2.0))), float(_theta(min(wb, 2.0)))
+        width = -2.0 * math.cos(tb) + 2.0 * math.cos(ta)
+        limit = 2.0 * math.pi * eps / max(width, 1e-300)
+        todo = [(ta + (tb - ta) * i / 8, ta + (tb - ta) * (i + 1) / 8) for i in range(8)]
+        done: list[tuple[float, float]] = []
+        while todo:
+            if len(done) + len(todo) > MAX_PANELS:
+                raise ConvergenceError(
+                    f"the energy quadrature needs more than {MAX_PANELS} panels of {PANEL_NODES} energies "
+                    f"to reach a current error {eps:.3e} on [{-2 * math.cos(ta):.6g}, {-2 * math.cos(tb):.6g}]; "
+                    "raise tol")
+            nxt = []
+            for pa, pb in todo:
+                tail = self._data(pa, pb)[2]
+                if tail * self._weight(pa, pb, lo, hi) <= limit or pb - pa < 1e-13:
+                    done.append((pa, pb))
+                else:
+                    m = 0.5 * (pa + pb)
+                    nxt += [(pa, m), (m, pb)]
+            todo = nxt
+        done.sort()
+        self.panels = done
+        self._cache = {p: self._cache[p] for p in done}
+        if len(done) * PANEL_NODES * self.sites.size ** 2 > MAX_ENTRIES:
+            raise ConvergenceError(
+                f"the energy quadrature needs {len(done) * PANEL_NODES} energies x {self.sites.size}^2 bath "
+                "pairs: too much memory; raise tol")
+        self.Tq = np.concatenate([self._cache[p][0] for p in done])
+        self.Gq = np.concatenate([self._cache[p][1] for p in done])
+        self.span = (-2.0 * math.cos(done[0][0]), -2.0 * math.cos(done[-1][1]))
+
+    @property
+    def n_energies(self) -> int:
+        """Number of stored energies."""
+        return len(self.panels) * PANEL_NODES
+
+    # -- product integration -------------------------------------------------
+    def weights(self, mu: np.ndarray, kind: str) -> np.ndarray:
+        """``int ell_q(w) g(w; mu_k) dw`` for every node ``q`` and bath ``k``, shape ``(Q, K)``.
+
+        ``kind``: ``"f"`` (``g = f(w - mu)``), ``"wf"`` (``(w - mubar) f``),
+        ``"df"`` (``-df/dw``, the derivative of ``"f"`` in ``mu``).
+        """
+        mu = np.asarray(mu, dtype=float)
+        out = np.zeros((len(self.panels), PANEL_NODES, mu.size))
+        if self.T == 0.0:
+            self._weights_zero(mu, kind, out)
+        else:
+            self._weights_hot(mu, kind, out)
+        return out.reshape(-1, mu.size)
+
+    def _weights_zero(self, mu: np.ndarray, kind: str, out: np.ndarray) -> None:
+        m = PANEL_NODES + 8
+        x, wx = np.polynomial.legendre.leggauss(m)
+        tm = _theta(mu)
+        pa = np.array([p[0] for p in self.panels])
+        pb = np.array([p[1] for p in self.panels])
+        if kind == "df":
+            for k in range(mu.size):
+                i = int(np.searchsorted(pb, tm[k], side="right"))
+                i = min(i, len(self.panels) - 1)
+                if pa[i] <= tm[k] <= pb[i]:
+                    u = (2.0 * tm[k] - pa[i] - pb[i]) / (pb[i] - pa[i])
+                    out[i, :, k] = _lagrange(np.array([u]))[:, 0]
+            return
+        full = self._full(kind, x, wx)
+        for k in range(mu.size):
+            below = pb <= tm[k]
+            out[below, :, k] = full[below]
+            i = int(np.searchsorted(pb, tm[k], side="right"))
+            if i < len(self.panels) and pa[i] < tm[k]:
+                out[i, :, k] = self._partial(pa[i], pb[i], pa[i], tm[k], kind, x, wx)
+
+    def _full(self, kind: str, x: np.ndarray, wx: np.ndarray) -> np.ndarray:
+        L = _lagrange(x)
+        res = np.empty((len(self.panels), PANEL_NODES))
+        for i, (pa, pb) in enumerate(self.panels):
+            h = 0.5 * (pb - pa)
+            th = 0.5 * (pa + pb) + h * x
+            g = 2.0 * np.sin(th) * wx * h
+            if kind == "wf":
+                g = g * (-2.0 * np.cos(th) - self.mubar)
+            res[i] = L @ g
+        return res
+
+    def _partial(self, pa: float, pb: float, a: float, b: float, kind: str,
+                 x: np.ndarray, wx: np.ndarray) -> np.ndarray:
+        h = 0.5 * (b - a)
+        th = 0.5 * (a + b) + h * x
+        g = 2.0 * np.sin(th) * wx * h
+        if kind == "wf":
+            g = g * (-2.0 * np.cos(th) - self.mubar)
+        u = (2.0 * th - pa - pb) / (pb - pa)
+        return _lagrange(u) @ g
+
+    def _weights_hot(self, mu: np.ndarray, kind: str, out: np.ndarray) -> None:
+        from .thermal import minus_df
+
+        T = self.T
+        m = PANEL_NODES + 16
+        x, wx = np.polynomial.legendre.leggauss(m)
+        for i, (pa, pb) in enumerate(self.panels):
+            pieces = max(1, math.ceil((pb - pa) / (0.5 * T)))
+            edges = np.linspace(pa, pb, pieces + 1)
+            h = 0.5 * np.diff(edges)[:, None]
+            th = (0.5 * (edges[:-1] + edges[1:]))[:, None] + h * x[None, :]
+            wq = (h * wx[None, :]).ravel()
+            th = th.ravel()
+            w = -2.0 * np.cos(th)
+            g = 2.0 * np.sin(th) * wq
+            e = w[:, None] - mu[None, :]
+            if kind == "df":
+                F = minus_df(e, T)
+            else:
+                F = _fermi(e, T)
+                if kind == "wf":
+                    F = F * (w - self.mubar)[:, None]
+            u = (2.0 * th - pa - pb) / (pb - pa)
+            out[i] = _lagrange(u) @ (g[:, None] * F)
+
+    # -- currents ------------------------------------------------------------
+    def currents(self, A: np.ndarray) -> np.ndarray:
+        """``(1/2pi) sum_q sum_l' T_q,ll' (A_q,l - A_q,l')`` per node, shape ``(Q, K)``."""
+        rows = self.Tq.sum(axis=2)
+        return (rows * A - np.einsum("qab,qb->qa", self.Tq, A)) / (2.0 * math.pi)
+
+    def jacobian(self, dA: np.ndarray) -> np.ndarray:
+        """``dI_a/dmu_b`` over all baths, shape ``(K, K)``, from ``dA = weights(mu, "df")``."""
+        rows = self.Tq.sum(axis=2)
+        J = np.diag((rows * dA).sum(axis=0)) - np.einsum("qab,qb->ab", self.Tq, dA)
+        return J / (2.0 * math.pi)

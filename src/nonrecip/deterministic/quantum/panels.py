@@ -38,6 +38,7 @@ left/right continued fractions (:func:`bath_transmissions`); memory is
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
@@ -54,6 +55,9 @@ PANEL_NODES = 33
 MAX_PANELS = 40_000
 #: Largest number of stored K x K entries (memory cap, 8 bytes each).
 MAX_ENTRIES = 60_000_000
+#: Relative rounding level of the computed ``T(w)`` (Chebyshev tails below
+#: it are noise, not missing resolution).
+ROUNDING = 1e-14
 
 
 @njit(**JIT)
@@ -166,6 +170,11 @@ def _lagrange(x: np.ndarray) -> np.ndarray:
     return L
 
 
+@lru_cache(maxsize=8)
+def _gauss(m: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.polynomial.legendre.leggauss(m)
+
+
 def _theta(w: np.ndarray | float) -> np.ndarray:
     return np.arccos(np.clip(-0.5 * np.asarray(w, dtype=float), -1.0, 1.0))
 
@@ -200,7 +209,8 @@ class PanelRule:
             th = 0.5 * (pa + pb) + 0.5 * (pb - pa) * _U
             Tm, G = bath_transmissions(-2.0 * np.cos(th), self.gammas, self.sites)
             coef = np.tensordot(_CHEB, Tm, axes=(1, 0))
-            tail = float(np.abs(coef[-4:]).max())
+            # coefficients at the rounding floor of T count as converged
+            tail = max(float(np.abs(coef[-4:]).max()) - ROUNDING * float(np.abs(Tm).max()), 0.0)
             self._cache[key] = (Tm, G, tail)
         return self._cache[key]
 
@@ -272,7 +282,7 @@ class PanelRule:
 
     def _weights_zero(self, mu: np.ndarray, kind: str, out: np.ndarray) -> None:
         m = PANEL_NODES + 8
-        x, wx = np.polynomial.legendre.leggauss(m)
+        x, wx = _gauss(m)
         tm = _theta(mu)
         pa = np.array([p[0] for p in self.panels])
         pb = np.array([p[1] for p in self.panels])
@@ -319,7 +329,7 @@ class PanelRule:
 
         T = self.T
         m = PANEL_NODES + 16
-        x, wx = np.polynomial.legendre.leggauss(m)
+        x, wx = _gauss(m)
         for i, (pa, pb) in enumerate(self.panels):
             pieces = max(1, math.ceil((pb - pa) / (0.5 * T)))
             edges = np.linspace(pa, pb, pieces + 1)

@@ -471,6 +471,9 @@ def _solve_window(prob: _Problem, mu_starts: list[np.ndarray], lo: float, hi: fl
     """Newton on one Chebyshev window (module docstring); ``_NeedPanels`` when it cannot serve."""
     params = prob.params
     few = int(prob.has.sum()) <= FEW_BATHS
+    if few and prob.wire.N * (hi - lo + 2e-3) > 100.0:
+        # ~ N (hi - lo) / pi resonances in the window: one polynomial is hopeless
+        raise _NeedPanels("resonances")
     prob.grid = prob.make_grid(lo, hi, n_nodes)
 
     goal = tol * prob.scale

@@ -123,7 +123,7 @@ def solve_panels(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,
         old = [panel_currents(rule, x) for x in xs]
         rule.build(*_extent(rule, xs), 0.05 * goal)
         new = [panel_currents(rule, x) for x in xs]
-        qerr = max(float(np.max(np.abs(a - b))) for a, b in zip(old, new, strict=True))
+        qerr = max(rule.error_estimate, max(float(np.max(np.abs(a - b))) for a, b in zip(old, new, strict=True)))
         res = [float(np.max(np.abs(c[ub] - tgt))) if ub.size else 0.0 for c in new]
         if max(res) <= goal:
             break

@@ -71,41 +71,60 @@ def _bath_kernel(ws, gam2, sites, outT, outG):  # pragma: no cover - jitted
     """
     n = gam2.shape[0]
     K = sites.shape[0]
-    gL = np.empty(n, dtype=np.complex128)
-    gR = np.empty(n, dtype=np.complex128)
-    S = np.empty(n + 1)
+    gLr = np.empty(n)
+    gLi = np.empty(n)
+    gRr = np.empty(n)
+    gRi = np.empty(n)
+    Sb = np.empty(K)
     for q in range(ws.shape[0]):
         w = ws[q]
         root = math.sqrt(max(4.0 - w * w, 0.0))
-        sre = 0.5 * w
-        sim = -0.5 * root
-        prev = 0.0 + 0.0j
-        S[0] = 0.0
+        # z_l = w - Sigma_l = w (1 - g2/2) + i g2 root / 2; real arithmetic
+        pr = 0.0
+        pi_ = 0.0
+        P = 1.0
+        E = 0.0
+        b = 0
         for l in range(n):
-            z = complex(w - gam2[l] * sre, -gam2[l] * sim)
-            gL[l] = 1.0 / (z - prev)
-            prev = gL[l]
-            a = gL[l].real * gL[l].real + gL[l].imag * gL[l].imag
-            S[l + 1] = S[l] + math.log(a)
-        prev = 0.0 + 0.0j
+            if b < K and sites[b] == l:
+                Sb[b] = E + math.log(P)
+                b += 1
+            dr = w * (1.0 - 0.5 * gam2[l]) - pr
+            di = 0.5 * gam2[l] * root - pi_
+            inv = 1.0 / (dr * dr + di * di)
+            pr = dr * inv
+            pi_ = -di * inv
+            gLr[l] = pr
+            gLi[l] = pi_
+            P = P * inv
+            if P > 1e100 or P < 1e-100:
+                E += math.log(P)
+                P = 1.0
+        pr = 0.0
+        pi_ = 0.0
         for l in range(n - 1, -1, -1):
-            z = complex(w - gam2[l] * sre, -gam2[l] * sim)
-            gR[l] = 1.0 / (z - prev)
-            prev = gR[l]
+            dr = w * (1.0 - 0.5 * gam2[l]) - pr
+            di = 0.5 * gam2[l] * root - pi_
+            inv = 1.0 / (dr * dr + di * di)
+            pr = dr * inv
+            pi_ = -di * inv
+            gRr[l] = pr
+            gRi[l] = pi_
         for b in range(K):
             s = sites[b]
-            z = complex(w - gam2[s] * sre, -gam2[s] * sim)
+            dr = w * (1.0 - 0.5 * gam2[s])
+            di = 0.5 * gam2[s] * root
             if s > 0:
-                z = z - gL[s - 1]
+                dr -= gLr[s - 1]
+                di -= gLi[s - 1]
             if s < n - 1:
-                z = z - gR[s + 1]
-            g = 1.0 / z
+                dr -= gRr[s + 1]
+                di -= gRi[s + 1]
+            lg = -math.log(dr * dr + di * di)  # log |G_ss|^2
             outG[q, b] = gam2[s] * root
-            lg = math.log(g.real * g.real + g.imag * g.imag)
             outT[q, b, b] = 0.0
             for a_ in range(b):
-                sa = sites[a_]
-                t = gam2[s] * gam2[sa] * root * root * math.exp(lg + S[s] - S[sa])
+                t = gam2[s] * gam2[sites[a_]] * root * root * math.exp(lg + Sb[b] - Sb[a_])
                 outT[q, a_, b] = t
                 outT[q, b, a_] = t
 
@@ -232,8 +251,15 @@ class PanelRule:
         ta, tb = float(_theta(max(wa, -2.0))), float(_theta(min(wb, 2.0)))
         width = -2.0 * math.cos(tb) + 2.0 * math.cos(ta)
         limit = 2.0 * math.pi * eps / max(width, 1e-300)
-        todo = [(ta + (tb - ta) * i / 8, ta + (tb - ta) * (i + 1) / 8) for i in range(8)]
+        # in theta (= k) the resonances of a wire of N sites are spaced ~ pi/N:
+        # start from lattice cells of width ~ 2 pi / N (at most pi / 8), fixed
+        # in theta, so that a rebuild on a moved window reuses the cached panels
+        h0 = math.pi / max(8, math.ceil(self.gammas.size / 2.0))
+        j0, j1 = math.floor(ta / h0), math.ceil(tb / h0)
+        todo = [(max(j * h0, 0.0), min((j + 1) * h0, math.pi)) for j in range(j0, j1)]
+        todo = [(a, b) for a, b in todo if b > a]
         done: list[tuple[float, float]] = []
+        est = 0.0
         while todo:
             if len(done) + len(todo) > MAX_PANELS:
                 raise ConvergenceError(
@@ -242,14 +268,17 @@ class PanelRule:
                     "raise tol")
             nxt = []
             for pa, pb in todo:
-                tail = self._data(pa, pb)[2]
-                if tail * self._weight(pa, pb, lo, hi) <= limit or pb - pa < 1e-13:
+                tail = self._data(pa, pb)[2] * self._weight(pa, pb, lo, hi)
+                if tail <= limit or pb - pa < 1e-13:
                     done.append((pa, pb))
+                    est += tail * 2.0 * (math.cos(pa) - math.cos(pb)) / (2.0 * math.pi)
                 else:
                     m = 0.5 * (pa + pb)
                     nxt += [(pa, m), (m, pb)]
             todo = nxt
         done.sort()
+        #: estimated error of the currents (Chebyshev tails x Fermi weight x width / 2 pi)
+        self.error_estimate = est
         self.panels = done
         self._cache = {p: self._cache[p] for p in done}
         if len(done) * PANEL_NODES * self.sites.size ** 2 > MAX_ENTRIES:

@@ -252,9 +252,9 @@ class PanelRule:
         width = -2.0 * math.cos(tb) + 2.0 * math.cos(ta)
         limit = 2.0 * math.pi * eps / max(width, 1e-300)
         # in theta (= k) the resonances of a wire of N sites are spaced ~ pi/N:
-        # start from lattice cells of width ~ 2 pi / N (at most pi / 8), fixed
+        # start from lattice cells of width pi / N (at most pi / 8), fixed
         # in theta, so that a rebuild on a moved window reuses the cached panels
-        h0 = math.pi / max(8, math.ceil(self.gammas.size / 2.0))
+        h0 = math.pi / max(8, self.gammas.size)
         j0, j1 = math.floor(ta / h0), math.ceil(tb / h0)
         todo = [(max(j * h0, 0.0), min((j + 1) * h0, math.pi)) for j in range(j0, j1)]
         todo = [(a, b) for a, b in todo if b > a]

@@ -147,6 +147,17 @@ def test_band_route_temperature_to_zero_like_T_squared():
         assert 3.5 < a / b < 4.5, d
 
 
+def test_landauer_currents_hot_against_band_quadrature():
+    # the public helper at T = 0.2 (tails reach the band edge): the band rule
+    # is built to 0.05 tol * max|mu_l - mu_l'|/2pi; quad to 1e-15
+    from nonrecip.deterministic.quantum.nonlinear import landauer_currents
+
+    wire, p = Wire(".SDP.DS."), params(temperature=0.2)
+    mu = np.array([1.05, 1.02, 0.99, 1.0, 0.0, 0.97, 1.01, 0.95])
+    I = landauer_currents(wire, p, mu, tol=1e-12)
+    np.testing.assert_allclose(I, band_quad_currents(wire, p, mu), rtol=0, atol=1e-12 * 0.1 / TWO_PI)
+
+
 def test_single_4000_converges_by_default():
     info: dict = {}
     p = params()

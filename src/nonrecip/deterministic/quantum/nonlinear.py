@@ -53,6 +53,19 @@ relative for n = 5, 9, 13, 17). The reported currents are those of the
 grid Newton converged on: the bath currents hit their targets within
 ``tol * max(Ig, Io)`` and differ from the next grid by no more than that.
 
+Two routes
+----------
+The single window above needs its Fermi tails inside the band and ``T(w)``
+smooth on it. When the tails of a hot wire reach a band edge, or a wire
+with few baths (at most ``FEW_BATHS``) is so long that its resonances
+(spaced ``~ pi/N`` in ``k``) would need more than ``FEW_BATHS_NODES``
+Chebyshev energies, the solve moves to :mod:`.nonlinear_panels`: an
+adaptive composite rule over the band (:mod:`.panels`; panels in ``theta``
+with ``w = -2 cos theta``, split where their Chebyshev tails are large)
+storing only the ``K x K`` bath transmissions per energy, with the exact
+Jacobian of that quadrature. No temperature is refused; a potential pushed
+out of the band is still a ``ParameterError`` naming ``Ig`` or ``dmu``.
+
 Newton
 ------
 With ``dA_j = dA_j/dmu`` (at ``T = 0`` simply ``ell_j(mu)``, so the
@@ -393,8 +406,8 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
         Any layout.
     params : QuantumParams
         ``gamma``, ``mubar``, ``dmu``, ``Ig``, ``gamma_contact``,
-        ``temperature`` (``>= 0``; the Fermi tails, 40 T beyond the
-        potentials, must stay inside the band).
+        ``temperature`` (any ``T >= 0``: the integrals run over the band
+        ``(-2, 2)`` intersected with the Fermi window).
     tol : float
         Relative tolerance: Newton stops when ``max_l |I_l - target_l| <=
         tol * max(Ig, Io)`` (``Io = dmu/2pi``), and the energy quadrature is
@@ -523,6 +536,11 @@ def _solve_window(prob: _Problem, mu_starts: list[np.ndarray], lo: float, hi: fl
     return states[0], states[1]
 
 
+def _current_scale(prob: _Problem, mu: np.ndarray) -> float:
+    """Size of the currents at ``mu`` for an absolute error bound: ``max|mu_l - mu_l'| / 2pi``."""
+    return max(float(np.ptp(mu[prob.has])), 1e-300) / TWO_PI
+
+
 def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, method: str = "auto",
                       tol: float = 1e-12, n_nodes: int = 9, max_nodes: int = 257) -> np.ndarray:
     """Compute the full Landauer-Buttiker currents (Eq. B22) at given potentials.
@@ -550,7 +568,17 @@ def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, meth
         raise ParameterError("mu", mu.shape, f"must have shape ({wire.N},)")
     check_potentials(np.where(prob.has, mu, np.nan), params)
     m = mu[prob.has]
-    prob.grid = prob.make_grid(float(m.min()), float(m.max()), n_nodes)
+    try:
+        prob.grid = prob.make_grid(float(m.min()), float(m.max()), n_nodes)
+    except _NeedPanels:  # Fermi tails reach a band edge: the adaptive band rule
+        from .nonlinear_panels import panel_currents
+        from .panels import PanelRule
+
+        rule = PanelRule(prob.gammas, params.temperature, params.mubar)
+        rule.build(float(m.min()), float(m.max()), 0.05 * tol * _current_scale(prob, mu))
+        out = np.full(wire.N, np.nan)
+        out[prob.has] = panel_currents(rule, m)
+        return out
     grid = prob.grid
     I = prob.currents(mu, grid)
     while True:

@@ -260,7 +260,14 @@ class PanelRule:
         todo = [(a, b) for a, b in todo if b > a]
         done: list[tuple[float, float]] = []
         est = 0.0
+        K2 = self.sites.size ** 2
         while todo:
+            if (len(done) + len(todo)) * PANEL_NODES * K2 > MAX_ENTRIES:
+                raise ConvergenceError(
+                    f"the energy quadrature over the band would store {len(done) + len(todo)} x {PANEL_NODES} "
+                    f"energies x {self.sites.size}^2 bath pairs (more than {MAX_ENTRIES:.0e} numbers): too "
+                    "many baths for the band route (it stores K x K per energy); lower the temperature so that "
+                    "the Fermi tails stay inside the band")
             if len(done) + len(todo) > MAX_PANELS:
                 raise ConvergenceError(
                     f"the energy quadrature needs more than {MAX_PANELS} panels of {PANEL_NODES} energies "
@@ -281,10 +288,6 @@ class PanelRule:
         self.error_estimate = est
         self.panels = done
         self._cache = {p: self._cache[p] for p in done}
-        if len(done) * PANEL_NODES * self.sites.size ** 2 > MAX_ENTRIES:
-            raise ConvergenceError(
-                f"the energy quadrature needs {len(done) * PANEL_NODES} energies x {self.sites.size}^2 bath "
-                "pairs: too much memory; raise tol")
         self.Tq = np.concatenate([self._cache[p][0] for p in done])
         self.Gq = np.concatenate([self._cache[p][1] for p in done])
         self.span = (-2.0 * math.cos(done[0][0]), -2.0 * math.cos(done[-1][1]))

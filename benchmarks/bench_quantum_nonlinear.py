@@ -18,7 +18,17 @@ scaling exponent of the fast path. The dense baseline runs with
 ``OPENBLAS_NUM_THREADS=1`` (unless set): on a shared, loaded machine a
 threaded BLAS is many times slower for these sizes.
 
+Side by side (``--base REV``, default ``main``): the same dimers solve at
+``--compare-n`` (10^5) timed in a subprocess on this tree and on ``REV``
+exported with ``git archive`` (PYTHONPATH selects the tree), best of
+``--compare-repeat``, with ``os.getloadavg()`` printed.
+
+Long ballistic wires (``--single 4000,20000``): ``single`` at T = 0 with
+default settings (the adaptive band quadrature of ``quantum.panels``):
+seconds, energies, panels, peak memory (VmHWM of a fresh subprocess).
+
 Run:  python benchmarks/bench_quantum_nonlinear.py [--max-n 100000] [--dense-max 1000]
+      [--base main] [--compare-n 100000] [--single 4000,20000] [--skip-scaling]
 """
 
 from __future__ import annotations
@@ -28,7 +38,11 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -52,11 +66,64 @@ def run(n: int, method: str, repeat: int):
     return best, info, out
 
 
+_TIMER = """
+import sys, time
+from nonrecip import QuantumParams, Wire
+from nonrecip.deterministic.quantum.nonlinear import solve_nonlinear
+p = QuantumParams.from_ig_ratio(0.3, gamma=0.5, mubar=1.0, dmu=0.1)
+layout, n, rep = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+solve_nonlinear(Wire.from_spec(layout, n=20), p)
+best = float("inf")
+for _ in range(rep):
+    t = time.perf_counter()
+    f, r = solve_nonlinear(Wire.from_spec(layout, n=n), p)
+    best = min(best, time.perf_counter() - t)
+hwm = [x.split()[1] for x in open("/proc/self/status") if x.startswith("VmHWM")][0]
+print(best, abs(r.I_1) - abs(f.I_1), int(hwm) / 1024.0)
+"""
+
+
+def timed(src: str, layout: str, n: int, rep: int) -> tuple[float, float, float]:
+    """Seconds (best of ``rep``), delta_I and peak MiB of one solve in a fresh process on tree ``src``."""
+    env = dict(os.environ, PYTHONPATH=src, OPENBLAS_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", _TIMER, layout, str(n), str(rep)], env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def compare_base(base: str, n: int, rep: int) -> None:
+    """Dimers at ``n``: this tree against ``base`` exported by ``git archive``, side by side."""
+    here = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        arch = subprocess.run(["git", "-C", str(here), "archive", base, "src"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=arch.stdout, check=True)
+        print(f"dimers N = {n}, best of {rep}, load average before: {os.getloadavg()}")
+        for name, src in ((f"base {base}", str(Path(tmp) / "src")), ("this tree", str(here / "src"))):
+            t, dI, mem = timed(src, "dimers", n, rep)
+            print(f"  {name:>16}: {t:8.3f} s  delta_I = {dI:.15e}  peak {mem:.0f} MiB")
+        print(f"load average after: {os.getloadavg()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-n", type=int, default=100_000)
     ap.add_argument("--dense-max", type=int, default=1000)
+    ap.add_argument("--base", default="main")
+    ap.add_argument("--compare-n", type=int, default=100_000)
+    ap.add_argument("--compare-repeat", type=int, default=2)
+    ap.add_argument("--single", default="4000,20000")
+    ap.add_argument("--skip-scaling", action="store_true")
     args = ap.parse_args()
+
+    if args.compare_n:
+        compare_base(args.base, args.compare_n, args.compare_repeat)
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    for n in [int(x) for x in args.single.split(",") if x]:
+        t, dI, mem = timed(here, "single", n, 1)
+        print(f"single N = {n}, T = 0, defaults: {t:.2f} s, delta_I/Ig = {dI / PARAMS.Ig:.12f}, "
+              f"peak {mem:.0f} MiB (load {os.getloadavg()[0]:.1f})")
+    if args.skip_scaling:
+        return
 
     # warm up the JIT (kernels of quantum.linear) and the caches
     solve_nonlinear(Wire.dimers(20), PARAMS)

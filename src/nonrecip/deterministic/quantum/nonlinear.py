@@ -53,6 +53,19 @@ relative for n = 5, 9, 13, 17). The reported currents are those of the
 grid Newton converged on: the bath currents hit their targets within
 ``tol * max(Ig, Io)`` and differ from the next grid by no more than that.
 
+Two routes
+----------
+The single window above needs its Fermi tails inside the band and ``T(w)``
+smooth on it. When the tails of a hot wire reach a band edge, or a wire
+with few baths (at most ``FEW_BATHS``) is so long that its resonances
+(spaced ``~ pi/N`` in ``k``) would need more than ``FEW_BATHS_NODES``
+Chebyshev energies, the solve moves to :mod:`.nonlinear_panels`: an
+adaptive composite rule over the band (:mod:`.panels`; panels in ``theta``
+with ``w = -2 cos theta``, split where their Chebyshev tails are large)
+storing only the ``K x K`` bath transmissions per energy, with the exact
+Jacobian of that quadrature. No temperature is refused; a potential pushed
+out of the band is still a ``ParameterError`` naming ``Ig`` or ``dmu``.
+
 Newton
 ------
 With ``dA_j = dA_j/dmu`` (at ``T = 0`` simply ``ell_j(mu)``, so the
@@ -92,6 +105,13 @@ _BAND_EDGE = 2.0 - 1e-9
 _METHODS = ("auto", "fast", "dense")
 #: Energies of the (approximate) Jacobian of the fast Newton-GMRES step.
 JACOBIAN_NODES = 7
+#: Few baths: beyond this many Chebyshev energies the adaptive band rule of
+#: :mod:`.panels` (K x K data per energy) takes over.
+FEW_BATHS, FEW_BATHS_NODES = 64, 65
+
+
+class _NeedPanels(Exception):
+    """The single Chebyshev window cannot serve: use :mod:`.nonlinear_panels`."""
 
 
 # --------------------------------------------------------------------------
@@ -191,10 +211,7 @@ class _Problem:
         pad = 0.1 * (hi - lo) + 1e-3
         a, b = lo - pad - tail, hi + pad + tail
         if p.temperature > 0.0 and (lo - tail <= -_BAND_EDGE or hi + tail >= _BAND_EDGE):
-            raise ParameterError(
-                "temperature", p.temperature,
-                f"the Fermi tails (potentials {lo:.4g}..{hi:.4g} +- {FERMI_CUTOFF:g} T) must stay inside "
-                "the band (-2, 2); lower the temperature")
+            raise _NeedPanels("the Fermi tails reach a band edge")
         a, b = max(a, -_BAND_EDGE), min(b, _BAND_EDGE)
         if self.grid is not None:  # windows only grow: earlier points stay covered
             a, b = min(a, self.grid.a), max(b, self.grid.b)
@@ -389,8 +406,8 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
         Any layout.
     params : QuantumParams
         ``gamma``, ``mubar``, ``dmu``, ``Ig``, ``gamma_contact``,
-        ``temperature`` (``>= 0``; the Fermi tails, 40 T beyond the
-        potentials, must stay inside the band).
+        ``temperature`` (any ``T >= 0``: the integrals run over the band
+        ``(-2, 2)`` intersected with the Fermi window).
     tol : float
         Relative tolerance: Newton stops when ``max_l |I_l - target_l| <=
         tol * max(Ig, Io)`` (``Io = dmu/2pi``), and the energy quadrature is
@@ -448,9 +465,29 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
             mu_starts.append(m)
     lo = min(float(m[prob.has].min()) for m in mu_starts)
     hi = max(float(m[prob.has].max()) for m in mu_starts)
-    prob.grid = prob.make_grid(lo, hi, n_nodes)
     for m, bias in zip(mu_starts, (Bias.FORWARD, Bias.REVERSE), strict=True):
         m[0], m[-1] = params.potentials(bias)
+    try:
+        return _solve_window(prob, mu_starts, lo, hi, tol, max_iter, n_nodes, max_nodes, info)
+    except _NeedPanels:
+        from .nonlinear_panels import solve_panels
+
+        states = solve_panels(prob, mu_starts, tol, max_iter, info)
+    for s in states:
+        check_potentials(s.mu, params)
+    return states[0], states[1]
+
+
+def _solve_window(prob: _Problem, mu_starts: list[np.ndarray], lo: float, hi: float, tol: float,
+                  max_iter: int, n_nodes: int, max_nodes: int,
+                  info: dict | None) -> tuple[QuantumState, QuantumState]:
+    """Newton on one Chebyshev window (module docstring); ``_NeedPanels`` when it cannot serve."""
+    params = prob.params
+    few = int(prob.has.sum()) <= FEW_BATHS
+    if few and prob.wire.N * (hi - lo + 2e-3) > 100.0:
+        # ~ N (hi - lo) / pi resonances in the window: one polynomial is hopeless
+        raise _NeedPanels("resonances")
+    prob.grid = prob.make_grid(lo, hi, n_nodes)
 
     goal = tol * prob.scale
 
@@ -464,6 +501,8 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
     n = n_nodes
     while _next_n(n) <= max_nodes and qdiff(prob.make_grid(lo, hi, n), mu_starts[:1]) > 0.5 * goal:
         n = _next_n(n)
+    if few and n > FEW_BATHS_NODES:
+        raise _NeedPanels("resonances")
     sols = list(mu_starts)
     iters = [0, 0]
     while True:
@@ -481,6 +520,8 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
         if qerr <= goal:
             break
         n = _next_n(n)
+        if few and n > FEW_BATHS_NODES:
+            raise _NeedPanels("resonances")
         if n > max_nodes:
             raise ConvergenceError(
                 f"the energy quadrature did not reach tol = {tol:g}: currents on {prob.grid.n} and "
@@ -493,6 +534,11 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
         info.update(iterations=tuple(iters), nodes=prob.grid.n, window=(prob.grid.a, prob.grid.b),
                     residual=max(res), quadrature_error=qerr)
     return states[0], states[1]
+
+
+def _current_scale(prob: _Problem, mu: np.ndarray) -> float:
+    """Size of the currents at ``mu`` for an absolute error bound: ``max|mu_l - mu_l'| / 2pi``."""
+    return max(float(np.ptp(mu[prob.has])), 1e-300) / TWO_PI
 
 
 def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, method: str = "auto",
@@ -522,7 +568,17 @@ def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, meth
         raise ParameterError("mu", mu.shape, f"must have shape ({wire.N},)")
     check_potentials(np.where(prob.has, mu, np.nan), params)
     m = mu[prob.has]
-    prob.grid = prob.make_grid(float(m.min()), float(m.max()), n_nodes)
+    try:
+        prob.grid = prob.make_grid(float(m.min()), float(m.max()), n_nodes)
+    except _NeedPanels:  # Fermi tails reach a band edge: the adaptive band rule
+        from .nonlinear_panels import panel_currents
+        from .panels import PanelRule
+
+        rule = PanelRule(prob.gammas, params.temperature, params.mubar)
+        rule.build(float(m.min()), float(m.max()), 0.05 * tol * _current_scale(prob, mu))
+        out = np.full(wire.N, np.nan)
+        out[prob.has] = panel_currents(rule, m)
+        return out
     grid = prob.grid
     I = prob.currents(mu, grid)
     while True:

@@ -29,13 +29,13 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .wire import ParameterError
 
-__all__ = ["atomic_write", "write_table", "read_result_table", "meta_path"]
+__all__ = ["atomic_write", "write_table", "save_by_extension", "read_result_table", "meta_path"]
 
 #: suffix of the sidecar that holds a CSV table's attrs
 META_SUFFIX = ".meta.json"
@@ -147,6 +147,24 @@ def write_table(df: Any, path: str | os.PathLike) -> Path:
             pq.write_table(table, tmp)
     else:
         raise ParameterError("out", str(path), "the file extension must be .csv or .parquet")
+    return path
+
+
+def save_by_extension(path: str | os.PathLike, to_json: Callable[[], str], to_frame: Callable[[], Any]) -> Path:
+    """Write a result atomically, the format by extension; return the path.
+
+    ``.json``: ``to_json()`` (the JSON contract); ``.csv`` or ``.parquet``: the
+    frame ``to_frame()`` through :func:`write_table`. Any other extension is a
+    :class:`~nonrecip.wire.ParameterError` naming ``out``.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext == ".json":
+        atomic_write(path, (to_json() + "\n").encode())
+    elif ext in (".csv", ".parquet"):
+        write_table(to_frame(), path)
+    else:
+        raise ParameterError("out", str(path), "the file extension must be .json, .csv or .parquet")
     return path
 
 

@@ -36,7 +36,7 @@ from typing_extensions import TypeVar
 
 from .estimates import Estimate, EstimateArray, UndefinedZScore, readonly
 from .estimates import json_number as _num
-from .result_tables import atomic_write, read_result_table, write_table
+from .result_tables import atomic_write, read_result_table, save_by_extension, write_table
 from .wire import Bias, ParameterError, Wire
 
 __all__ = [
@@ -504,15 +504,7 @@ class Result(Generic[S, D]):
         metadata, or the sidecar ``FILE.csv.meta.json`` of a CSV; read back
         with :func:`read_result_table`).
         """
-        path = Path(path)
-        ext = path.suffix.lower()
-        if ext == ".json":
-            atomic_write(path, (self.to_json() + "\n").encode())
-        elif ext in (".csv", ".parquet"):
-            write_table(self.to_frame(), path)
-        else:
-            raise ParameterError("out", str(path), "the file extension must be .json, .csv or .parquet")
-        return path
+        return save_by_extension(path, self.to_json, self.to_frame)
 
 
 def _columns(v: Any, on_sites: bool) -> dict[str, Any] | None:

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from ..results import atomic_write, to_jsonable, write_table
-from ..wire import ParameterError
+from ..result_tables import save_by_extension
+from ..results import to_jsonable
 from .evaluate import Candidate
 
 __all__ = ["DesignResult"]
@@ -112,12 +112,4 @@ class DesignResult:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write atomically by extension: ``.json`` (the contract), ``.csv`` or ``.parquet``."""
-        path = Path(path)
-        ext = path.suffix.lower()
-        if ext == ".json":
-            atomic_write(path, (self.to_json() + "\n").encode())
-        elif ext in (".csv", ".parquet"):
-            write_table(self.to_frame(), path)
-        else:
-            raise ParameterError("out", str(path), "the file extension must be .json, .csv or .parquet")
-        return path
+        return save_by_extension(path, self.to_json, self.to_frame)

@@ -163,7 +163,7 @@ def _worker_plugin():
 
 
 def _quiet_shutdown() -> None:
-    """Mute the logs of tearing down our own cluster after an interruption or error.
+    """Mute the logs of closing our own client (and cluster) after an interruption or error.
 
     Futures still in flight when the connections close make tornado and distributed log
     ``CommClosedError`` tracebacks; the user is told in one line what was kept, and
@@ -207,6 +207,9 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
                                  "give tcp://HOST:PORT of a running `dask scheduler`") from None
         try:
             yield client
+        except BaseException:  # in-flight gathers on the closing connection would log tracebacks
+            _quiet_shutdown()
+            raise
         finally:
             client.close()
 

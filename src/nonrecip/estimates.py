@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._frozen import FrozenArrays
 from .wire import NonrecipError
 
 __all__ = ["Estimate", "EstimateArray", "UndefinedZScore", "readonly", "json_number"]
@@ -96,7 +97,7 @@ class Estimate:
 
 
 @dataclass(frozen=True)
-class EstimateArray:
+class EstimateArray(FrozenArrays):
     """Estimates over sites or bonds: ``mean`` and ``stderr`` of equal shape."""
 
     mean: np.ndarray

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from ._frozen import FrozenArrays
 from .wire import ParameterError, check_int, check_real
 
 __all__ = ["Hamiltonian", "MODELS"]
@@ -71,7 +72,7 @@ def _real_array(name: str, values: Any, n: int | None = None, where: str = "") -
 
 
 @dataclass(frozen=True, eq=False)
-class Hamiltonian:
+class Hamiltonian(FrozenArrays):
     """A real symmetric wire Hamiltonian of finite hopping range (conventions §4).
 
     Parameters

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic
 import numpy as np
 from typing_extensions import TypeVar
 
+from ._frozen import FrozenArrays
 from .estimates import Estimate, EstimateArray, UndefinedZScore, readonly
 from .estimates import json_number as _num
 from .result_tables import atomic_write, read_result_table, save_by_extension, write_table
@@ -92,7 +93,7 @@ def to_jsonable(x: Any) -> Any:
 # states (one bias)
 # --------------------------------------------------------------------------
 @dataclass(frozen=True)
-class State:
+class State(FrozenArrays):
     """Steady state under one bias. Subclasses add the model's fields.
 
     Every state has ``I_in`` (current entering the wire at site 1, positive

@@ -39,6 +39,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._frozen import FrozenArrays
 from .errors import ConvergenceError, NonrecipError, ParameterError
 from .params import PARAMETERS, _real, check_int, check_real, default, quantum_ig
 
@@ -124,7 +125,7 @@ MIN_SITES = 4
 
 
 @dataclass(frozen=True)
-class Wire:
+class Wire(FrozenArrays):
     """A wire of ``N`` sites and what hangs on each of them.
 
     Parameters
@@ -260,7 +261,7 @@ class Wire:
 # --------------------------------------------------------------------------
 # parameters
 # --------------------------------------------------------------------------
-class _Params:
+class _Params(FrozenArrays):
     """Common behaviour of the frozen parameter objects.
 
     Every field is a parameter of :data:`nonrecip.params.PARAMETERS` (same

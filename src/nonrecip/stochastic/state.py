@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .._frozen import FrozenArrays
 from ..results import Estimate, EstimateArray, State
 
 __all__ = ["SimulatedState", "Injector", "WalkerTrace"]
@@ -91,7 +92,7 @@ class Injector:
 
 
 @dataclass(frozen=True)
-class WalkerTrace:
+class WalkerTrace(FrozenArrays):
     """One walker followed step by step (see :meth:`SteadyStateSimulation.trace`).
 
     Attributes

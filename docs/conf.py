@@ -55,10 +55,9 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 root_doc = "index"
 exclude_patterns = ["_build", "jupyter_execute", ".jupyter_cache", "figures/*.csv", "Thumbs.db", ".DS_Store"]
-templates_path = ["_templates"]
 
 # -- API reference ----------------------------------------------------------
-autosummary_generate = True
+autosummary_generate = False  # tables only: every object is documented on its module page (_ext/nonrecip_api.py)
 autosummary_imported_members = True
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"  # numpydoc sections carry the types

@@ -4,8 +4,10 @@ At ``config-inited`` (before Sphinx discovers the sources and autosummary
 generates its stubs) this writes
 ``docs/api/<module>.rst`` for every module of :mod:`nonrecip` whose dotted
 name has no component starting with ``_``, plus ``docs/api/index.rst``. Each
-page shows the module docstring and an ``autosummary`` table of the module's
-``__all__``:
+page shows the module docstring, an ``autosummary`` table of the module's
+``__all__`` and, below it, every object documented on that page in full (one
+page per module, no page per object: the site stays ~100 pages, which keeps
+the build fast, as every page carries the whole navigation tree):
 
 * a class or function is documented once, on the page of the module that
   defines it (``obj.__module__``) when that module is public and exports it,
@@ -97,6 +99,15 @@ def _summary(target: str) -> str:
     return doc.split("\n\n")[0].replace("\n", " ").strip() or "no summary"
 
 
+def _entry(name: str, obj: object) -> list[str]:
+    """The autodoc directive documenting ``name`` on its module's page."""
+    if inspect.isclass(obj):
+        return [f".. autoclass:: {name}", "   :members:", "   :show-inheritance:", ""]
+    if inspect.isroutine(obj):
+        return [f".. autofunction:: {name}", ""]
+    return [f".. autodata:: {name}", ""]
+
+
 def _page(modname: str, rows: list[tuple[str, str, bool]]) -> str:
     title = f"``{modname}``"
     lines = [f".. _api-{modname}:", "", title, "=" * len(title), "",
@@ -105,8 +116,11 @@ def _page(modname: str, rows: list[tuple[str, str, bool]]) -> str:
     elsewhere = [(n, t) for n, t, local in rows if not local]
     if here:
         lines += ["Defined or documented here", "--------------------------", "",
-                  ".. autosummary::", "   :toctree: generated/", ""]
+                  ".. autosummary::", ""]
         lines += [f"   {n}" for n in here] + [""]
+        mod = importlib.import_module(modname)
+        for n in here:
+            lines += _entry(n, getattr(mod, n))
     if elsewhere:
         lines += ["Re-exported", "-----------", "",
                   "Documented on the page of the module that defines them:", ""]

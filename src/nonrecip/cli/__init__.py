@@ -2,13 +2,13 @@
 
 Each public module of this package (``solve``, ``simulate``, ``figure``...)
 registers its commands on the apps of :mod:`._app` when imported, so adding a
-command is adding a file. Heavy modules (numpy, numba, scipy, matplotlib,
-dask) are imported inside the commands so that ``nonrecip --help`` answers
-fast; the modules of :data:`LAZY_COMMANDS`, whose registration itself needs
-them (``sweep`` builds its options from the sweep models), are imported only
-when their command runs, or when the whole tree is asked for (:func:`command`,
-``nonrecip.cli.app``). :func:`main` turns every input error into one line on
-stderr and exit code 2, never a traceback.
+command is adding a file (and a line of :data:`COMMANDS`). Heavy modules
+(numpy, numba, scipy, matplotlib, dask) are imported inside the commands, and
+a command module itself is imported only when its command runs (``nonrecip
+solve classical`` imports :mod:`.solve` and :mod:`.quantum`, nothing of
+``simulate`` or ``sweep``), or when the whole tree is asked for (``nonrecip
+--help``, :func:`command`, ``nonrecip.cli.app``). :func:`main` turns every
+input error into one line on stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -19,22 +19,40 @@ import sys
 
 from . import _app
 
-#: command -> module registering it, imported only when the command runs
-LAZY_COMMANDS = {"sweep": f"{__name__}.sweep"}
-
-# the command modules: every public .py file here (os.listdir: pkgutil alone costs ~20 ms to import)
-for _name in sorted(f[:-3] for f in os.listdir(__path__[0]) if f.endswith(".py") and not f.startswith("_")):
-    if f"{__name__}.{_name}" not in LAZY_COMMANDS.values():
-        importlib.import_module(f"{__name__}.{_name}")  # registers its commands
+#: top-level command -> the modules registering it and its subcommands, in
+#: the order of :func:`_modules` (tests/test_startup.py checks it against
+#: the tree that every module builds)
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "design": ("design",),
+    "figure": ("figure",),
+    "simulate": ("simulate",),
+    "converge": ("simulate",),
+    "solve": ("quantum", "solve"),
+    "sweep": ("sweep",),
+    "trajectory": ("trajectory",),
+    "validate": ("validate",),
+}
+#: groups declared in :mod:`._app` with their help text: the top-level help
+#: lists them without importing the modules of their subcommands
+IN_APP = ("solve", "sweep")
 
 __all__ = ["app", "main"]
 
 
-def _load(names=None) -> None:
-    """Register the lazy commands ``names`` (default: all of them)."""
-    for name in LAZY_COMMANDS if names is None else names:
-        if name in LAZY_COMMANDS:
-            importlib.import_module(LAZY_COMMANDS[name])
+def _modules() -> list[str]:
+    """Every command module: the public .py files here (os.listdir: pkgutil alone costs ~20 ms to import).
+
+    Imported in this (sorted) order, so that the commands of a group are
+    listed in the same order whichever of them are loaded.
+    """
+    return sorted(f[:-3] for f in os.listdir(__path__[0]) if f.endswith(".py") and not f.startswith("_"))
+
+
+def _load(names: list[str] | None = None) -> None:
+    """Register the commands ``names`` (default: all of them)."""
+    modules = _modules() if names is None else sorted({m for n in names for m in COMMANDS[n]})
+    for module in modules:
+        importlib.import_module(f"{__name__}.{module}")  # registers its commands
 
 
 def __getattr__(name: str):
@@ -88,14 +106,19 @@ def _flags_as_flags(cmd) -> None:
 def command(only: list[str] | None = None):
     """Build the click command tree of ``app``, flags shown as flags.
 
-    ``only``: register just these lazy commands (:data:`LAZY_COMMANDS`);
-    default all.
+    ``only``: register just these top-level commands (names of
+    :data:`COMMANDS`; an empty list: none); default all of them. Option
+    values are converted by :mod:`._coerce` (typer's converter, without
+    pydantic where the answer is certain).
     """
     import typer
+
+    from ._coerce import install
 
     _load(only)
     cmd = typer.main.get_command(_app.app)
     _flags_as_flags(cmd)
+    install(cmd)
     return cmd
 
 
@@ -114,8 +137,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else list(argv)
     name = next((a for a in args if not a.startswith("-")), None)  # the command (no global option takes a value)
+    if name in COMMANDS:
+        only = [name]
+    elif name is None and args[:1] == ["--version"]:  # eager: it prints and exits before anything else is read
+        only = []
+    else:  # the top level's help or error: every top-level command, not the subcommands of IN_APP
+        only = [c for c in COMMANDS if c not in IN_APP]
     try:
-        cmd = command(only=[name] if name else [])
+        cmd = command(only=only)
         if not sys.stdout.isatty():  # help into a pipe or a file: plain text, no rich
             _plain_help(cmd)
         rv = cmd.main(args=args, prog_name="nonrecip", standalone_mode=False)

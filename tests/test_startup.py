@@ -50,6 +50,77 @@ def test_solve_imports_no_dask_pandas_or_scipy_sparse_stack():
     assert not loaded & {"dask", "distributed", "pandas", "pyarrow", "matplotlib", "numba"}
 
 
+def _modules(code: str, *args: str) -> set[str]:
+    """Every module that ``code`` (then the CLI with ``args``) loaded."""
+    probe = f"import sys, json\n{code}\nprint(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    p = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120)
+    return set(json.loads(p.stderr.strip().splitlines()[-1]))
+
+
+def _top(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+@pytest.mark.parametrize("model", ["classical", "circuit"])
+def test_exact_classical_and_circuit_solves_import_numpy_only(model):
+    # numpy for the solver; no pydantic (typer's option converter, cli/_coerce.py), no solver of another model
+    loaded = _modules(CLI, "solve", model, "--layout", ".SDSD.")
+    assert _top(loaded) & set(HEAVY) == {"numpy"}
+    assert not {m for m in loaded if m.startswith(("nonrecip.stochastic", "nonrecip.deterministic.quantum",
+                                                   "nonrecip.sweep", "nonrecip.cli.simulate",
+                                                   "nonrecip.cli.design", "nonrecip.runs.batches"))}
+
+
+def test_quantum_linear_solve_imports_numba_for_its_kernel_only():
+    # the O(N) linear solver is a Numba kernel (cached on disk); nothing else heavy (numba itself imports
+    # scipy.linalg.cython_blas when it loads a cached kernel: no scipy of nonrecip's)
+    loaded = _modules(CLI, "solve", "quantum", "--layout", ".SDSD.")
+    assert {"numpy", "numba"} <= _top(loaded)
+    assert not _top(loaded) & {"pydantic", "pandas", "pyarrow", "matplotlib", "dask", "distributed", "rich"}
+    assert not {m for m in loaded if m.startswith(("nonrecip.stochastic", "nonrecip.sweep", "scipy.sparse",
+                                                   "scipy.special", "scipy.optimize", "scipy.integrate",
+                                                   "nonrecip.deterministic.quantum.general",
+                                                   "nonrecip.deterministic.quantum.nonlinear"))}
+
+
+def test_version_imports_no_command_module():
+    loaded = _modules(CLI, "--version")
+    assert not _top(loaded) & set(HEAVY)
+    assert not {m for m in loaded if m.startswith("nonrecip.cli.") and not m.split(".")[-1].startswith("_")}
+
+
+SUBTREE = """
+import typer
+from nonrecip import cli
+cli._load([sys.argv[1]])
+cmd = typer.main.get_command(cli._app.app).commands[sys.argv[1]]
+def names(c):
+    return [c.name, [names(s) for s in getattr(c, "commands", {}).values()], sorted(p.name for p in c.params)]
+print(json.dumps(names(cmd)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("name", sorted(__import__("nonrecip.cli").cli.COMMANDS))
+def test_each_command_loads_alone_as_in_the_full_tree(name):
+    # COMMANDS names the modules that build each top-level command: loading only those gives the same
+    # subcommands, in the same order, with the same options, as the whole tree
+    from nonrecip.cli import command
+
+    def names(c):
+        return [c.name, [names(s) for s in getattr(c, "commands", {}).values()], sorted(p.name for p in c.params)]
+
+    full = command()
+    p = subprocess.run([sys.executable, "-c", "import sys, json\n" + SUBTREE, name], capture_output=True, text=True,
+                       timeout=120)
+    assert json.loads(p.stderr.strip().splitlines()[-1]) == names(full.commands[name])
+
+
+def test_commands_lists_every_top_level_command():
+    from nonrecip.cli import COMMANDS, command
+
+    assert set(command().commands) == set(COMMANDS)
+
+
 def test_a_small_sweep_starts_no_dask(tmp_path):
     loaded = _loaded(CLI, "sweep", "classical", "--layout", ".SDSD.", "--p", "0.5,0.9",
                      "--out", str(tmp_path / "s.parquet"), "--no-progress")

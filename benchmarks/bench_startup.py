@@ -15,6 +15,12 @@ on a terminal (a pseudo-terminal: typer's rich help); ``nonrecip
 (linear response) on the small layout ``.SDSD.``, into a pipe. Goals
 (issue 14): ``--help`` under 0.15 s, ``solve classical`` under 0.3 s.
 
+The children write and use bytecode caches (``__pycache__``) whatever
+``PYTHONDONTWRITEBYTECODE`` says, as an installed package does (pip
+compiles it); an untimed first run of each case fills them. ``--no-bytecode``
+keeps ``PYTHONDONTWRITEBYTECODE`` as it is (every nonrecip module compiled
+from source on every run when it is set: about 0.05 s more for ``--help``).
+
 ``--before SRC`` measures the same cases with another nonrecip source tree
 (e.g. ``git archive`` of an older commit, unpacked: its ``src``) in the
 same run, interleaved, as the old figures.
@@ -62,10 +68,12 @@ def _drain(fd: int) -> None:
         pass
 
 
-def cpu_of(args: list[str], src: str, terminal: bool) -> float:
+def cpu_of(args: list[str], src: str, terminal: bool, bytecode: bool = True) -> float:
     """CPU seconds (user + sys) of one child ``python ARGS`` with ``PYTHONPATH=src``."""
     env = dict(os.environ, PYTHONPATH=src)
     env.pop("COLUMNS", None)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if terminal:
         master, slave = pty.openpty()
@@ -95,6 +103,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=10, help="runs of each case (median reported)")
     ap.add_argument("--before", type=Path, help="another nonrecip src tree measured in the same run")
+    ap.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE as it is")
     a = ap.parse_args()
     here = str(Path(__file__).resolve().parent.parent / "src")
     trees = [("now", here)] + ([("before", str(a.before.resolve()))] if a.before else [])
@@ -102,15 +111,16 @@ def main() -> None:
     loads: list[float] = []
     for _t, src in trees:  # warm the file cache and the bytecode caches, untimed
         for _, args, terminal, _ in CASES:
-            cpu_of(args, src, terminal)
+            cpu_of(args, src, terminal, not a.no_bytecode)
     for _ in range(a.repeat):
         loads.append(load())
         for t, src in trees:
             for name, args, terminal, _ in CASES:
-                cpu[t, name].append(cpu_of(args, src, terminal))
+                cpu[t, name].append(cpu_of(args, src, terminal, not a.no_bytecode))
     loads.append(load())
     print(f"start-up CPU (user+sys), median [min-max] of {a.repeat} runs; load (1 min) "
-          f"{min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores; {sys.executable}")
+          f"{min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores; {sys.executable}; "
+          f"bytecode {'as PYTHONDONTWRITEBYTECODE says' if a.no_bytecode else 'cached'}")
     for t, _ in trees:
         base = statistics.median(cpu[t, CASES[0][0]])
         for name, _, _, goal in CASES:

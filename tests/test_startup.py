@@ -116,9 +116,71 @@ def test_each_command_loads_alone_as_in_the_full_tree(name):
 
 
 def test_commands_lists_every_top_level_command():
-    from nonrecip.cli import COMMANDS, command
+    from nonrecip.cli import COMMANDS, GROUPS, IN_APP, command
 
-    assert set(command().commands) == set(COMMANDS)
+    tree = command()
+    assert set(tree.commands) == set(COMMANDS)
+    assert set(GROUPS) == {n for n, c in tree.commands.items() if hasattr(c, "commands")}
+    assert set(IN_APP) <= set(GROUPS)
+
+
+def _on_a_terminal(code: str, *args: str) -> tuple[str, set[str]]:
+    """(stdout, modules loaded) of ``code`` run with stdout on a pseudo-terminal."""
+    import os
+    import pty
+    import threading
+
+    probe = f"import sys, json\n{code}\nprint(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def read() -> None:
+        try:
+            while data := os.read(master, 65536):
+                chunks.append(data)
+        except OSError:  # the child closed the terminal
+            pass
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    p = subprocess.run([sys.executable, "-c", probe, *args], stdout=slave, stderr=subprocess.PIPE, text=True,
+                       timeout=120, env=dict(os.environ, COLUMNS="100"))
+    os.close(slave)
+    reader.join()
+    os.close(master)
+    return b"".join(chunks).decode(), set(json.loads(p.stderr.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("args", [("--help",), ("solve",), ("solve", "classical", "-h")])
+def test_rich_help_on_a_terminal_without_markdown_or_pygments(args):
+    # typer's rich help, loaded with rich.markdown and rich.traceback deferred (cli/_help.py)
+    out, loaded = _on_a_terminal(CLI, *args)
+    assert "Usage" in out and "\x1b[" in out  # rich: styled
+    assert "rich" in _top(loaded) and not _top(loaded) & {"markdown_it", "pygments"}
+    assert not {"rich.markdown", "rich.traceback"} & loaded
+
+
+@pytest.mark.parametrize("args", [("--help",), ("solve", "classical", "-h")])
+def test_rich_help_is_the_same_with_the_deferred_names(args):
+    # typer.rich_utils imported first (with rich.markdown and rich.traceback): the help, byte for byte
+    light, _ = _on_a_terminal(CLI, *args)
+    full, loaded = _on_a_terminal("import typer.rich_utils\n" + CLI, *args)
+    assert "rich.markdown" in loaded
+    assert light == full
+
+
+def test_deferred_rich_names_are_the_real_ones():
+    import subprocess as sp
+
+    code = ("from nonrecip.cli._help import load_rich_help\nload_rich_help()\n"
+            "import typer.rich_utils as ru, rich.markdown, rich.traceback\n"
+            "m = ru.Markdown('**x**')\n"
+            "assert isinstance(m, rich.markdown.Markdown), type(m)\n"
+            "assert ru.Traceback.from_exception.__func__ is rich.traceback.Traceback.from_exception.__func__\n"
+            "assert type(rich.markdown.Markdown) is type\n"
+            "print('ok')")
+    p = sp.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.stdout.strip() == "ok", p.stderr
 
 
 def test_a_small_sweep_starts_no_dask(tmp_path):

@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 #: groups declared in :mod:`._app` with their help text: the top-level help
 #: lists them without importing the modules of their subcommands
 IN_APP = ("solve", "sweep")
+#: the command groups (a bare group prints its help)
+GROUPS = ("design", "solve", "sweep")
 
 __all__ = ["app", "main"]
 
@@ -124,6 +126,12 @@ def command(only: list[str] | None = None):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nonrecip`` console script; returns the exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args == ["--version"]:  # the eager option alone: what its callback prints, without building the CLI
+        from ._help import print_version
+
+        print_version()
+        return 0
     import typer
 
     try:  # typer >= 0.26 vendors click as typer._click
@@ -132,10 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         from click import exceptions as cex  # type: ignore[no-redef]
 
     from ..errors import NonrecipError, ParameterError
+    from ._help import asks_for_help, load_rich_help
 
     no_args = getattr(cex, "NoArgsIsHelpError", ())
 
-    args = sys.argv[1:] if argv is None else list(argv)
     name = next((a for a in args if not a.startswith("-")), None)  # the command (no global option takes a value)
     if name in COMMANDS:
         only = [name]
@@ -147,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd = command(only=only)
         if not sys.stdout.isatty():  # help into a pipe or a file: plain text, no rich
             _plain_help(cmd)
+        elif asks_for_help(args, GROUPS):  # typer's rich help, without markdown-it and pygments (._help)
+            load_rich_help()
         rv = cmd.main(args=args, prog_name="nonrecip", standalone_mode=False)
     except no_args as e:  # bare group: show the help once
         # building the error already called ctx.get_help(), which in typer's

@@ -50,9 +50,26 @@ def _modules() -> list[str]:
     return sorted(f[:-3] for f in os.listdir(__path__[0]) if f.endswith(".py") and not f.startswith("_"))
 
 
+def _top_level() -> list[str]:
+    """Return the modules the top level needs for its help or an error: all but those of :data:`IN_APP`.
+
+    A command module missing from :data:`COMMANDS` is among them, so its
+    command still runs (only not lazily).
+    """
+    inner = {m for c in IN_APP for m in COMMANDS[c]} - {m for c in COMMANDS if c not in IN_APP for m in COMMANDS[c]}
+    return [m for m in _modules() if m not in inner]
+
+
 def _load(names: list[str] | None = None) -> None:
-    """Register the commands ``names`` (default: all of them)."""
-    modules = _modules() if names is None else sorted({m for n in names for m in COMMANDS[n]})
+    """Register the commands ``names`` (default: all of them).
+
+    A name that is not in :data:`COMMANDS` (an unknown command, ``""``)
+    registers what the top level needs (:func:`_top_level`).
+    """
+    if names is None:
+        modules = _modules()
+    else:
+        modules = sorted({m for n in names for m in (COMMANDS[n] if n in COMMANDS else _top_level())})
     for module in modules:
         importlib.import_module(f"{__name__}.{module}")  # registers its commands
 
@@ -109,7 +126,8 @@ def command(only: list[str] | None = None):
     """Build the click command tree of ``app``, flags shown as flags.
 
     ``only``: register just these top-level commands (names of
-    :data:`COMMANDS`; an empty list: none); default all of them. Option
+    :data:`COMMANDS`, see :func:`_load`; an empty list: none); default all
+    of them. Option
     values are converted by :mod:`._coerce` (typer's converter, without
     pydantic where the answer is certain).
     """
@@ -145,12 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     no_args = getattr(cex, "NoArgsIsHelpError", ())
 
     name = next((a for a in args if not a.startswith("-")), None)  # the command (no global option takes a value)
-    if name in COMMANDS:
-        only = [name]
-    elif name is None and args[:1] == ["--version"]:  # eager: it prints and exits before anything else is read
+    if name is None and args[:1] == ["--version"]:  # eager: it prints and exits before anything else is read
         only = []
-    else:  # the top level's help or error: every top-level command, not the subcommands of IN_APP
-        only = [c for c in COMMANDS if c not in IN_APP]
+    else:  # a command, else ("" or an unknown name) the top level's help or error (_load)
+        only = [name or ""]
     try:
         cmd = command(only=only)
         if not sys.stdout.isatty():  # help into a pipe or a file: plain text, no rich

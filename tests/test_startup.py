@@ -203,3 +203,28 @@ def test_full_command_tree_has_the_sweep_commands(path):
     for name in path:
         cmd = cmd.commands[name]
     assert cmd is not None
+
+
+@pytest.mark.parametrize("package", ["nonrecip.deterministic", "nonrecip.runs"])
+def test_lazy_packages_load_nothing_until_asked(package):
+    loaded = _modules(f"import {package}")
+    assert not {m for m in loaded if m.startswith(package + ".")}
+    assert "numpy" not in _top(loaded)
+
+
+@pytest.mark.parametrize("package", ["nonrecip.deterministic", "nonrecip.runs"])
+def test_lazy_packages_give_the_names_of_their_modules(package):
+    import importlib
+
+    pkg = importlib.import_module(package)
+    for name in pkg.__all__:
+        value = getattr(pkg, name)
+        assert getattr(importlib.import_module(value.__module__), name) is value
+        assert name in dir(pkg)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        pkg.nope  # noqa: B018
+    # the solver that a name comes from, and only that one, loads on first use
+    first = "solve_circuit" if package.endswith("deterministic") else "check_layout"
+    loaded = _modules(f"from {package} import {first}")
+    sub = {m for m in loaded if m.startswith(package + ".")}
+    assert sub == ({f"{package}.circuit"} if first == "solve_circuit" else {f"{package}.budget"})

@@ -17,8 +17,6 @@ import importlib
 import os
 import sys
 
-from . import _app
-
 #: top-level command -> the modules registering it and its subcommands, in
 #: the order of :func:`_modules` (tests/test_startup.py checks it against
 #: the tree that every module builds)
@@ -77,6 +75,8 @@ def _load(names: list[str] | None = None) -> None:
 def __getattr__(name: str):
     """``app``: the typer application with every command registered."""
     if name == "app":
+        from . import _app
+
         _load()
         return _app.app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -133,6 +133,7 @@ def command(only: list[str] | None = None):
     """
     import typer
 
+    from . import _app
     from ._coerce import install
 
     _load(only)

@@ -1,14 +1,16 @@
 """The ``nonrecip`` command line: a thin typer layer over the Python API.
 
 Each public module of this package (``solve``, ``simulate``, ``figure``...)
-registers its commands on the apps of :mod:`._app` when imported, so adding a
-command is adding a file (and a line of :data:`COMMANDS`). Heavy modules
+registers its commands on the apps of :mod:`._app` when imported; adding a
+command is adding a file and a line of :data:`COMMANDS`. Heavy modules
 (numpy, numba, scipy, matplotlib, dask) are imported inside the commands, and
-a command module itself is imported only when its command runs (``nonrecip
-solve classical`` imports :mod:`.solve` and :mod:`.quantum`, nothing of
-``simulate`` or ``sweep``), or when the whole tree is asked for (``nonrecip
---help``, :func:`command`, ``nonrecip.cli.app``). :func:`main` turns every
-input error into one line on stderr and exit code 2, never a traceback.
+a command module itself only when its command runs (``nonrecip solve
+classical`` imports :mod:`.solve` and :mod:`.quantum`, nothing of
+``simulate`` or ``sweep``), for the top level's help (every module but those
+of the groups in :data:`IN_APP`), or when the whole tree is asked for
+(:func:`command`, ``nonrecip.cli.app``); importing this package imports no
+typer. :func:`main` turns every input error into one line on stderr and exit
+code 2, never a traceback.
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ on a terminal (a pseudo-terminal: typer's rich help); ``nonrecip
 The children write and use bytecode caches (``__pycache__``) whatever
 ``PYTHONDONTWRITEBYTECODE`` says, as an installed package does (pip
 compiles it); an untimed first run of each case fills them. ``--no-bytecode``
-keeps ``PYTHONDONTWRITEBYTECODE`` as it is (every nonrecip module compiled
-from source on every run when it is set: about 0.05 s more for ``--help``).
+keeps ``PYTHONDONTWRITEBYTECODE`` as it is (when it is set and no
+``__pycache__`` exists yet, every nonrecip module is compiled from source on
+every run: about 0.05 s more for ``--help``).
 
 ``--before SRC`` measures the same cases with another nonrecip source tree
 (e.g. ``git archive`` of an older commit, unpacked: its ``src``) in the

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 typer_coercion = pytest.importorskip("typer._coercion")  # typer that converts with pydantic
-from typer._click import Context  # noqa: E402
-from typer._click.exceptions import BadParameter  # noqa: E402
+Context = pytest.importorskip("typer._click").Context  # its vendored click
+BadParameter = pytest.importorskip("typer._click.exceptions").BadParameter
 
 from nonrecip.cli import _coerce, command  # noqa: E402
 

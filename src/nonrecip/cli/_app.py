@@ -4,8 +4,6 @@
 every subcommand); ``nonrecip --version`` prints the version.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -35,9 +33,9 @@ app.add_typer(sweep_app, name="sweep")
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from ._help import print_version
 
-        print(f"nonrecip {__version__}")
+        print_version()
         raise typer.Exit()
 
 

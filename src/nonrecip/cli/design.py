@@ -11,8 +11,6 @@ input, the output paths included, is checked before the search starts: bad
 input is one line on stderr and exit code 2, nothing written.
 """
 
-from __future__ import annotations
-
 import sys
 import textwrap
 from pathlib import Path

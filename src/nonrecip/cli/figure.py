@@ -7,8 +7,6 @@ is a terminal (``--no-progress`` silences it). The repository's own gallery
 is regenerated with ``nonrecip figure all --out docs/figures``.
 """
 
-from __future__ import annotations
-
 import time
 from pathlib import Path
 from typing import Annotated

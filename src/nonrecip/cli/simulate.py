@@ -5,8 +5,6 @@ JSON object (same inputs and seed: the same bytes, whatever ``--workers``);
 timings, progress and messages go to stderr.
 """
 
-from __future__ import annotations
-
 import sys
 import time
 from pathlib import Path

@@ -8,8 +8,6 @@ model's parameter list, so every option of the matching ``solve`` /
 inclusive range (``--n 4:40:2``); the sweep is the Cartesian product.
 """
 
-from __future__ import annotations
-
 import inspect
 import json as _json
 import sys

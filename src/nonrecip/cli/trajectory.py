@@ -1,7 +1,5 @@
 """``nonrecip trajectory``: time-resolved walker population runs. Parse, call the library, print."""
 
-from __future__ import annotations
-
 import sys
 import time
 from pathlib import Path

@@ -1,7 +1,5 @@
 """``nonrecip validate``: run the registered checks, print the table, write a report."""
 
-from __future__ import annotations
-
 import sys
 import time
 from pathlib import Path

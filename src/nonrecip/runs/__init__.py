@@ -15,24 +15,32 @@ One idea per module:
 * :mod:`.signals` -- SIGINT and SIGTERM delivered where a run can keep its work;
 * :mod:`.progress` -- a progress bar with an ETA on stderr;
 * :mod:`.budget` -- memory and size guards, before anything is allocated.
+
+Each name loads its module on first use (PEP 562): the exact solvers' size
+guards do not import the thread pool or the checkpoint machinery.
 """
 
-from .batches import Stopped, run_on_threads
-from .budget import (
-    check_budgets,
-    check_count,
-    check_layout,
-    check_memory,
-    check_monte_carlo,
-    check_sites,
-    check_trajectory,
-)
-from .checkpoint import read_checkpoint, write_checkpoint
-from .lock import FileLock
-from .paths import check_checkpoint, check_directory, check_output, clean_temporaries
-from .progress import ProgressBar, progress_default
-from .signals import Interruption
-from .workers import worker_count
+from typing import TYPE_CHECKING
+
+from .._lazy import attach
+
+if TYPE_CHECKING:
+    from .batches import Stopped, run_on_threads
+    from .budget import (
+        check_budgets,
+        check_count,
+        check_layout,
+        check_memory,
+        check_monte_carlo,
+        check_sites,
+        check_trajectory,
+    )
+    from .checkpoint import read_checkpoint, write_checkpoint
+    from .lock import FileLock
+    from .paths import check_checkpoint, check_directory, check_output, clean_temporaries
+    from .progress import ProgressBar, progress_default
+    from .signals import Interruption
+    from .workers import worker_count
 
 __all__ = [
     "Stopped",
@@ -56,3 +64,26 @@ __all__ = [
     "Interruption",
     "worker_count",
 ]
+
+__getattr__, __dir__ = attach(__name__, {
+    "Stopped": ".batches",
+    "run_on_threads": ".batches",
+    "check_budgets": ".budget",
+    "check_count": ".budget",
+    "check_layout": ".budget",
+    "check_memory": ".budget",
+    "check_monte_carlo": ".budget",
+    "check_sites": ".budget",
+    "check_trajectory": ".budget",
+    "read_checkpoint": ".checkpoint",
+    "write_checkpoint": ".checkpoint",
+    "FileLock": ".lock",
+    "check_checkpoint": ".paths",
+    "check_directory": ".paths",
+    "check_output": ".paths",
+    "clean_temporaries": ".paths",
+    "ProgressBar": ".progress",
+    "progress_default": ".progress",
+    "Interruption": ".signals",
+    "worker_count": ".workers",
+})

@@ -100,7 +100,7 @@ def _summary(target: str) -> str:
 
 
 def _entry(name: str, obj: object) -> list[str]:
-    """The autodoc directive documenting ``name`` on its module's page."""
+    """Return the autodoc directive documenting ``name`` on its module's page."""
     if inspect.isclass(obj):
         return [f".. autoclass:: {name}", "   :members:", "   :show-inheritance:", ""]
     if inspect.isroutine(obj):

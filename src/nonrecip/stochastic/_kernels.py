@@ -280,11 +280,26 @@ def walk_adjoint(state, qcum, log_t, geo_t, count, out):
         out[1] += count * qcum[m]
         out[2] += count * m
         return
-    rq = np.empty(m, np.int64)           # Q[j] + Q[j+1]: what a reflection at j adds (telescoped)
+    rq, packed = _adjoint_tables(qcum, geo_t)
+    _adjoint_walk(state, qcum, rq, packed, sc_t, count, out)
+
+
+@njit(inline="always")
+def _adjoint_tables(qcum, geo_t):
+    """``rq[j] = Q[j] + Q[j+1]`` (what a reflection at ``j`` adds) and the packed alias words."""
+    m = qcum.shape[0] - 1
+    rq = np.empty(m, np.int64)
     for j in range(m):
         rq[j] = qcum[j] + qcum[j + 1]
     packed = np.empty(GEO_COLS, np.int64)
     geometric_packed(geo_t, packed)
+    return rq, packed
+
+
+@njit(**JIT)
+def _adjoint_walk(state, qcum, rq, packed, sc_t, count, out):
+    """Run the walk of :func:`walk_adjoint` (``M >= 1``, ``p < 1``) given its tables."""
+    m = qcum.shape[0] - 1
     tail = GEO_COLS - 1
     exits = 0
     aq = 0
@@ -348,8 +363,16 @@ def walk_adjoint_batches(states, qcum, log_t, geo_t, sizes, out):
     The same bits as one call per batch (each batch has its own stream);
     saves the Python call per batch for small runs.
     """
+    m = qcum.shape[0] - 1
+    sc_t = _scale(log_t)
+    if sc_t == np.inf or m == 0:
+        for k in range(sizes.shape[0]):
+            walk_adjoint(states[k], qcum, log_t, geo_t, sizes[k], out[k])
+        return
+    rq, packed = _adjoint_tables(qcum, geo_t)  # built once for all batches
     for k in range(sizes.shape[0]):
-        walk_adjoint(states[k], qcum, log_t, geo_t, sizes[k], out[k])
+        if sizes[k] > 0:
+            _adjoint_walk(states[k], qcum, rq, packed, sc_t, sizes[k], out[k])
 
 
 # --------------------------------------------------------------------------

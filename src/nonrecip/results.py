@@ -142,8 +142,9 @@ class State:
 
     def __post_init__(self) -> None:
         """Make every array field read-only (a view; see :func:`~nonrecip.estimates.readonly`)."""
+        d = self.__dict__
         for name in _field_names(type(self)):
-            v = getattr(self, name)
+            v = d[name] if name in d else getattr(self, name)
             if isinstance(v, np.ndarray):
                 object.__setattr__(self, name, readonly(v))
 

@@ -308,7 +308,7 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int | None = None, s
     path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite, extensions=(".npz",))
     if path is None and not progress_default(progress) and mode == "linear":
         n_workers = worker_count(workers, n_batches)
-        if n_workers == 1 or steps * (len(sim.scatterers) + 1) <= _INLINE_WORK:
+        if n_workers == 1 or steps * (len(sim._ext) - 1) <= _INLINE_WORK:
             return _result(sim, _run_inline(sim, key, sizes))
     with contextlib.ExitStack() as stack:
         if path is not None:
@@ -356,7 +356,7 @@ def _run_inline(sim: SteadyStateSimulation, key: dict, sizes: np.ndarray) -> Bat
 
         out = np.zeros((nb, 4), np.int64)
         geo_t = _geometric_table(sim._log_t)
-        per_call = max(1, _INLINE_WORK // max(1, int(sizes[0]) * (len(sim.scatterers) + 1)))
+        per_call = max(1, _INLINE_WORK // max(1, int(sizes[0]) * (len(sim._ext) - 1)))
         for lo in range(0, nb, per_call):
             hi = min(nb, lo + per_call)
             walk_adjoint_batches(states[lo:hi], sim._qcum, sim._log_t, geo_t, sizes[lo:hi], out[lo:hi])

@@ -7,19 +7,27 @@ For each case (issue 14's table) the budget is the EXPECTED number of
 walkers for stderr(delta_I) < 1 % of delta_I: ``mean over seeds of steps x
 (stderr / (0.01 |delta_I exact|))^2`` from pilot runs of the new code
 (>= 8 seeds), not one lucky seed. At that budget, one core, CPU time per
-call (median over repeats with different seeds) of
+call (median over repeats with different seeds, each repeat timing enough
+calls to last ~50 ms) of
 
-(a) ``old``: the code before issue 14 (``--old-commit``) and ``prev``: the
-    code before the alias-table sampler (``--prev-commit``), each exported
-    with ``git archive`` and run in a subprocess with its own PYTHONPATH;
-(b) ``new``: ``nonrecip.stochastic.simulate(estimator="adjoint", workers=1)``;
-(c) ``tuned``: :mod:`_baseline_mc`, a plain per-walker adjoint Monte Carlo in
-    Numba with ``np.random.geometric`` draws.
+(a) ``old``: the code before issue 14 (``--old-commit``), ``prev``: the
+    code before the alias-table sampler (``--prev-commit``) and ``base``: the
+    code before the kernel/per-call work of the last session
+    (``--base-commit``), each exported with ``git archive`` and run in a
+    subprocess with its own PYTHONPATH (the same budget and seeds);
+(b) ``new``: ``nonrecip.stochastic.simulate(estimator="adjoint", workers=1)``,
+    the whole call (validation, seeding, kernel, estimate, Result);
+(c) two baselines of :mod:`_baseline_mc`, written independently of nonrecip:
+    ``plain`` (one walker at a time, ``np.random.geometric`` per reflection)
+    and ``tuned`` (splitmix64 in a register, run lengths from a 256-column
+    alias table, one draw per reflection). Ratios are against the *best*
+    (fastest) baseline of the same run.
 
-Throughput of the new kernel: walkers/s and random numbers actually drawn
-per second (the kernel's own draw counter; transmissions passed without a
-draw are not counted). ``os.getloadavg()`` is printed beside every ratio:
-on a loaded machine the ratios, not the absolute times, are what to read.
+Throughput: walkers/s and random draws actually made per second (each
+code's own draw counter: one per reflection; transmissions passed without
+a draw are not counted), for new and tuned, per call with everything
+included. ``os.getloadavg()`` is printed beside every ratio: on a loaded
+machine the ratios, not the absolute times, are what to read.
 """
 
 from __future__ import annotations
@@ -56,11 +64,15 @@ from nonrecip.stochastic import simulate
 layout, p, ig, drho, steps, seeds = json.loads(sys.argv[1])
 w, P = Wire(layout), ClassicalParams(p=p, Ig=ig, drho=drho)
 simulate(w, P, steps=max(64, steps // 100), estimator="adjoint", workers=1)   # compile
+t = time.process_time()
+simulate(w, P, steps=steps, seed=0, estimator="adjoint", workers=1)
+k = max(1, int(0.05 / max(time.process_time() - t, 1e-6)))   # calls per timing: >= ~50 ms
 ts = []
 for s in seeds:
     t = time.process_time()
-    simulate(w, P, steps=steps, seed=s, estimator="adjoint", workers=1)
-    ts.append(time.process_time() - t)
+    for _ in range(k):
+        simulate(w, P, steps=steps, seed=s, estimator="adjoint", workers=1)
+    ts.append((time.process_time() - t) / k)
 print(json.dumps(ts))
 """
 
@@ -79,11 +91,16 @@ def expected_budget(wire, params, delta, seeds, pilot):
 
 
 def cpu(fn, seeds):
+    """Median over ``seeds`` of the CPU time of ``fn(seed)``, each timing repeated to last >= ~50 ms."""
+    t = time.process_time()
+    fn(seeds[0])
+    k = max(1, int(0.05 / max(time.process_time() - t, 1e-6)))
     ts = []
     for s in seeds:
         t = time.process_time()
-        fn(s)
-        ts.append(time.process_time() - t)
+        for _ in range(k):
+            fn(s)
+        ts.append((time.process_time() - t) / k)
     return float(np.median(ts))
 
 
@@ -100,13 +117,15 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=8, help="pilot seeds for the expected budget (>= 8)")
     ap.add_argument("--old-commit", default="f549f87", help="the code before issue 14")
     ap.add_argument("--prev-commit", default="acd4f51", help="the code before the alias-table sampler")
+    ap.add_argument("--base-commit", default="44fc8fd", help="the code before the last session's kernel work")
     ap.add_argument("--cases", default="0,1,2,3")
     a = ap.parse_args()
     reps = 3 if a.quick else 7
     envs = {k: dict(os.environ, PYTHONPATH=str(old_tree(c))) for k, c in (("old", a.old_commit),
-                                                                            ("prev", a.prev_commit))}
+                                                                            ("prev", a.prev_commit),
+                                                                            ("base", a.base_commit))}
     print(f"load average at start {os.getloadavg()}; cores {os.cpu_count()}; old = {a.old_commit}, "
-          f"prev = {a.prev_commit}")
+          f"prev = {a.prev_commit}, base = {a.base_commit}")
     rows = []
     for i in [int(x) for x in a.cases.split(",")]:
         name, spec, p = CASES[i]
@@ -118,27 +137,33 @@ def main() -> None:
         t_new = cpu(lambda s, w=wire, q=params, n=budget: simulate(w, q, steps=n, seed=s, estimator="adjoint",
                                                                   workers=1), seeds)
         _baseline_mc.run(wire.layout, p, IG, DRHO, 64, 0)                   # compile
-        t_tuned = cpu(lambda s, lay=wire.layout, pp=p, n=budget: _baseline_mc.run(lay, pp, IG, DRHO, n, s), seeds)
+        _baseline_mc.run_tuned(wire.layout, p, IG, DRHO, 64, 0)
+        t_plain = cpu(lambda s, lay=wire.layout, pp=p, n=budget: _baseline_mc.run(lay, pp, IG, DRHO, n, s), seeds)
+        t_tuned = cpu(lambda s, lay=wire.layout, pp=p, n=budget: _baseline_mc.run_tuned(lay, pp, IG, DRHO, n, s),
+                      seeds)
+        tuned_draws = np.mean([_baseline_mc.run_tuned(wire.layout, p, IG, DRHO, budget, s)[2] for s in seeds])
+        t_best = min(t_plain, t_tuned)
         t_ref = {}
         for k, env in envs.items():
             out = subprocess.run([sys.executable, "-c", _OLD_SCRIPT,
                                   json.dumps([wire.layout, p, IG, DRHO, budget, seeds])],
                                  env=env, check=True, capture_output=True, text=True).stdout
             t_ref[k] = float(np.median(json.loads(out)))
-        t_old, t_prev = t_ref["old"], t_ref["prev"]
-        sums = run_batches(wire, params, steps=budget, seed=0, n_batches=32, batch_ids=range(32),
-                           estimator="adjoint")
-        t_k = t_new     # whole call, everything included
-        draws = int(sums.counters[:, 2].sum())
+        t_old, t_prev, t_base = t_ref["old"], t_ref["prev"], t_ref["base"]
+        draws = np.mean([run_batches(wire, params, steps=budget, seed=s, n_batches=32, batch_ids=range(32),
+                                     estimator="adjoint").counters[:, 2].sum() for s in seeds])
         load = os.getloadavg()[0]
-        rows.append((name, budget, t_old, t_prev, t_new, t_tuned))
+        rows.append((name, budget, t_old, t_prev, t_base, t_new, t_plain, t_tuned))
         print(f"\n{name}: expected budget {budget} walkers (spread over seeds {spread:.0%})")
-        print(f"  CPU per call  old {t_old * 1e3:8.3f} ms   prev {t_prev * 1e3:8.3f} ms   "
-              f"new {t_new * 1e3:8.3f} ms   tuned {t_tuned * 1e3:8.3f} ms")
-        print(f"  ratios        old/new {t_old / t_new:5.2f}   prev/new {t_prev / t_new:5.2f}   "
-              f"tuned/new {t_tuned / t_new:5.2f}   (load {load:.2f})")
-        print(f"  new (per call, all included)    {budget / t_k:.3g} walkers/s, {draws / t_k:.3g} draws/s "
+        print(f"  CPU per call  old {t_old * 1e3:8.3f} ms   prev {t_prev * 1e3:8.3f} ms   base {t_base * 1e3:8.3f} ms"
+              f"   new {t_new * 1e3:8.3f} ms")
+        print(f"  baselines     plain {t_plain * 1e3:8.3f} ms   tuned {t_tuned * 1e3:8.3f} ms")
+        print(f"  ratios        old/new {t_old / t_new:5.2f}   base/new {t_base / t_new:5.2f}   "
+              f"best baseline/new {t_best / t_new:5.2f}   (load {load:.2f})")
+        print(f"  new   (per call, all included) {budget / t_new:.3g} walkers/s, {draws / t_new:.3g} draws/s "
               f"({draws / budget:.2f} draws per walker)   (load {os.getloadavg()[0]:.2f})")
+        print(f"  tuned (per call, all included) {budget / t_tuned:.3g} walkers/s, {tuned_draws / t_tuned:.3g} "
+              f"draws/s ({tuned_draws / budget:.2f} draws per walker)")
     print(f"\nload average at end {os.getloadavg()}")
 
 

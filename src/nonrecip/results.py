@@ -92,6 +92,17 @@ def to_jsonable(x: Any) -> Any:
 # --------------------------------------------------------------------------
 # states (one bias)
 # --------------------------------------------------------------------------
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """Names of the dataclass fields of ``cls`` (looked up once per class)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 @dataclass(frozen=True)
 class State(FrozenArrays):
     """Steady state under one bias. Subclasses add the model's fields.
@@ -132,10 +143,11 @@ class State(FrozenArrays):
 
     def __post_init__(self) -> None:
         """Make every array field read-only (a view; see :func:`~nonrecip.estimates.readonly`)."""
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
+        d = self.__dict__
+        for name in _field_names(type(self)):
+            v = d[name] if name in d else getattr(self, name)
             if isinstance(v, np.ndarray):
-                object.__setattr__(self, f.name, readonly(v))
+                object.__setattr__(self, name, readonly(v))
 
     def _output_fields(self) -> list[dataclasses.Field]:
         return [f for f in dataclasses.fields(self) if f.name != "I_in_split"]

@@ -40,8 +40,11 @@ from ._random import (  # noqa: F401 (re-exported: the kernels' building blocks)
     _scale,
     exponential,
     geometric,
+    geometric_packed,
     geometric_table,
     next_u64,
+    next_u64_regs,
+    packed_draw,
     uniform,
 )
 
@@ -239,8 +242,17 @@ def walk_adjoint(state, qcum, log_t, geo_t, count, out):
     with probability ``t = 1/(2-p)`` and reflected with ``r = 1 - t``
     (``K`` even or odd above), independently of everything before. The run
     of transmissions before the next reflection is geometric,
-    ``P(n) = t^n r``, and is drawn at once (:func:`geometric`): one number
-    per reflection.
+    ``P(n) = t^n r``, and is drawn at once (:func:`geometric`'s table and
+    numbers): one number per reflection.
+
+    The walk alternates a right-moving and a left-moving leg (every
+    reflection reverses it), so the loop body is the two legs in turn. The
+    sum of ``q`` over the arrivals telescopes: a leg from ``k`` to the
+    reflection at ``j`` adds ``Q[j+1] - Q[k]`` (right) or ``Q[k+1] - Q[j]``
+    (left), and the next leg starts next to ``j``, so a reflection at ``j``
+    adds ``+-(Q[j] + Q[j+1])`` (``+`` moving right) and an exit to the
+    right ``Q[M]``; the arrivals likewise ``+-(2j + 1)`` and ``M``. One table
+    read per leg; the sums are the same integers as leg by leg.
 
     Parameters
     ----------
@@ -260,53 +272,87 @@ def walk_adjoint(state, qcum, log_t, geo_t, count, out):
         scattering events, random numbers drawn]``.
     """
     m = qcum.shape[0] - 1
-    big = m + 1
+    if count <= 0:
+        return
     sc_t = _scale(log_t)
+    if sc_t == np.inf or m == 0:         # never reflected (p = 1) or no scatterer: straight through
+        out[0] += count
+        out[1] += count * qcum[m]
+        out[2] += count * m
+        return
+    rq, packed = _adjoint_tables(qcum, geo_t)
+    _adjoint_walk(state, qcum, rq, packed, sc_t, count, out)
+
+
+@njit(inline="always")
+def _adjoint_tables(qcum, geo_t):
+    """``rq[j] = Q[j] + Q[j+1]`` (what a reflection at ``j`` adds) and the packed alias words."""
+    m = qcum.shape[0] - 1
+    rq = np.empty(m, np.int64)
+    for j in range(m):
+        rq[j] = qcum[j] + qcum[j + 1]
+    packed = np.empty(GEO_COLS, np.int64)
+    geometric_packed(geo_t, packed)
+    return rq, packed
+
+
+@njit(**JIT)
+def _adjoint_walk(state, qcum, rq, packed, sc_t, count, out):
+    """Run the walk of :func:`walk_adjoint` (``M >= 1``, ``p < 1``) given its tables."""
+    m = qcum.shape[0] - 1
+    tail = GEO_COLS - 1
     exits = 0
     aq = 0
-    events = 0
+    ev = 0
     draws = 0
+    s0 = state[0]                        # the generator's state in locals (registers)
+    s1 = state[1]
+    s2 = state[2]
+    s3 = state[3]
     for _ in range(count):
-        if m == 0:                       # no scatterer: straight through
-            exits += 1
-            continue
-        k = 0
-        d = 1
+        k = 0                            # the next scatterer it arrives at
         while True:
-            if sc_t == np.inf:
-                n = big
-            else:
-                draws += 1
-                n = min(geometric(state, geo_t, sc_t), big)
-            if d > 0:
-                j = k + n                # the scatterer where it reflects
-                if j >= m:               # transmitted through the last one
-                    aq += qcum[m] - qcum[k]
-                    events += m - k
-                    exits += 1
-                    break
-                aq += qcum[j + 1] - qcum[k]
-                events += n + 1
-                k = j - 1
-                d = -1
-                if k < 0:
-                    break
-            else:
-                j = k - n
-                if j < 0:                # transmitted through the first one
-                    aq += qcum[k + 1]
-                    events += k + 1
-                    break
-                aq += qcum[k + 1] - qcum[j]
-                events += n + 1
-                k = j + 1
-                d = 1
-                if k >= m:
-                    exits += 1
-                    break
+            # right-moving leg: n transmissions, then a reflection at j = k + n
+            u, s0, s1, s2, s3 = next_u64_regs(s0, s1, s2, s3)
+            n = packed_draw(u, packed)
+            draws += 1
+            if n >= tail:                # n >= 255: 255 + a fresh draw (memoryless), as geometric()
+                state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+                n = min(tail + _geom(state, sc_t), m + 1)
+                s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+            j = k + n
+            if j >= m:                   # transmitted through the last one
+                exits += 1
+                break
+            aq += rq[j]
+            ev += 2 * j + 1
+            k = j - 1
+            if k < 0:
+                break
+            # left-moving leg
+            u, s0, s1, s2, s3 = next_u64_regs(s0, s1, s2, s3)
+            n = packed_draw(u, packed)
+            draws += 1
+            if n >= tail:
+                state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+                n = min(tail + _geom(state, sc_t), m + 1)
+                s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+            j = k - n
+            if j < 0:                    # transmitted through the first one
+                break
+            aq -= rq[j]
+            ev -= 2 * j + 1
+            k = j + 1
+            if k >= m:
+                exits += 1
+                break
+    state[0] = s0
+    state[1] = s1
+    state[2] = s2
+    state[3] = s3
     out[0] += exits
-    out[1] += aq
-    out[2] += events
+    out[1] += aq + exits * qcum[m]
+    out[2] += ev + exits * m
     out[3] += draws
 
 
@@ -317,8 +363,16 @@ def walk_adjoint_batches(states, qcum, log_t, geo_t, sizes, out):
     The same bits as one call per batch (each batch has its own stream);
     saves the Python call per batch for small runs.
     """
+    m = qcum.shape[0] - 1
+    sc_t = _scale(log_t)
+    if sc_t == np.inf or m == 0:
+        for k in range(sizes.shape[0]):
+            walk_adjoint(states[k], qcum, log_t, geo_t, sizes[k], out[k])
+        return
+    rq, packed = _adjoint_tables(qcum, geo_t)  # built once for all batches
     for k in range(sizes.shape[0]):
-        walk_adjoint(states[k], qcum, log_t, geo_t, sizes[k], out[k])
+        if sizes[k] > 0:
+            _adjoint_walk(states[k], qcum, rq, packed, sc_t, sizes[k], out[k])
 
 
 # --------------------------------------------------------------------------

@@ -308,7 +308,7 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int | None = None, s
     path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite, extensions=(".npz",))
     if path is None and not progress_default(progress) and mode == "linear":
         n_workers = worker_count(workers, n_batches)
-        if n_workers == 1 or steps * (len(sim.scatterers) + 1) <= _INLINE_WORK:
+        if n_workers == 1 or steps * (len(sim._ext) - 1) <= _INLINE_WORK:
             return _result(sim, _run_inline(sim, key, sizes))
     with contextlib.ExitStack() as stack:
         if path is not None:
@@ -349,18 +349,21 @@ def _run_inline(sim: SteadyStateSimulation, key: dict, sizes: np.ndarray) -> Bat
     ids = np.arange(nb, dtype=np.int64)
     states = np.zeros((nb, 4), np.uint64)
     batch_states(entropy_words(key["seed"]), ids, 1, states)
-    states[~states.any(axis=1), 0] = 1  # pragma: no cover - probability 2**-256
+    if not states.all():  # a zero word (probability ~2**-59): check the whole states
+        states[~states.any(axis=1), 0] = 1  # pragma: no cover - probability 2**-256
     if sim.estimator == "adjoint" and sim._p_sites is None:
         from ._kernels import walk_adjoint_batches
 
         out = np.zeros((nb, 4), np.int64)
         geo_t = _geometric_table(sim._log_t)
-        per_call = max(1, _INLINE_WORK // max(1, int(sizes[0]) * (len(sim.scatterers) + 1)))
+        per_call = max(1, _INLINE_WORK // max(1, int(sizes[0]) * (len(sim._ext) - 1)))
         for lo in range(0, nb, per_call):
             hi = min(nb, lo + per_call)
             walk_adjoint_batches(states[lo:hi], sim._qcum, sim._log_t, geo_t, sizes[lo:hi], out[lo:hi])
         data = {"exits_right": out[:, 0].copy(), "arrivals_q": out[:, 1].copy()}
-        counters = np.stack([out[:, 2], np.zeros(nb, np.int64), out[:, 3]], axis=1)
+        counters = np.zeros((nb, 3), np.int64)
+        counters[:, 0] = out[:, 2]
+        counters[:, 2] = out[:, 3]
         return BatchSums(key, ids, sizes.copy(), data, counters)
     parts = []
     cnt = np.zeros((nb, 3), np.int64)

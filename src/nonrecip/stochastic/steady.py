@@ -103,6 +103,27 @@ def _geometric_table(log_f: float) -> np.ndarray:
     return tab
 
 
+@functools.lru_cache(maxsize=256)
+def _chain(layout: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the chain of scatterers of a layout: ``(scat, ext, qcum, Q)``, read-only, cached by layout.
+
+    ``scat`` the 0-based scatterer sites, ``ext = [-1, scat, N]`` (the
+    kernels' index), ``qcum`` the cumulative injection signs over the
+    scatterers (``[0, q_1, q_1 + q_2, ...]``) and ``Q(l) = sum_{k <= l} q_k``
+    per bond ``l = 1..N-1``. Pure functions of the layout string (conventions
+    §1), so built once per layout.
+    """
+    wire = Wire(layout)
+    scat = np.flatnonzero(wire.scatterer).astype(np.int64)
+    ext = np.concatenate(([-1], scat, [wire.N])).astype(np.int64)
+    q = wire.injection[scat].astype(np.int64)
+    qcum = np.concatenate(([0], np.cumsum(q))).astype(np.int64)
+    Q = np.cumsum(wire.injection)[:-1]
+    for a in (scat, ext, qcum, Q):
+        a.flags.writeable = False
+    return scat, ext, qcum, Q
+
+
 @functools.lru_cache(maxsize=64)
 def _nan_sites(n: int) -> EstimateArray:
     """Return the all-``NaN`` densities of the adjoint estimator (read-only, shared by every result)."""
@@ -156,10 +177,9 @@ class SteadyStateSimulation:
                                          "(larger sums would overflow float64)")
         self.wire = wire
         self.params = params
-        n = wire.N
         p = params.p
-        self.m = np.where(wire.scatterer, p if p_site is None else p_site, 1.0)
-        scat = np.flatnonzero(wire.scatterer).astype(np.int64)
+        scat, self._ext, self._qcum, self._Q = _chain(wire.layout)
+        self._p_site = p_site
         # a p profile: per-scatterer constants, unless every scatterer has the same p
         # (then the event-skipping kernels run with that p, the same bits as a plain p)
         self._p_sites: np.ndarray | None = None
@@ -174,9 +194,6 @@ class SteadyStateSimulation:
                 self._r_s = (1.0 - ps) / (2.0 - ps)
                 with np.errstate(divide="ignore"):
                     self._sc_s = np.where(ps < 1.0, -1.0 / np.log1p(-np.minimum(ps, 1.0 - 1e-300)), 0.0)
-        self._ext = np.concatenate(([-1], scat, [n])).astype(np.int64)
-        q = wire.injection[scat].astype(np.int64)
-        self._qcum = np.concatenate(([0], np.cumsum(q))).astype(np.int64)
         # kernel constants: reflection probability r = (1-p)/(2-p) of a
         # scatterer and the logs of the geometric laws (see _kernels)
         self._r = (1.0 - p) / (2.0 - p)
@@ -184,18 +201,26 @@ class SteadyStateSimulation:
         self._log_a2 = 2.0 * math.log1p(-p) if p < 1.0 else -math.inf
         self._log_1ma2 = math.log(p * (2.0 - p)) if p < 1.0 else 0.0
         self._geo_tables: np.ndarray | None = None
-        # exact cumulative injection Q(l) = sum_{k <= l} q_k per bond l (1-based l = 1..N-1)
-        self._Q = np.cumsum(wire.injection)[:-1]
+
+    @functools.cached_property
+    def m(self) -> np.ndarray:
+        """Move probability ``m(l)`` of every site, shape ``(N,)`` (``1`` on free sites)."""
+        return np.where(self.wire.scatterer, self.params.p if self._p_site is None else self._p_site, 1.0)
+
+    @functools.cached_property
+    def injectors(self) -> tuple[Injector, ...]:
+        """The reservoirs' ``drho`` excess, then each source's and drain's two species (built on first use)."""
+        params, n = self.params, self.wire.N
         inj = [Injector("left reservoir", 1, +1, +1, params.drho, "forward"),
                Injector("right reservoir", n, -1, +1, params.drho, "reverse")]
-        for s in scat:
-            kind = wire.kinds[s]
+        for s in self._ext[1:-1].tolist():
+            kind = self.wire.kinds[s]
             if kind in (SOURCE, DRAIN) and params.Ig > 0.0:
                 w = 1 if kind == SOURCE else -1
                 name = "source" if kind == SOURCE else "drain"
                 for d in (+1, -1):
-                    inj.append(Injector(name, int(s) + 1, d, w, 0.5 * params.Ig, "both"))
-        self.injectors: tuple[Injector, ...] = tuple(inj)
+                    inj.append(Injector(name, s + 1, d, w, 0.5 * params.Ig, "both"))
+        return tuple(inj)
 
     @property
     def _geo(self) -> np.ndarray:
@@ -401,43 +426,85 @@ class SteadyStateSimulation:
             Per-batch sums, leading axis ``B``.
         """
         steps_b = np.asarray(steps_b, dtype=float)
+        if self.estimator == "adjoint" and self.mode == "linear":
+            return self._estimate_adjoint(steps_b, data)
         n = self.wire.N
         states = {}
         I_b = {}
-        if self.estimator == "adjoint" and self.mode == "linear":
-            ex = np.asarray(data["exits_right"], dtype=float)
-            aq = np.asarray(data["arrivals_q"], dtype=float)
-            P = self.params
-            nan = _nan_sites(n)
-            for bias, sgn in (("forward", 1.0), ("reverse", -1.0)):
-                i_b = sgn * P.drho * ex - 0.5 * P.Ig * aq
-                # J(l) per batch = i_b + n_b Ig Q(l): the same spread for every bond (conventions §2)
-                i_mean, i_err = _batch_mean(i_b, steps_b)
-                J = EstimateArray(i_mean + P.Ig * self._Q, np.full(n - 1, i_err))
-                states[bias] = SimulatedState(I_in=J[0], I_out=J[n - 2], J=J, rho_plus=nan, rho_minus=nan)
-                I_b[bias] = i_b + steps_b * (P.Ig * self._Q[0])
-        else:
-            bg = self.background if self.mode == "linear" else 0.0
-            for bias in ("forward", "reverse"):
-                J_b = np.asarray(data[f"J_{bias}"], dtype=float)
-                J = _batch_estimate(J_b, steps_b)
-                rp = _batch_estimate(np.asarray(data[f"rho_plus_{bias}"], dtype=float), steps_b)
-                rm = _batch_estimate(np.asarray(data[f"rho_minus_{bias}"], dtype=float), steps_b)
-                unmet = None
-                if self.mode == "physical":
-                    unmet = _batch_estimate(np.asarray(data[f"unmet_drain_{bias}"], dtype=float), steps_b)
-                states[bias] = SimulatedState(
-                    I_in=J[0], I_out=J[n - 2], J=J,
-                    rho_plus=EstimateArray(rp.mean + bg, rp.stderr),
-                    rho_minus=EstimateArray(rm.mean + bg, rm.stderr),
-                    unmet_drain=unmet,
-                )
-                I_b[bias] = J_b[:, 0]
+        bg = self.background if self.mode == "linear" else 0.0
+        for bias in ("forward", "reverse"):
+            J_b = np.asarray(data[f"J_{bias}"], dtype=float)
+            J = _batch_estimate(J_b, steps_b)
+            rp = _batch_estimate(np.asarray(data[f"rho_plus_{bias}"], dtype=float), steps_b)
+            rm = _batch_estimate(np.asarray(data[f"rho_minus_{bias}"], dtype=float), steps_b)
+            unmet = None
+            if self.mode == "physical":
+                unmet = _batch_estimate(np.asarray(data[f"unmet_drain_{bias}"], dtype=float), steps_b)
+            states[bias] = SimulatedState(
+                I_in=J[0], I_out=J[n - 2], J=J,
+                rho_plus=EstimateArray(rp.mean + bg, rp.stderr),
+                rho_minus=EstimateArray(rm.mean + bg, rm.stderr),
+                unmet_drain=unmet,
+            )
+            I_b[bias] = J_b[:, 0]
         f, r = states["forward"].I_in.mean, states["reverse"].I_in.mean
         sf, sr = (1.0 if f >= 0 else -1.0), (1.0 if r >= 0 else -1.0)
         d_b = sr * I_b["reverse"] - sf * I_b["forward"]
         delta = Estimate(abs(r) - abs(f), _batch_mean(d_b, steps_b)[1])
         return states["forward"], states["reverse"], delta
+
+    def _estimate_adjoint(self, steps_b: np.ndarray,
+                          data: dict[str, np.ndarray]) -> tuple[SimulatedState, SimulatedState, Estimate]:
+        """:meth:`estimate` of the adjoint estimator (``steps_b`` float).
+
+        Per batch ``I_in,b = +-drho e_b - (Ig/2) a_b`` (exits ``e_b``, sum of
+        ``q`` over arrivals ``a_b``) and ``J_b(l) = I_in,b + n_b Ig Q(l)``
+        (conventions §2): one batch-means stderr for all bonds of a bias.
+        The same arithmetic, operation for operation, as the walker branch
+        applied to these batch values, with the shared terms computed once.
+        """
+        from ._estimate_kernels import MAX_BATCHES, adjoint_stats
+
+        ex = np.ascontiguousarray(data["exits_right"], dtype=float)
+        aq = np.ascontiguousarray(data["arrivals_q"], dtype=float)
+        P = self.params
+        n = self.wire.N
+        st = np.empty(5)
+        if ex.shape[0] <= MAX_BATCHES:
+            adjoint_stats(ex, aq, np.ascontiguousarray(steps_b), float(P.drho), float(P.Ig),
+                          float(P.Ig * self._Q[0]), st)
+        else:
+            _adjoint_stats_numpy(ex, aq, steps_b, P.drho, P.Ig, P.Ig * self._Q[0], st)
+        # both biases' bond currents in one read-only block (EstimateArray keeps read-only rows as they are)
+        J_mean = np.add.outer(st[[0, 2]], P.Ig * self._Q)
+        J_err = np.empty((2, n - 1))
+        J_err[0] = st[1]
+        J_err[1] = st[3]
+        J_mean.flags.writeable = False
+        J_err.flags.writeable = False
+        nan = _nan_sites(n)
+        states = [SimulatedState(I_in=Estimate(float(J_mean[row, 0]), float(st[2 * row + 1])),
+                                 I_out=Estimate(float(J_mean[row, n - 2]), float(st[2 * row + 1])),
+                                 J=EstimateArray(J_mean[row], J_err[row]), rho_plus=nan, rho_minus=nan)
+                  for row in (0, 1)]
+        f, r = states[0].I_in.mean, states[1].I_in.mean
+        return states[0], states[1], Estimate(abs(r) - abs(f), float(st[4]))
+
+
+def _adjoint_stats_numpy(ex: np.ndarray, aq: np.ndarray, steps_b: np.ndarray, drho: float, ig: float,
+                         igq0: float, out: np.ndarray) -> None:
+    """:func:`~nonrecip.stochastic._estimate_kernels.adjoint_stats` in NumPy (any number of batches)."""
+    nb = ex.shape[0]
+    total = float(steps_b.sum())
+    i_b = np.multiply.outer(np.array([1.0 * drho, -1.0 * drho]), ex) - 0.5 * ig * aq
+    means = i_b.sum(axis=1) / total       # each row reduced as a 1-d array
+    resid = i_b - steps_b * means[:, None]
+    errs = np.sqrt(nb / (nb - 1) * (resid * resid).sum(axis=1) / total**2)
+    out[:4] = means[0], errs[0], means[1], errs[1]
+    f, r = means[0] + igq0, means[1] + igq0
+    sf, sr = (1.0 if f >= 0 else -1.0), (1.0 if r >= 0 else -1.0)
+    I_b = i_b + steps_b * igq0
+    out[4] = _batch_mean(sr * I_b[1] - sf * I_b[0], steps_b, total)[1]
 
 
 def _batch_estimate(sums: np.ndarray, steps_b: np.ndarray) -> EstimateArray:
@@ -456,10 +523,13 @@ def _batch_estimate(sums: np.ndarray, steps_b: np.ndarray) -> EstimateArray:
     return EstimateArray(mean, np.sqrt(var))
 
 
-def _batch_mean(sums: np.ndarray, steps_b: np.ndarray) -> tuple[float, float]:
-    """:func:`_batch_estimate` of one quantity, per-batch sums ``(B,)``: ``(mean, stderr)`` as floats."""
+def _batch_mean(sums: np.ndarray, steps_b: np.ndarray, total: float | None = None) -> tuple[float, float]:
+    """:func:`_batch_estimate` of one quantity, per-batch sums ``(B,)``: ``(mean, stderr)`` as floats.
+
+    ``total``: ``float(steps_b.sum())`` when the caller has it.
+    """
     nb = sums.shape[0]
-    total = float(steps_b.sum())
+    total = float(steps_b.sum()) if total is None else total
     mean = float(sums.sum()) / total
     resid = sums - steps_b * mean
     return mean, math.sqrt(nb / (nb - 1) * float((resid * resid).sum()) / total**2)

@@ -31,6 +31,8 @@ __all__ = ["solve_panels", "panel_currents"]
 _BAND_EDGE = 2.0 - 1e-9
 #: Rebuilds of the rule allowed after Newton.
 MAX_ROUNDS = 8
+#: At ``T > 0`` more baths than this take the streaming route of :mod:`.panels_stream`.
+STREAM_BATHS = 64
 
 
 def _extent(rule: PanelRule, mus: list[np.ndarray]) -> tuple[float, float]:
@@ -95,6 +97,10 @@ def solve_panels(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,
     """Solve both biases of ``prob`` (a :class:`.nonlinear._Problem`) on an adaptive band rule."""
     params = prob.params
     sites = np.flatnonzero(prob.has)
+    if params.temperature > 0.0 and sites.size > STREAM_BATHS:
+        from .panels_stream import solve_stream
+
+        return solve_stream(prob, mu_starts, tol, max_iter, info)
     ub = np.flatnonzero(prob.unknown[sites])
     tgt = prob.target[sites][ub]
     goal = tol * prob.scale

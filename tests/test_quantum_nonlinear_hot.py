@@ -1,0 +1,197 @@
+"""Hot wires with many baths: the streaming band route of the nonlinear solve.
+
+Issue 11 item 3: the full Landauer-Buttiker currents (Eq. B22; conventions
+§4) at any ``T > 0`` with no refusal for the number of baths. The streaming
+route (nonrecip.deterministic.quantum.panels_stream) is checked against the
+K x K band route (nonlinear_panels, transmissions stored per energy, exact
+Jacobian), against currents recomputed by scipy ``quad`` of the dense
+transmissions (greens.py), against linear response at T > 0
+(general.solve_linear_general) and through the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+from scipy.special import expit
+
+from nonrecip import ParameterError, QuantumParams, Wire
+from nonrecip.deterministic.quantum import nonlinear_panels
+from nonrecip.deterministic.quantum.general import solve_linear_general
+from nonrecip.deterministic.quantum.greens import bath_couplings, transmission_dense
+from nonrecip.deterministic.quantum.nonlinear import solve_nonlinear
+
+TWO_PI = 2 * math.pi
+
+
+def params(ig_ratio=0.3, **kw):
+    kw.setdefault("gamma", 0.5)
+    kw.setdefault("mubar", 1.0)
+    kw.setdefault("dmu", 0.1)
+    return QuantumParams.from_ig_ratio(ig_ratio, **kw)
+
+
+def solve(wire, p, route, monkeypatch, tol=1e-11, method="auto"):
+    """Solve on the forced band route: ``"stream"`` or ``"panels"`` (K x K)."""
+    monkeypatch.setattr(nonlinear_panels, "STREAM_BATHS", 0 if route == "stream" else 10**9)
+    info: dict = {}
+    fwd, rev = solve_nonlinear(wire, p, tol=tol, method=method, info=info)
+    assert info["route"] == route
+    return fwd, rev, info
+
+
+CASES = [
+    (".SDP.DS.", 0.1, 1.6),
+    (".SDP.DS.", 1.0, -1.5),
+    ("dimers12", 0.3, 1.7),
+    ("dimers12", 0.1, -1.75),
+    (".SPD..SD.", 0.5, 1.5),
+    ("..SS.DD..", 0.2, -1.6),
+]
+
+
+def make_wire(layout):
+    return Wire.dimers(int(layout[6:])) if layout.startswith("dimers") else Wire(layout)
+
+
+@pytest.mark.parametrize("layout,T,mubar", CASES)
+def test_stream_equals_kxk_band_route(layout, T, mubar, monkeypatch):
+    # Both routes integrate the same Eq. B22 on adaptive rules to a current
+    # error <= tol * max(Ig, Io) / 20 and stop Newton at a residual <= tol *
+    # max(Ig, Io), tol = 1e-11: their currents differ by at most ~2.1e-11
+    # of the scale. The potentials differ by that over the conductance
+    # (>= 1e-2 here), so 1e-9 relative to max|mu - mubar| holds with room;
+    # dn and h are integrals of the same weights (same bound).
+    wire = make_wire(layout)
+    p = params(0.4, mubar=mubar, temperature=T)
+    scale = max(p.Ig, p.Io)
+    s_f, s_r, info = solve(wire, p, "stream", monkeypatch)
+    k_f, k_r, _ = solve(wire, p, "panels", monkeypatch)
+    for s, k in ((s_f, k_f), (s_r, k_r)):
+        np.testing.assert_allclose(s.I, k.I, rtol=0, atol=1e-9 * scale)
+        dx = np.nanmax(np.abs(k.mu - p.mubar))
+        np.testing.assert_allclose(s.mu, k.mu, rtol=0, atol=1e-9 * dx)
+        np.testing.assert_allclose(s.dn, k.dn, rtol=0, atol=1e-9 * np.nanmax(np.abs(k.dn)))
+        np.testing.assert_allclose(s.h, k.h, rtol=0, atol=1e-9 * np.nanmax(np.abs(k.h)))
+        np.testing.assert_allclose(s.J, k.J, rtol=0, atol=1e-9 * scale)
+    assert info["quadrature_error"] <= 1e-11 * scale
+
+
+def band_quad_currents(wire, p, mu):
+    """Bath currents by scipy ``quad`` over the band of the dense ``T_ll'(w) [f_l - f_l']``
+    (Eq. B22), breakpoints at the potentials, 1e-15 absolute per pair: independent of
+    every rule of the solver."""
+    g = bath_couplings(wire, p)
+    has = np.flatnonzero(g > 0)
+    T = p.temperature
+    I = np.full(wire.N, np.nan)
+    for l in has:
+        tot = 0.0
+        for k in has:
+            if k == l:
+                continue
+            lo, hi = max(-2.0, min(mu[l], mu[k]) - 40 * T), min(2.0, max(mu[l], mu[k]) + 40 * T)
+            pts = sorted({float(np.clip(x, lo, hi)) for x in (mu[l], mu[k])} - {lo, hi})
+            tot += quad(lambda w, l=l, k=k: transmission_dense(w, g)[l, k]
+                        * (expit(-(w - mu[l]) / T) - expit(-(w - mu[k]) / T)),
+                        lo, hi, points=pts or None, epsabs=1e-15, epsrel=1e-13, limit=400)[0]
+        I[l] = tot / TWO_PI
+    return I
+
+
+@pytest.mark.parametrize("layout,T,mubar", [(".SDP.DS.", 0.3, 1.6), ("dimers8", 0.1, -1.7)])
+def test_stream_against_dense_quad(layout, T, mubar, monkeypatch):
+    # the currents at the streamed solution, recomputed by quad of the dense
+    # transmissions, hit the targets: Newton residual 1e-11 scale, quadrature
+    # error 5e-13 scale, quad 1e-15 per pair -> 10 tol leaves room (forward
+    # bias only: quad of the dense inverse is slow)
+    wire = make_wire(layout)
+    p = params(0.4, mubar=mubar, temperature=T)
+    tol, scale = 1e-11, max(p.Ig, p.Io)
+    for st in solve(wire, p, "stream", monkeypatch, tol=tol)[:1]:
+        I = band_quad_currents(wire, p, st.mu)
+        np.testing.assert_allclose(st.I, I, rtol=0, atol=10 * tol * scale)
+        t = np.where(np.isfinite(st.mu), p.Ig * wire.injection, np.nan)
+        inner = np.isfinite(t)
+        inner[[0, -1]] = False
+        assert np.max(np.abs(I[inner] - t[inner])) <= 10 * tol * scale
+
+
+def test_stream_equals_dense_method(monkeypatch):
+    # method="dense" (dense linear-response start, LU Newton steps on the
+    # K x K band rule) against the streaming route: same bound as above
+    wire, p = Wire.dimers(10), params(0.4, mubar=1.6, temperature=0.2)
+    s = solve(wire, p, "stream", monkeypatch)
+    d = solve(wire, p, "panels", monkeypatch, method="dense")
+    for a, b in zip(s[:2], d[:2], strict=True):
+        np.testing.assert_allclose(a.I, b.I, rtol=0, atol=1e-9 * max(p.Ig, p.Io))
+        np.testing.assert_allclose(a.mu, b.mu, rtol=0, atol=1e-9 * np.nanmax(np.abs(b.mu - p.mubar)))
+
+
+def test_many_baths_take_the_streaming_route():
+    # dimers with 78 baths at T = 0.3: tails reach the band edge, K > STREAM_BATHS
+    info: dict = {}
+    p = params(0.3, mubar=0.5, temperature=0.3)
+    fwd, rev = solve_nonlinear(Wire.dimers(80), p, info=info)
+    assert info["route"] == "stream"
+    for st in (fwd, rev):
+        assert abs(st.I[1] - p.Ig) <= 1e-10 * max(p.Ig, p.Io)
+        assert abs(np.nansum(st.I)) <= 1e-10 * max(p.Ig, p.Io)
+
+
+def test_stream_tends_to_linear_response():
+    # dimers(80), T = 0.3 at mubar = 1.5 (streaming route): scale dmu and Ig
+    # by s; the nonlinear corrections to mu - mubar are O(s^2) against O(s),
+    # so the relative difference from linear response at T > 0 (Eq. B22
+    # expanded to first order, solve_linear_general) halves with s (2 +- 0.3)
+    wire = Wire.dimers(80)
+    rel = []
+    for s in (1.0, 0.5, 0.25):
+        p = params(0.3, dmu=0.1 * s, mubar=1.5, temperature=0.3)
+        info: dict = {}
+        nl = solve_nonlinear(wire, p, tol=1e-12, info=info)[0]
+        assert info["route"] == "stream"
+        li = solve_linear_general(wire, p)[0]
+        x_nl, x_li = nl.mu - p.mubar, li.mu - p.mubar
+        rel.append(np.nanmax(np.abs(x_nl - x_li)) / np.nanmax(np.abs(x_li)))
+        assert abs(nl.I_1 - li.I_1) / abs(li.I_1) < 2 * rel[-1] + 1e-10
+    assert rel[-1] > 1e-6  # resolved, not rounding
+    for a, b in zip(rel, rel[1:], strict=False):
+        assert 1.7 < a / b < 2.3, rel
+
+
+def test_potential_leaving_the_band_names_ig():
+    # a drive no potential inside the band can carry (Newton pushes a bath
+    # potential to the band edge on the streaming route)
+    p = params(40.0, mubar=1.7, temperature=0.3)
+    with pytest.raises(ParameterError) as e:
+        solve_nonlinear(Wire.dimers(80), p)
+    assert e.value.name == "Ig"
+
+
+def test_potential_leaving_the_band_names_dmu():
+    # the reservoir potential mu_1 = mubar + dmu/2 = 2.1 is outside the band
+    p = QuantumParams(gamma=0.5, mubar=1.5, dmu=1.2, Ig=0.0, temperature=0.3)
+    with pytest.raises(ParameterError) as e:
+        solve_nonlinear(Wire.dimers(80), p)
+    assert e.value.name == "dmu"
+
+
+@pytest.mark.parametrize("args", [
+    ("--n", "400", "--temperature", "0.1", "--mu", "1.5"),
+    ("--n", "1000", "--temperature", "0.3"),
+])
+def test_cli_hot_dimers_succeed(cli, args):
+    # formerly refused: "too many baths for the band route (it stores K x K per energy)"
+    r = cli("solve", "quantum", "--layout", "dimers", *args, "--response", "nonlinear", "--json")
+    assert r.code == 0, r.err
+    d = json.loads(r.out)
+    for bias in ("forward", "reverse"):
+        for key in ("I_1", "I_N"):
+            assert math.isfinite(d[bias][key])
+        assert all(math.isfinite(j) for j in d[bias]["J"])
+    assert math.isfinite(d["delta_I"])

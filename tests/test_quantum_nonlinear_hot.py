@@ -37,7 +37,7 @@ def params(ig_ratio=0.3, **kw):
 
 def solve(wire, p, route, monkeypatch, tol=1e-11, method="auto"):
     """Solve on the forced band route: ``"stream"`` or ``"panels"`` (K x K)."""
-    monkeypatch.setattr(nonlinear_panels, "STREAM_BATHS", 0 if route == "stream" else 10**9)
+    monkeypatch.setattr(nonlinear_panels, "streams", lambda gammas, T: route == "stream")
     info: dict = {}
     fwd, rev = solve_nonlinear(wire, p, tol=tol, method=method, info=info)
     assert info["route"] == route
@@ -141,6 +141,48 @@ def test_many_baths_take_the_streaming_route():
     for st in (fwd, rev):
         assert abs(st.I[1] - p.Ig) <= 1e-10 * max(p.Ig, p.Io)
         assert abs(np.nansum(st.I)) <= 1e-10 * max(p.Ig, p.Io)
+
+
+def test_route_choice():
+    # K x K for few baths and at T = 0; streaming for many baths at T > 0
+    # and for more than a dozen on a wire without long bath-free stretches
+    streams = nonlinear_panels.streams
+    g = lambda w: bath_couplings(w, params())  # noqa: E731
+    assert not streams(g(Wire(".SDP.DS.")), 0.3)
+    assert not streams(g(Wire.single(400)), 0.3)
+    assert not streams(g(Wire(".S" + "." * 200 + "SD" * 5 + "." * 200 + "D.")), 0.3)
+    assert streams(g(Wire.dimers(18)), 0.3)
+    assert not streams(g(Wire.dimers(18)), 0.0)
+    assert streams(g(Wire(".S" + "." * 100 + "SD" * 40 + "." * 100 + "D.")), 0.3)
+
+
+def test_kxk_storage_refusal_falls_back_to_stream(monkeypatch):
+    # a K x K rule over the storage cap at T > 0 hands over to the streaming
+    # rule (same answer as the K x K rule without the cap, 1e-9 as above)
+    from nonrecip.deterministic.quantum import panels
+
+    wire, p = Wire(".SDP.DS."), params(0.4, mubar=1.6, temperature=0.3)
+    ref = solve_nonlinear(wire, p, tol=1e-11)
+    monkeypatch.setattr(panels, "MAX_ENTRIES", 1000)
+    info: dict = {}
+    got = solve_nonlinear(wire, p, tol=1e-11, info=info)
+    assert info["route"] == "stream"
+    for a, b in zip(got, ref, strict=True):
+        np.testing.assert_allclose(a.I, b.I, rtol=0, atol=1e-9 * max(p.Ig, p.Io))
+
+
+def test_landauer_currents_stream_equals_kxk(monkeypatch):
+    # the public helper at T = 0.2 on both band rules (each built to
+    # 0.05 tol max|mu_l - mu_l'| / 2pi, tol = 1e-12)
+    from nonrecip.deterministic.quantum.nonlinear import landauer_currents
+
+    wire, p = Wire.dimers(10), params(temperature=0.2)
+    mu = 1.0 + 0.05 * np.sin(np.arange(10.0))
+    out = {}
+    for route in (True, False):
+        monkeypatch.setattr(nonlinear_panels, "streams", lambda gammas, T, r=route: r)
+        out[route] = landauer_currents(wire, p, mu, tol=1e-12)
+    np.testing.assert_allclose(out[True], out[False], rtol=0, atol=2e-12 * np.ptp(mu) / TWO_PI)
 
 
 def test_stream_tends_to_linear_response():

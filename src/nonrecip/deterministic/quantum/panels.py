@@ -46,7 +46,7 @@ from numba import njit
 from ..._jit import JIT
 from ...wire import ConvergenceError
 
-__all__ = ["PanelRule", "bath_transmissions", "MAX_PANELS", "PANEL_NODES"]
+__all__ = ["PanelRule", "bath_transmissions", "MAX_PANELS", "PANEL_NODES", "TooManyEntries"]
 
 #: Lobatto points per panel.
 PANEL_NODES = 33
@@ -58,6 +58,10 @@ MAX_ENTRIES = 60_000_000
 #: Relative rounding level of the computed ``T(w)`` (Chebyshev tails below
 #: it are noise, not missing resolution).
 ROUNDING = 1e-14
+
+
+class TooManyEntries(ConvergenceError):
+    """The rule would store more than :data:`MAX_ENTRIES` transmissions."""
 
 
 @njit(**JIT)
@@ -263,7 +267,7 @@ class PanelRule:
         K2 = self.sites.size ** 2
         while todo:
             if (len(done) + len(todo)) * PANEL_NODES * K2 > MAX_ENTRIES:
-                raise ConvergenceError(
+                raise TooManyEntries(
                     f"the energy quadrature over the band would store {len(done) + len(todo)} x {PANEL_NODES} "
                     f"energies x {self.sites.size}^2 bath pairs (more than {MAX_ENTRIES:.0e} numbers): too "
                     "many baths for the band route (it stores K x K per energy); lower the temperature so that "

@@ -237,3 +237,19 @@ def test_cli_hot_dimers_succeed(cli, args):
             assert math.isfinite(d[bias][key])
         assert all(math.isfinite(j) for j in d[bias]["J"])
     assert math.isfinite(d["delta_I"])
+
+
+def test_hot_long_single_wire_converges():
+    # single at N = 400, T = 0.3: the Fermi window covers the whole band and
+    # the rounding noise of T(w) near the band edges once split panels down
+    # to 1e-13 (more than MAX_PANELS); panels whose whole error bound is
+    # below 1e-6 eps are now accepted. Targets: S and D carry +-Ig, the
+    # currents add up to zero (Newton residual 1e-10 of the scale).
+    p = params(0.3, temperature=0.3)
+    info: dict = {}
+    fwd, rev = solve_nonlinear(Wire.single(400), p, info=info)
+    assert info["quadrature_error"] <= 1e-10 * max(p.Ig, p.Io)
+    for st in (fwd, rev):
+        assert abs(st.I[1] - p.Ig) <= 1e-10 * max(p.Ig, p.Io)
+        assert abs(st.I[-2] + p.Ig) <= 1e-10 * max(p.Ig, p.Io)
+        assert abs(np.nansum(st.I)) <= 1e-10 * max(p.Ig, p.Io)

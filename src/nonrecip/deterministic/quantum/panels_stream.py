@@ -65,7 +65,7 @@ from numba import njit
 
 from ..._jit import JIT
 from ...wire import ConvergenceError
-from .panels import _CHEB, _U, MAX_PANELS, PANEL_NODES, ROUNDING, PanelRule, _theta
+from .panels import _CHEB, _U, MAX_PANELS, NEGLIGIBLE, PANEL_NODES, ROUNDING, PanelRule, _theta
 from .state import QuantumState
 
 __all__ = ["StreamRule", "stream_kernel", "solve_stream", "stream_currents"]
@@ -270,9 +270,10 @@ class StreamRule(PanelRule):
             nxt = []
             for pa, pb in todo:
                 tail = self._tail(pa, pb, M)
-                if tail <= limit or pb - pa < 1e-13:
+                err = tail * 2.0 * (math.cos(pa) - math.cos(pb))
+                if tail <= limit or err <= NEGLIGIBLE * eps or pb - pa < 1e-13:
                     done.append((pa, pb))
-                    est += tail * 2.0 * (math.cos(pa) - math.cos(pb))
+                    est += err
                 else:
                     mid = 0.5 * (pa + pb)
                     nxt += [(pa, mid), (mid, pb)]

@@ -257,14 +257,15 @@ def test_hot_long_single_wire_converges():
 
 def test_weights_interpolated_in_mu_equal_direct(monkeypatch):
     # many baths: the product-integration weights are interpolated in mu
-    # from Chebyshev potentials (tail <= 2e-15 of the largest weight) rather
+    # from Chebyshev potentials on pieces of width <= pi T (tail <= 2e-15 of
+    # the largest weight) rather
     # than evaluated at every bath potential. The solves agree to rounding:
     # 1e-12 of the scale in I (measured 1e-14), 1e-12 in mu.
     from nonrecip.deterministic.quantum import panels_stream
 
     wire, p = Wire.dimers(200), params(0.3, mubar=1.5, temperature=0.1)
     interp = solve_nonlinear(wire, p)
-    monkeypatch.setattr(panels_stream, "INTERP_SIZES", ())
+    monkeypatch.setattr(panels_stream, "INTERP_NODES", 0)
     direct = solve_nonlinear(wire, p)
     for a, b in zip(interp, direct, strict=True):
         np.testing.assert_allclose(a.I, b.I, rtol=0, atol=1e-12 * max(p.Ig, p.Io))

@@ -73,8 +73,8 @@ __all__ = ["StreamRule", "stream_kernel", "solve_stream", "stream_currents"]
 _BAND_EDGE = 2.0 - 1e-9
 #: Rebuilds of the rule allowed after Newton.
 MAX_ROUNDS = 8
-#: Numbers of Chebyshev potentials tried when interpolating the weights in ``mu``.
-INTERP_SIZES = (17, 33, 65, 129)
+#: Chebyshev potentials per piece when interpolating the weights in ``mu`` (0: never).
+INTERP_NODES = 33
 #: Accepted size of the last Chebyshev coefficients (relative to the largest weight).
 INTERP_TOL = 2e-15
 
@@ -224,38 +224,50 @@ class StreamRule(PanelRule):
         """As :meth:`.panels.PanelRule._weights_hot`, interpolated in ``mu`` for many baths.
 
         ``A_j(mu)`` is analytic in ``mu`` in the strip ``|Im mu| < pi T`` (the
-        Fermi poles), so on ``[min mu, max mu]`` it is a Chebyshev series
-        converging geometrically: the weights are computed at ``m = 17, 33,
-        65, 129`` Chebyshev-Lobatto potentials until the last three
-        coefficients of every ``A_j`` are below :data:`INTERP_TOL` of the
-        largest weight, then interpolated (barycentric) to the ``K`` bath
-        potentials: ``O(P m + m K)`` per panel of ``P`` quadrature points
-        instead of ``O(P K)``. Direct when ``K <= 2 m``.
+        Fermi poles), so on an interval of ``[min mu, max mu]`` no longer
+        than ``pi T`` (Bernstein ellipse parameter ``>= 2 + sqrt 5``) its
+        Chebyshev series converges like ``4.2^-n``: the interval is cut into
+        ``s`` such pieces, the weights are computed at :data:`INTERP_NODES`
+        Chebyshev-Lobatto potentials on each and interpolated (barycentric)
+        to the ``K`` bath potentials, ``O(P s m + m K)`` per panel of ``P``
+        quadrature points instead of ``O(P K)``. Accepted when the last
+        three coefficients of every ``A_j`` are below :data:`INTERP_TOL` of
+        the largest weight; otherwise (and when ``K <= 2 s m``) direct.
         """
         from .panels import _lobatto
 
         mu = np.ascontiguousarray(mu, dtype=float)
         lo, hi = float(mu.min()), float(mu.max())
-        for m in INTERP_SIZES:
-            if mu.size <= 2 * m or hi <= lo:
-                break
-            u, bw, C = _lobatto(m)
-            nodes = 0.5 * (lo + hi) + 0.5 * (hi - lo) * u
-            Wn = np.zeros((len(self.panels), PANEL_NODES, m))
-            self._weights_direct(nodes, kind, Wn)
-            coef = np.einsum("ij,pqj->pqi", C, Wn)
-            if float(np.abs(coef[:, :, -3:]).max()) <= INTERP_TOL * float(np.abs(Wn).max()):
-                x = (2.0 * mu - lo - hi) / (hi - lo)
-                d = x[None, :] - u[:, None]
-                hit = d == 0.0
-                d[hit] = 1.0
-                r = bw[:, None] / d
-                L = r / r.sum(axis=0)
-                cols = hit.any(axis=0)
-                L[:, cols] = hit[:, cols]
-                out[:] = np.einsum("pqj,jk->pqk", Wn, L)
-                return
-        self._weights_direct(mu, kind, out)
+        m = INTERP_NODES
+        pieces = max(1, math.ceil((hi - lo) / (math.pi * self.T)))
+        if m < 3 or hi <= lo or mu.size <= 2 * m * pieces:
+            self._weights_direct(mu, kind, out)
+            return
+        u, bw, C = _lobatto(m)
+        edges = lo + (hi - lo) * np.arange(pieces + 1) / pieces
+        half = 0.5 * np.diff(edges)
+        nodes = (0.5 * (edges[:-1] + edges[1:]))[:, None] + half[:, None] * u[None, :]
+        Wn = np.zeros((len(self.panels), PANEL_NODES, pieces * m))
+        self._weights_direct(nodes.ravel(), kind, Wn)
+        Wn = Wn.reshape(len(self.panels), PANEL_NODES, pieces, m)
+        coef = np.einsum("ij,pqsj->pqsi", C, Wn)
+        if float(np.abs(coef[..., -3:]).max()) > INTERP_TOL * float(np.abs(Wn).max()):
+            self._weights_direct(mu, kind, out)
+            return
+        which = np.clip(np.floor((mu - lo) / (hi - lo) * pieces).astype(np.int64), 0, pieces - 1)
+        for i in range(pieces):
+            sel = np.flatnonzero(which == i)
+            if not sel.size:
+                continue
+            x = (mu[sel] - 0.5 * (edges[i] + edges[i + 1])) / half[i]
+            d = x[None, :] - u[:, None]
+            hit = d == 0.0
+            d[hit] = 1.0
+            r = bw[:, None] / d
+            L = r / r.sum(axis=0)
+            cols = hit.any(axis=0)
+            L[:, cols] = hit[:, cols]
+            out[:, :, sel] = np.einsum("pqj,jk->pqk", Wn[:, :, i], L)
 
     def _weights_direct(self, mu: np.ndarray, kind: str, out: np.ndarray) -> None:
         """As :meth:`.panels.PanelRule._weights_hot`, by :func:`hot_weights_kernel` (no BLAS threads)."""

@@ -247,9 +247,9 @@ class StreamRule(PanelRule):
         edges = lo + (hi - lo) * np.arange(pieces + 1) / pieces
         half = 0.5 * np.diff(edges)
         nodes = (0.5 * (edges[:-1] + edges[1:]))[:, None] + half[:, None] * u[None, :]
-        Wn = np.zeros((len(self.panels), PANEL_NODES, pieces * m))
-        self._weights_direct(nodes.ravel(), kind, Wn)
-        Wn = Wn.reshape(len(self.panels), PANEL_NODES, pieces, m)
+        flat = np.zeros((len(self.panels), PANEL_NODES, pieces * m))
+        self._weights_direct(nodes.ravel(), kind, flat)
+        Wn = flat.reshape(len(self.panels), PANEL_NODES, pieces, m)
         coef = np.einsum("ij,pqsj->pqsi", C, Wn)
         if float(np.abs(coef[..., -3:]).max()) > INTERP_TOL * float(np.abs(Wn).max()):
             self._weights_direct(mu, kind, out)

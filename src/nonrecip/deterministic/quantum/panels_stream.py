@@ -45,6 +45,16 @@ longest stretch of the wire without a bath (resonances of a stretch of
 ``L`` sites are spaced ``~ pi / L`` in ``theta``), so many-bath wires start
 from a few coarse panels and split only where the integrand needs it.
 
+Weights
+-------
+The product-integration weights at ``T > 0`` cost ``O(P K)`` per panel
+(``P`` Gauss points resolving the Fermi functions): for many baths they are
+computed at ``33`` Chebyshev potentials on pieces of ``[min mu, max mu]``
+no longer than ``pi T`` and interpolated in ``mu`` (``A_j(mu)`` is analytic
+in the strip ``|Im mu| < pi T``), checked by their Chebyshev tails
+(:meth:`StreamRule._weights_hot`). Memory: the weights, ``Q x K``, and
+``O(N)`` scratch per energy.
+
 Newton
 ------
 The Jacobian-vector product is again a sum of linear-response currents,

@@ -428,7 +428,8 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
     info : dict, optional
         If given, filled with ``iterations`` (forward, reverse), ``nodes``,
         ``window``, ``residual`` and ``quadrature_error`` (absolute, units of
-        current).
+        current); on a band route also ``panels`` and ``route`` (``"panels"``
+        for the ``K x K`` rule, ``"stream"`` for the streaming one).
 
     Returns
     -------

@@ -305,3 +305,29 @@ def test_stream_kernel_equals_linear_response_per_energy():
                 np.testing.assert_allclose(dn[b, q], -ref / st.gam[has], rtol=1e-12, atol=1e-13)
             np.testing.assert_allclose(out[b, q], ref, rtol=0, atol=1e-13 * np.abs(out).max())
         np.testing.assert_allclose(tot[b, 0], out[b].sum(axis=0), rtol=0, atol=1e-13 * np.abs(out).max())
+
+
+@pytest.mark.parametrize("T,spread", [(0.1, 0.1), (0.02, 0.3)])
+def test_stream_weights_equal_panel_rule_weights(T, spread):
+    # the numba product-integration weights of StreamRule against the NumPy
+    # ones of PanelRule (same Gauss points, different summation order:
+    # 1e-15 of the largest weight), and the weights interpolated in mu
+    # (K = 600 > 2 x 33 x pieces) against both: 2e-14 of the largest weight
+    # (measured 4e-15: the rounding of the Lagrange sums themselves)
+    from nonrecip.deterministic.quantum.panels import PANEL_NODES, PanelRule
+    from nonrecip.deterministic.quantum.panels_stream import StreamRule
+
+    g = np.full(602, 0.5)
+    g[[0, -1]] = 1.0
+    rng = np.random.default_rng(5)
+    mu = 1.5 + spread * rng.random(600)
+    s, r = StreamRule(g, T, 1.5), PanelRule(g, T, 1.5)
+    s.panels = r.panels = [(2.0 + 0.05 * i, 2.05 + 0.05 * i) for i in range(12)]
+    for kind in ("f", "wf", "df"):
+        ref = r.weights(mu, kind)
+        direct = np.zeros((12, PANEL_NODES, mu.size))
+        s._weights_direct(mu, kind, direct)
+        top = np.abs(ref).max()
+        np.testing.assert_allclose(direct.reshape(ref.shape), ref, rtol=0, atol=1e-15 * top)
+        np.testing.assert_allclose(s.weights(mu, kind), ref, rtol=0, atol=2e-14 * top)
+        assert s.interpolated

@@ -217,6 +217,7 @@ class StreamRule(PanelRule):
         #: longest stretch of sites without a bath
         self.stretch = int(np.max(np.diff(edges))) - 1 if self.sites.size else n
         self.ws = np.empty(0)
+        self.interpolated = False
 
     def run(self, ws: np.ndarray, X: np.ndarray, S: np.ndarray | None = None,
             per_node: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -249,6 +250,8 @@ class StreamRule(PanelRule):
         mu = np.ascontiguousarray(mu, dtype=float)
         lo, hi = float(mu.min()), float(mu.max())
         m = INTERP_NODES
+        #: whether the last weights were interpolated in ``mu``
+        self.interpolated = False
         pieces = max(1, math.ceil((hi - lo) / (math.pi * self.T)))
         if m < 3 or hi <= lo or mu.size <= 2 * m * pieces:
             self._weights_direct(mu, kind, out)
@@ -264,6 +267,7 @@ class StreamRule(PanelRule):
         if float(np.abs(coef[..., -3:]).max()) > INTERP_TOL * float(np.abs(Wn).max()):
             self._weights_direct(mu, kind, out)
             return
+        self.interpolated = True
         which = np.clip(np.floor((mu - lo) / (hi - lo) * pieces).astype(np.int64), 0, pieces - 1)
         for i in range(pieces):
             sel = np.flatnonzero(which == i)

@@ -53,18 +53,23 @@ relative for n = 5, 9, 13, 17). The reported currents are those of the
 grid Newton converged on: the bath currents hit their targets within
 ``tol * max(Ig, Io)`` and differ from the next grid by no more than that.
 
-Two routes
-----------
+Three routes
+------------
 The single window above needs its Fermi tails inside the band and ``T(w)``
 smooth on it. When the tails of a hot wire reach a band edge, or a wire
 with few baths (at most ``FEW_BATHS``) is so long that its resonances
 (spaced ``~ pi/N`` in ``k``) would need more than ``FEW_BATHS_NODES``
 Chebyshev energies, the solve moves to :mod:`.nonlinear_panels`: an
 adaptive composite rule over the band (:mod:`.panels`; panels in ``theta``
-with ``w = -2 cos theta``, split where their Chebyshev tails are large)
-storing only the ``K x K`` bath transmissions per energy, with the exact
-Jacobian of that quadrature. No temperature is refused; a potential pushed
-out of the band is still a ``ParameterError`` naming ``Ig`` or ``dmu``.
+with ``w = -2 cos theta``, split where their Chebyshev tails are large).
+For a few baths or long resonant stretches, and at ``T = 0``, it stores
+the ``K x K`` bath transmissions per energy and forms the exact Jacobian of
+that quadrature (LU Newton); at ``T > 0`` with many baths it streams
+(:mod:`.panels_stream`): the same rule and weights, the currents and ``J v``
+summed energy by energy through the ``O(N)`` linear-response kernel,
+Newton-GMRES as above, memory ``O(Q K)`` for ``Q`` energies. No
+temperature is refused; a potential pushed out of the band is still a
+``ParameterError`` naming ``Ig`` or ``dmu``.
 
 Newton
 ------
@@ -423,7 +428,8 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
     info : dict, optional
         If given, filled with ``iterations`` (forward, reverse), ``nodes``,
         ``window``, ``residual`` and ``quadrature_error`` (absolute, units of
-        current).
+        current); on a band route also ``panels`` and ``route`` (``"panels"``
+        for the ``K x K`` rule, ``"stream"`` for the streaming one).
 
     Returns
     -------
@@ -571,13 +577,10 @@ def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, meth
     try:
         prob.grid = prob.make_grid(float(m.min()), float(m.max()), n_nodes)
     except _NeedPanels:  # Fermi tails reach a band edge: the adaptive band rule
-        from .nonlinear_panels import panel_currents
-        from .panels import PanelRule
+        from .nonlinear_panels import band_currents
 
-        rule = PanelRule(prob.gammas, params.temperature, params.mubar)
-        rule.build(float(m.min()), float(m.max()), 0.05 * tol * _current_scale(prob, mu))
         out = np.full(wire.N, np.nan)
-        out[prob.has] = panel_currents(rule, m)
+        out[prob.has] = band_currents(prob.gammas, params, m, 0.05 * tol * _current_scale(prob, mu))
         return out
     grid = prob.grid
     I = prob.currents(mu, grid)

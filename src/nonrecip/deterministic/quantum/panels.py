@@ -46,7 +46,7 @@ from numba import njit
 from ..._jit import JIT
 from ...wire import ConvergenceError
 
-__all__ = ["PanelRule", "bath_transmissions", "MAX_PANELS", "PANEL_NODES"]
+__all__ = ["PanelRule", "bath_transmissions", "MAX_PANELS", "PANEL_NODES", "TooManyEntries"]
 
 #: Lobatto points per panel.
 PANEL_NODES = 33
@@ -55,9 +55,18 @@ PANEL_NODES = 33
 MAX_PANELS = 40_000
 #: Largest number of stored K x K entries (memory cap, 8 bytes each).
 MAX_ENTRIES = 60_000_000
+#: A panel whose whole error bound is below ``NEGLIGIBLE eps`` is accepted
+#: (at most :data:`MAX_PANELS` of them add ``0.04 eps``): near a band edge
+#: the rounding noise of ``T(w)`` on a long wire exceeds :data:`ROUNDING`
+#: and would otherwise split panels down to ``1e-13``.
+NEGLIGIBLE = 1e-6
 #: Relative rounding level of the computed ``T(w)`` (Chebyshev tails below
 #: it are noise, not missing resolution).
 ROUNDING = 1e-14
+
+
+class TooManyEntries(ConvergenceError):
+    """The rule would store more than :data:`MAX_ENTRIES` transmissions."""
 
 
 @njit(**JIT)
@@ -263,7 +272,7 @@ class PanelRule:
         K2 = self.sites.size ** 2
         while todo:
             if (len(done) + len(todo)) * PANEL_NODES * K2 > MAX_ENTRIES:
-                raise ConvergenceError(
+                raise TooManyEntries(
                     f"the energy quadrature over the band would store {len(done) + len(todo)} x {PANEL_NODES} "
                     f"energies x {self.sites.size}^2 bath pairs (more than {MAX_ENTRIES:.0e} numbers): too "
                     "many baths for the band route (it stores K x K per energy); lower the temperature so that "
@@ -276,9 +285,10 @@ class PanelRule:
             nxt = []
             for pa, pb in todo:
                 tail = self._data(pa, pb)[2] * self._weight(pa, pb, lo, hi)
-                if tail <= limit or pb - pa < 1e-13:
+                err = tail * 2.0 * (math.cos(pa) - math.cos(pb)) / (2.0 * math.pi)
+                if tail <= limit or err <= NEGLIGIBLE * eps or pb - pa < 1e-13:
                     done.append((pa, pb))
-                    est += tail * 2.0 * (math.cos(pa) - math.cos(pb)) / (2.0 * math.pi)
+                    est += err
                 else:
                     m = 0.5 * (pa + pb)
                     nxt += [(pa, m), (m, pb)]

@@ -1,0 +1,247 @@
+r"""Linear response at ``T = 0`` for hopping range ``r > 1``: the block two-stream solve.
+
+The problem (conventions §4; Eq. B26 at first order, App. B2) is that of
+:mod:`.linear` and :mod:`.general`: with ``x_l = mu_l - mubar``
+
+    2 pi I_l = sum_l' T_ll' (x_l - x_l'),   T_ll' = Gam_l Gam_l' |G_ll'|^2   (Eq. B10)
+
+at ``w = mubar``, ``x`` fixed at the two contacts and ``I_l`` prescribed at
+every S, D and P bath. Here ``H`` has range ``r``; this module solves the
+probe equations directly in ``O(N r^5)`` time and ``O(N r^3)`` memory,
+whatever the number of baths ``K`` (the ``K x K`` route of :mod:`.general`
+costs ``O(N r K + K^3)``).
+
+Derivation
+----------
+**Lesser form.** By the Ward identity (B20),
+``sum_l' Gam_l' |G_ll'|^2 = (G Gam G^dagger)_ll = -2 Im G_ll =: d_l``, so
+
+    2 pi I_l / Gam_l = x_l d_l - (G S G^dagger)_ll,    S = diag(Gam_l x_l),
+
+the "lesser" density of a source ``S``, linear in ``x``.
+
+**Blocks.** Cut the wire into ``M = ceil(N/r)`` blocks of ``r`` consecutive
+sites (the last padded with decoupled sites, ``Z_ll = 1``, no bath). A
+hopping of range ``<= r`` couples only neighbouring blocks: ``Z`` is block
+tridiagonal, ``A_b`` on the diagonal, ``B_b = Z[b, b+1]`` (real) and
+``B_b^T`` off it. The recursive Green's functions from the left and from
+the right (block continued fractions, the ``r x r`` analogue of the
+``s^L``, ``s^R`` of :mod:`._chain`)
+
+    gL_b = (A_b - SigL_b)^{-1},  SigL_{b+1} = B_b^T gL_b B_b;
+    gR_b = (A_b - SigR_b)^{-1},  SigR_{b-1} = B_{b-1} gR_b B_{b-1}^T,
+
+give ``G_bb = (A_b - SigL_b - SigR_b)^{-1}``, and the diagonal block of
+``G S G^dagger`` is (Keldysh, the lesser self-energies of the two halves)
+
+    (G S G^dagger)_bb = G_bb (S_b + PL_b + PR_b) G_bb^dagger,
+    PL_{b+1} = aL_b (PL_b + S_b) aL_b^dagger,   aL_b = B_b^T gL_b,
+    PR_{b-1} = aR_b (PR_b + S_b) aR_b^dagger,   aR_b = B_{b-1} gR_b,
+
+``PL_0 = PR_{M-1} = 0``. ``PL_b``, ``PR_b`` are ``r x r`` Hermitian: the
+two *streams* of :mod:`.linear` become matrices (``r^2`` reals each). For
+``r = 1`` and ``x = 1``, ``PL = gamL``; in general ``PL_b = a gamL`` when
+every bath left of ``b`` sits at the potential ``a`` (the weighted means
+``a``, ``b`` of :mod:`.linear`). The broadenings ``GamL_b``, ``GamR_b``
+(``PL``, ``PR`` for ``x = 1``) are propagated by the same congruences of
+positive semidefinite sums, and ``d_l = (G_bb (Gam_b + GamL_b + GamR_b)
+G_bb^dagger)_ll``, so nothing cancels in them (as in :mod:`._chain`).
+
+**Elimination.** For ``r = 1`` current conservation closes the sweep with
+one scalar (``I_1``); for ``r > 1`` the state crossing a cut is ``r^2``
+dimensional and is carried instead as an affine map: given the right
+stream ``PR_b`` entering block ``b``, the probe equations of the blocks
+``<= b`` fix their potentials (the contact ``x_1`` grounds them), hence
+
+    PL_{b+1} = W_b PR_b + w_b
+
+with ``W_b`` a real ``r^2 x r^2`` map (Hermitian matrices packed as ``r^2``
+reals, :mod:`._block_kernels`) independent of the drive, and ``w_b`` one
+vector per bias. Step ``b``: with ``V = W_{b-1} o R_b``
+(``R_b``: the congruence by ``aR_b``), ``PL_b = V (PR_b + S_b) + w_{b-1}``,
+so the probe equations of the unknown baths ``p`` of block ``b`` read
+
+    x_p d_p - phi_p [(1 + V)(S_b + PR_b) + w_{b-1}] = 2 pi I_p / Gam_p,
+    phi_p(P) = (G_bb P G_bb^dagger)_pp,
+
+a ``k_b x k_b`` system (``k_b <= r`` baths in the block; the grounded
+Laplacian of the left part, nonsingular) whose solution is
+``x_b = X_b PR_b + xi_b``. Substituting it into ``PL_{b+1} = L_b(PL_b + S_b)``
+gives ``W_b``, ``w_b``. At the right end ``PR_{M-1} = 0`` and the back
+substitution runs ``x_b = X_b PR_b + xi_b``,
+``PR_{b-1} = aR_b (PR_b + S_b) aR_b^dagger``. Cost per block: a few
+``r^2 x r^2`` products, ``O(r^6)``; ``O(N r^5)`` in all; memory ``O(N r^3)``
+(the ``X_b``). Every map involved is a composition of contractions
+(the congruences by ``aL``, ``aR`` shrink positive matrices: the
+broadening of a part seen through a hopping) and of a grounded-Laplacian
+solve, which is bounded (potentials of probes are weighted means of the
+drives: a maximum principle); no exponentially growing generator
+``G_ij`` is ever formed.
+
+**Refinement and currents.** The equation ``x_l d_l - phi_l(...)`` cancels
+``x ~ dmu`` against a weighted mean of nearby potentials; the bath
+currents of the solution are therefore recomputed by a separate forward
+map (:func:`._block_kernels.block_apply_kernel`) whose streams are carried
+*re-centred* on a local reference potential (``P - c GamL``), so that its
+terms are of the size of potential differences, and one step of iterative
+refinement (the sweep applied to the residual) is taken. The same re-centred
+streams, with second moments, give the heat current (Eq. B52)
+``h_l = (1/4pi) sum_l' T_ll' (x_l' - x_l)^2`` and ``delta n_l = -I_l/Gam_l``
+(Eq. B50 at ``T = 0``); ``J_l = I_1 + Q_l`` by current conservation, as in
+:mod:`.general`.
+
+Accuracy (measured, tests/test_quantum_block.py)
+------------------------------------------------
+See :mod:`.general` for the figures against the dense oracle and the
+``K x K`` route.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...hamiltonian import Hamiltonian
+from ...wire import ParameterError, QuantumParams, Wire
+from .greens import check_in_band
+from .state import QuantumState
+
+__all__ = ["BlockStructure", "block_structure", "bath_currents_block", "solve_block_t0"]
+
+TWO_PI = 2.0 * math.pi
+
+
+class BlockStructure:
+    """Recursive Green's functions of ``Z(w)`` in blocks of ``r`` sites (module docstring).
+
+    Attributes
+    ----------
+    n, r, m : int
+        Sites, block size (the hopping range), blocks (``m r >= n``).
+    gam : (m, r) float
+        Bath broadenings (0 on padding sites).
+    AL, AR, Gd, GamL, GamR : (m, r, r) complex
+        See :func:`._block_kernels.block_structure_kernel`.
+    dd : (m, r) float
+        ``-2 Im G_ll``.
+    """
+
+    def __init__(self, w: float, gammas: np.ndarray, hamiltonian: Hamiltonian) -> None:
+        from ._block_kernels import block_structure_kernel
+
+        w = float(check_in_band(w, "mubar"))
+        n, r = hamiltonian.N, hamiltonian.range
+        m = -(-n // r)
+        npad = m * r
+        g2 = np.asarray(gammas, dtype=float) ** 2
+        gam = np.zeros(npad)
+        gam[:n] = g2 * math.sqrt(4.0 - w * w)
+        zd = np.ones(npad, dtype=complex)
+        zd[:n] = w * (1.0 - 0.5 * g2) - hamiltonian.onsite + 0.5j * gam[:n]
+        hp = np.zeros((r, npad))
+        hp[:, :n] = hamiltonian.hopping          # Z_{i,i+k} = +t_{i,i+k}
+        first = np.arange(m) * r
+        ablk = np.zeros((m, r, r), dtype=complex)
+        bblk = np.zeros((max(m - 1, 1), r, r))
+        for p in range(r):
+            ablk[:, p, p] = zd[first + p]
+            for q in range(p + 1, r):
+                t = hp[q - p - 1, first + p]
+                ablk[:, p, q] = t
+                ablk[:, q, p] = t
+            for q in range(p + 1):               # Z[b r + p, (b+1) r + q], distance r + q - p <= r
+                bblk[:m - 1, p, q] = hp[r + q - p - 1, first[:m - 1] + p]
+        self.n, self.r, self.m, self.w = n, r, m, w
+        self.gam = gam.reshape(m, r)
+        self.AL, self.AR, self.Gd, self.GamL, self.GamR = (np.zeros((m, r, r), dtype=complex) for _ in range(5))
+        self.dd = np.zeros((m, r))
+        block_structure_kernel(ablk, bblk, self.gam, self.AL, self.AR, self.Gd, self.GamL, self.GamR, self.dd)
+        if not (np.all(np.isfinite(self.Gd)) and np.all(np.isfinite(self.AL)) and np.all(np.isfinite(self.AR))):
+            raise ParameterError("mubar", w, "w - H - Sigma(w) is singular at this energy in a part of the wire "
+                                 "(an eigenstate of a block without broadening); use method='dense'")
+
+    def blocks(self, v: np.ndarray) -> np.ndarray:
+        """``(nb, N)`` site array -> ``(nb, m, r)`` block array (zero padded)."""
+        v = np.atleast_2d(v)
+        out = np.zeros((v.shape[0], self.m * self.r), dtype=v.dtype)
+        out[:, :self.n] = v
+        return out.reshape(v.shape[0], self.m, self.r)
+
+    def sites(self, v: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`blocks`."""
+        return v.reshape(v.shape[0], self.m * self.r)[:, :self.n]
+
+    def apply(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bath currents ``I`` and heat currents ``h`` of potentials ``x`` ``(nb, N)`` (0 where no bath)."""
+        from ._block_kernels import block_apply_kernel
+
+        xb = np.ascontiguousarray(self.blocks(np.asarray(x, dtype=float)))
+        cur, heat = np.zeros_like(xb), np.zeros_like(xb)
+        block_apply_kernel(self.AL, self.AR, self.Gd, self.dd, self.GamL, self.GamR, self.gam, xb, cur, heat)
+        return self.sites(cur), self.sites(heat)
+
+    def sweep(self, unknown: np.ndarray, current: np.ndarray, xfix: np.ndarray) -> np.ndarray:
+        """Potentials ``(nb, N)`` carrying ``current`` ``(nb, N)`` at ``unknown``, ``xfix`` elsewhere."""
+        from ._block_kernels import block_sweep_kernel
+
+        ub = self.blocks(np.asarray(unknown, dtype=bool))[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rhs = np.where(ub[None], TWO_PI * self.blocks(current) / self.gam[None], 0.0)
+        xb = np.zeros_like(rhs)
+        block_sweep_kernel(self.AL, self.AR, self.Gd, self.dd, self.gam, ub, np.ascontiguousarray(rhs),
+                           np.ascontiguousarray(self.blocks(np.asarray(xfix, dtype=float))), xb)
+        return self.sites(xb)
+
+
+def block_structure(w: float, gammas: np.ndarray, hamiltonian: Hamiltonian) -> BlockStructure:
+    """Build the :class:`BlockStructure` of ``Z(w)``, ``O(N r^3)``."""
+    return BlockStructure(w, gammas, hamiltonian)
+
+
+def bath_currents_block(w: float, gammas: np.ndarray, hamiltonian: Hamiltonian, x: np.ndarray) -> np.ndarray:
+    """``I_l = (1/2pi) sum_l' T_ll'(w) (x_l - x_l')`` at every bath (NaN elsewhere), ``O(N r^3)``."""
+    st = BlockStructure(w, gammas, hamiltonian)
+    has = np.asarray(gammas) > 0
+    cur = st.apply(np.where(has, np.asarray(x, dtype=float), 0.0)[None])[0][0]
+    return np.where(has, cur, np.nan)
+
+
+def solve_block_t0(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, gammas: np.ndarray,
+                   unknown: np.ndarray, target: np.ndarray, refine: int = 1,
+                   ) -> tuple[QuantumState, QuantumState]:
+    """Linear response at ``T = 0`` for any range, forward and reverse (module docstring).
+
+    Parameters
+    ----------
+    wire, params, hamiltonian
+        Validated by :func:`.general.solve_linear_general`.
+    gammas, unknown, target : ndarray, shape (N,)
+        From :func:`.linear.probe_targets`.
+    refine : int
+        Steps of iterative refinement (the sweep applied to the residual
+        currents of the re-centred forward map).
+
+    Returns
+    -------
+    forward, reverse : QuantumState
+    """
+    from .general import _reservoirs, _states
+
+    n = wire.N
+    has = gammas > 0
+    st = BlockStructure(params.mubar, gammas, hamiltonian)
+    x1 = _reservoirs(params)
+    xfix = np.zeros((2, n))
+    xfix[:, 0], xfix[:, -1] = x1, -x1
+    xfix[:, ~has] = 0.0
+    tgt = np.broadcast_to(target, (2, n))
+    x = st.sweep(unknown, tgt, xfix)
+    cur, heat = st.apply(x)
+    for _ in range(refine):
+        res = np.where(unknown[None], tgt - cur, 0.0)
+        x = x + st.sweep(unknown, res, np.zeros((2, n)))
+        cur, heat = st.apply(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dn = np.where(has[None], -cur / st.sites(st.gam[None].repeat(2, axis=0)), 0.0)
+    return _states(params, has, target, x, cur[:, 0], dn, heat)

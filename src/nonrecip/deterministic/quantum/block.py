@@ -118,7 +118,8 @@ class BlockStructure:
     Attributes
     ----------
     n, r, m : int
-        Sites, block size (the hopping range), blocks (``m r >= n``).
+        Sites, block size (the hopping range unless ``block`` is given; any
+        size ``>= range`` is exact), blocks (``m r >= n``).
     gam : (m, r) float
         Bath broadenings (0 on padding sites).
     AL, AR, Gd, GamL, GamR : (m, r, r) complex
@@ -127,11 +128,14 @@ class BlockStructure:
         ``-2 Im G_ll``.
     """
 
-    def __init__(self, w: float, gammas: np.ndarray, hamiltonian: Hamiltonian) -> None:
+    def __init__(self, w: float, gammas: np.ndarray, hamiltonian: Hamiltonian, block: int | None = None) -> None:
         from ._block_kernels import block_structure_kernel
 
         w = float(check_in_band(w, "mubar"))
-        n, r = hamiltonian.N, hamiltonian.range
+        n, rh = hamiltonian.N, hamiltonian.range
+        r = rh if block is None else int(block)
+        if r < rh:
+            raise ParameterError("block", block, f"the block size must be >= the hopping range {rh}")
         m = -(-n // r)
         npad = m * r
         g2 = np.asarray(gammas, dtype=float) ** 2
@@ -140,7 +144,7 @@ class BlockStructure:
         zd = np.ones(npad, dtype=complex)
         zd[:n] = w * (1.0 - 0.5 * g2) - hamiltonian.onsite + 0.5j * gam[:n]
         hp = np.zeros((r, npad))
-        hp[:, :n] = hamiltonian.hopping          # Z_{i,i+k} = +t_{i,i+k}
+        hp[:rh, :n] = hamiltonian.hopping        # Z_{i,i+k} = +t_{i,i+k}; zero beyond the range
         first = np.arange(m) * r
         ablk = np.zeros((m, r, r), dtype=complex)
         bblk = np.zeros((max(m - 1, 1), r, r))
@@ -194,21 +198,23 @@ class BlockStructure:
         return self.sites(xb)
 
 
-def block_structure(w: float, gammas: np.ndarray, hamiltonian: Hamiltonian) -> BlockStructure:
+def block_structure(w: float, gammas: np.ndarray, hamiltonian: Hamiltonian,
+                    block: int | None = None) -> BlockStructure:
     """Build the :class:`BlockStructure` of ``Z(w)``, ``O(N r^3)``."""
-    return BlockStructure(w, gammas, hamiltonian)
+    return BlockStructure(w, gammas, hamiltonian, block)
 
 
-def bath_currents_block(w: float, gammas: np.ndarray, hamiltonian: Hamiltonian, x: np.ndarray) -> np.ndarray:
+def bath_currents_block(w: float, gammas: np.ndarray, hamiltonian: Hamiltonian, x: np.ndarray,
+                        block: int | None = None) -> np.ndarray:
     """``I_l = (1/2pi) sum_l' T_ll'(w) (x_l - x_l')`` at every bath (NaN elsewhere), ``O(N r^3)``."""
-    st = BlockStructure(w, gammas, hamiltonian)
+    st = BlockStructure(w, gammas, hamiltonian, block)
     has = np.asarray(gammas) > 0
     cur = st.apply(np.where(has, np.asarray(x, dtype=float), 0.0)[None])[0][0]
     return np.where(has, cur, np.nan)
 
 
 def solve_block_t0(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, gammas: np.ndarray,
-                   unknown: np.ndarray, target: np.ndarray, refine: int = 1,
+                   unknown: np.ndarray, target: np.ndarray, refine: int = 1, block: int | None = None,
                    ) -> tuple[QuantumState, QuantumState]:
     """Linear response at ``T = 0`` for any range, forward and reverse (module docstring).
 
@@ -221,6 +227,8 @@ def solve_block_t0(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, 
     refine : int
         Steps of iterative refinement (the sweep applied to the residual
         currents of the re-centred forward map).
+    block : int, optional
+        Block size, ``>= hamiltonian.range`` (default: the range).
 
     Returns
     -------
@@ -230,7 +238,7 @@ def solve_block_t0(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, 
 
     n = wire.N
     has = gammas > 0
-    st = BlockStructure(params.mubar, gammas, hamiltonian)
+    st = BlockStructure(params.mubar, gammas, hamiltonian, block)
     x1 = _reservoirs(params)
     xfix = np.zeros((2, n))
     xfix[:, 0], xfix[:, -1] = x1, -x1

@@ -74,16 +74,68 @@ def congruence(a, out):  # pragma: no cover - jitted
 
 
 @njit(**JIT)
-def _sandwich(a, p, out):  # pragma: no cover - jitted
-    """``out = a p a^dagger`` for ``r x r`` complex matrices."""
+def _sandwich(a, p, out, tmp):  # pragma: no cover - jitted
+    """``out = a p a^dagger`` for ``r x r`` complex matrices (``tmp``: scratch)."""
     r = a.shape[0]
-    tmp = a @ p
+    _mm(a, p, tmp)
     for i in range(r):
         for j in range(r):
             s = 0j
             for k in range(r):
                 s += tmp[i, k] * np.conj(a[j, k])
             out[i, j] = s
+
+
+@njit(**JIT)
+def _mm(a, b, out):  # pragma: no cover - jitted
+    """``out = a @ b`` (square, no allocation; ``out`` must not alias ``a`` or ``b``)."""
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = 0.0
+        for k in range(n):
+            aik = a[i, k]
+            if aik != 0.0:
+                for j in range(n):
+                    out[i, j] += aik * b[k, j]
+
+
+@njit(**JIT)
+def _inv(a, out, work):  # pragma: no cover - jitted
+    """``out = a^{-1}`` by Gauss-Jordan elimination with partial pivoting (``work``: scratch).
+
+    A zero pivot leaves NaN in ``out`` (a singular block, reported by the caller).
+    """
+    n = a.shape[0]
+    work[:, :] = a
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = 1.0 if i == j else 0.0
+    for c in range(n):
+        piv = c
+        best = abs(work[c, c])
+        for i in range(c + 1, n):
+            v = abs(work[i, c])
+            if v > best:
+                piv, best = i, v
+        if best == 0.0:
+            out[:, :] = np.nan
+            return
+        if piv != c:
+            for j in range(n):
+                work[c, j], work[piv, j] = work[piv, j], work[c, j]
+                out[c, j], out[piv, j] = out[piv, j], out[c, j]
+        d = 1.0 / work[c, c]
+        for j in range(n):
+            work[c, j] *= d
+            out[c, j] *= d
+        for i in range(n):
+            if i != c:
+                f = work[i, c]
+                if f != 0.0:
+                    for j in range(n):
+                        work[i, j] -= f * work[c, j]
+                        out[i, j] -= f * out[c, j]
 
 
 @njit(**JIT)
@@ -115,46 +167,66 @@ def block_structure_kernel(ablk, bblk, gam, AL, AR, Gd, GamL, GamR, dd):  # prag
         ``d_l = (G (Gam + GamL + GamR) G^dagger)_ll = -2 Im G_ll`` (Ward identity B20).
     """
     m, r = gam.shape
-    sigR = np.zeros((m, r, r), dtype=np.complex128)
-    src = np.zeros((r, r), dtype=np.complex128)
+    c16 = np.complex128
+    sigR = np.zeros((m, r, r), dtype=c16)
+    src = np.zeros((r, r), dtype=c16)
+    gR = np.empty((r, r), dtype=c16)
+    gL = np.empty((r, r), dtype=c16)
+    bb = np.empty((r, r), dtype=c16)
+    bt = np.empty((r, r), dtype=c16)
+    sigL = np.zeros((r, r), dtype=c16)
+    tmp = np.empty((r, r), dtype=c16)
+    tmp2 = np.empty((r, r), dtype=c16)
+    work = np.empty((r, r), dtype=c16)
     GamR[m - 1] = 0.0
-    gR = np.linalg.inv(ablk[m - 1])
+    _inv(ablk[m - 1], gR, work)
     for b in range(m - 1, 0, -1):
-        bb = bblk[b - 1].astype(np.complex128)
-        AR[b] = bb @ gR
-        sigR[b - 1] = AR[b] @ bb.T
+        for i in range(r):
+            for j in range(r):
+                bb[i, j] = bblk[b - 1, i, j]
+                bt[i, j] = bblk[b - 1, j, i]
+        _mm(bb, gR, AR[b])
+        _mm(AR[b], bt, sigR[b - 1])
         src[:, :] = GamR[b]
         for i in range(r):
             src[i, i] += gam[b, i]
-        _sandwich(AR[b], src, GamR[b - 1])
-        gR = np.linalg.inv(ablk[b - 1] - sigR[b - 1])
+        _sandwich(AR[b], src, GamR[b - 1], tmp)
+        tmp2[:, :] = ablk[b - 1] - sigR[b - 1]
+        _inv(tmp2, gR, work)
     AR[0] = 0.0
-    sigL = np.zeros((r, r), dtype=np.complex128)
     GamL[0] = 0.0
     for b in range(m):
-        Gd[b] = np.linalg.inv(ablk[b] - sigL - sigR[b])
+        tmp2[:, :] = ablk[b] - sigL - sigR[b]
+        _inv(tmp2, Gd[b], work)
         src[:, :] = GamL[b] + GamR[b]
         for i in range(r):
             src[i, i] += gam[b, i]
-        tmp = np.empty((r, r), dtype=np.complex128)
-        _sandwich(Gd[b], src, tmp)
+        _sandwich(Gd[b], src, tmp2, tmp)
         for i in range(r):
-            dd[b, i] = tmp[i, i].real
+            dd[b, i] = tmp2[i, i].real
         if b < m - 1:
-            gL = np.linalg.inv(ablk[b] - sigL)
-            bb = bblk[b].astype(np.complex128)
-            AL[b] = bb.T @ gL
-            sigL = AL[b] @ bb
+            tmp2[:, :] = ablk[b] - sigL
+            _inv(tmp2, gL, work)
+            for i in range(r):
+                for j in range(r):
+                    bb[i, j] = bblk[b, i, j]
+                    bt[i, j] = bblk[b, j, i]
+            _mm(bt, gL, AL[b])
+            _mm(AL[b], bb, sigL)
             src[:, :] = GamL[b]
             for i in range(r):
                 src[i, i] += gam[b, i]
-            _sandwich(AL[b], src, GamL[b + 1])
+            _sandwich(AL[b], src, GamL[b + 1], tmp)
     AL[m - 1] = 0.0
 
 
 @njit(**JIT)
-def block_sweep_kernel(AL, AR, Gd, dd, gam, unknown, rhs, xfix, x):  # pragma: no cover - jitted
-    """Solve the probe equations: one forward elimination sweep, one back substitution.
+def block_factor_kernel(AL, AR, Gd, dd, gam, unknown, Xs, MLs, PHI, MINV, YC):  # pragma: no cover - jitted
+    """The drive-independent half of the elimination sweep (:mod:`.block`).
+
+    The state carried to the right is the affine map ``PL_{b+1} = W PR_b + w``;
+    this kernel builds the maps ``W`` block by block and stores what the
+    drive-dependent half (:func:`block_solve_kernel`) needs.
 
     Parameters
     ----------
@@ -164,6 +236,103 @@ def block_sweep_kernel(AL, AR, Gd, dd, gam, unknown, rhs, xfix, x):  # pragma: n
         Bath broadenings.
     unknown : (M, r) bool
         Sites whose potential is solved for (``gam > 0`` there).
+
+    Outputs
+    -------
+    Xs : (M, r, D) float
+        ``x_b = Xs[b] PR_b + xi_b`` (rows of unknown sites; 0 elsewhere).
+    MLs : (M, D, D) float
+        The packed congruence by ``AL[b]`` (``PL_{b+1} = L_b(PL_b + S_b)``).
+    PHI : (M, r, D) float
+        ``phi_p(P) = (G_bb P G_bb^dagger)_pp`` packed, for unknown ``p``.
+    MINV : (M, r, r) float
+        Inverse of the block's probe matrix, embedded at the unknown sites.
+    YC : (M, r, D) float
+        ``Gam_p (1 + V)[:, pp]`` for every bath ``p`` of the block.
+    """
+    m, r = gam.shape
+    D = r * r
+    W = np.zeros((D, D))
+    MR = np.empty((D, D))
+    Y = np.empty((D, D))
+    V = np.zeros((D, D))
+    T = np.empty((D, D))
+    cpr = np.empty((r, D))
+    mat = np.empty((r, r))
+    minv = np.empty((r, r))
+    work = np.empty((r, r))
+    idx = np.empty(r, dtype=np.int64)
+    for b in range(m):
+        if b > 0:
+            congruence(AR[b], MR)
+            _mm(W, MR, V)
+        Y[:, :] = V
+        for k in range(D):
+            Y[k, k] += 1.0
+        for p in range(r):
+            c = p * r + p
+            for k in range(D):
+                YC[b, p, k] = gam[b, p] * Y[k, c]
+        nu = 0
+        for p in range(r):
+            if unknown[b, p]:
+                idx[nu] = p
+                nu += 1
+        if nu > 0:
+            # phi_p(E_k) = (G E_k G^dagger)_pp: row pp of the congruence by G_bb
+            g = Gd[b]
+            for i in range(nu):
+                pi = idx[i]
+                for k in range(D):
+                    ki, kj = k // r, k % r
+                    if ki == kj:
+                        v = g[pi, ki] * np.conj(g[pi, ki])
+                    elif ki < kj:
+                        v = g[pi, ki] * np.conj(g[pi, kj]) + g[pi, kj] * np.conj(g[pi, ki])
+                    else:
+                        v = 1j * (g[pi, kj] * np.conj(g[pi, ki]) - g[pi, ki] * np.conj(g[pi, kj]))
+                    PHI[b, pi, k] = v.real
+                for j in range(D):
+                    s = 0.0
+                    for k in range(D):
+                        s += PHI[b, pi, k] * Y[k, j]
+                    cpr[i, j] = s
+            for i in range(nu):
+                for j in range(nu):
+                    pj = idx[j]
+                    mat[i, j] = -gam[b, pj] * cpr[i, pj * r + pj]
+                mat[i, i] += dd[b, idx[i]]
+            _inv(mat[:nu, :nu], minv[:nu, :nu], work[:nu, :nu])
+            for i in range(nu):
+                for l in range(nu):
+                    MINV[b, idx[i], idx[l]] = minv[i, l]
+                for j in range(D):
+                    s = 0.0
+                    for l in range(nu):
+                        s += minv[i, l] * cpr[l, j]
+                    Xs[b, idx[i], j] = s
+        if b == m - 1:
+            break
+        # W = L_b o (V + sum_p Y[:, pp] Gam_p X_p)
+        T[:, :] = V
+        for p in range(r):
+            if unknown[b, p]:
+                for i in range(D):
+                    yi = YC[b, p, i]
+                    for j in range(D):
+                        T[i, j] += yi * Xs[b, p, j]
+        congruence(AL[b], MLs[b])
+        _mm(MLs[b], T, W)
+
+
+@njit(**JIT)
+def block_solve_kernel(AR, gam, unknown, Xs, MLs, PHI, MINV, YC, rhs, xfix, x):  # pragma: no cover - jitted
+    """The drive-dependent half: the vectors ``w`` forward, then the back substitution.
+
+    Parameters
+    ----------
+    AR, gam, unknown
+        As :func:`block_factor_kernel`; ``Xs`` ... ``YC`` its outputs.
     rhs : (nb, M, r) float
         ``2 pi I_l / Gam_l`` at the unknown sites (the targets).
     xfix : (nb, M, r) float
@@ -172,103 +341,80 @@ def block_sweep_kernel(AL, AR, Gd, dd, gam, unknown, rhs, xfix, x):  # pragma: n
     Outputs
     -------
     x : (nb, M, r) float
-        Potentials at every bath site (``0`` where ``gam = 0``).
-
-    Notes
-    -----
-    The state carried to the right is the affine map
-    ``PL_{b+1} = W PR_b + w`` (:mod:`.block`); at each block the probe
-    equations give ``x_b = X_b PR_b + xi_b``, stored for the back
-    substitution ``PR_{b-1} = AR[b] (PR_b + S_b) AR[b]^dagger``.
+        Potentials at every bath site (``0`` where ``gam = 0``);
+        ``x_b = Xs[b] PR_b + xi_b``, ``PR_{b-1} = AR[b] (PR_b + S_b) AR[b]^dagger``.
     """
     m, r = gam.shape
     nb = rhs.shape[0]
     D = r * r
-    W = np.zeros((D, D))
-    w = np.zeros((nb, D))
-    MR = np.empty((D, D))
-    ML = np.empty((D, D))
-    MG = np.empty((D, D))
-    Xs = np.zeros((m, r, D))
+    w = np.zeros(D)
+    wt = np.empty(D)
+    rr = np.empty(r)
     xis = np.zeros((nb, m, r))
-    Y = np.empty((D, D))
-    V = np.zeros((D, D))
-    idx = np.empty(r, dtype=np.int64)
-    for b in range(m):
-        if b > 0:
-            congruence(AR[b], MR)
-            V = W @ MR
-        Y[:, :] = V
-        for k in range(D):
-            Y[k, k] += 1.0
-        congruence(Gd[b], MG)
-        nu = 0
-        for p in range(r):
-            if unknown[b, p]:
-                idx[nu] = p
-                nu += 1
-        if nu > 0:
-            mat = np.zeros((nu, nu))
-            cpr = np.zeros((nu, D))
-            rr = np.zeros((nu, nb))
-            for i in range(nu):
-                pi = idx[i]
-                row = MG[pi * r + pi]
-                cpr[i] = row @ Y
-                mat[i, i] = dd[b, pi]
-                for j in range(nu):
-                    pj = idx[j]
-                    mat[i, j] -= gam[b, pj] * cpr[i, pj * r + pj]
-                for k in range(nb):
-                    s = rhs[k, b, pi] + row @ w[k]
-                    for p in range(r):
-                        if gam[b, p] > 0.0 and not unknown[b, p]:
-                            s += xfix[k, b, p] * gam[b, p] * cpr[i, p * r + p]
-                    rr[i, k] = s
-            minv = np.linalg.inv(mat)
-            xu = minv @ cpr
-            xiu = minv @ rr
-            for i in range(nu):
-                Xs[b, idx[i]] = xu[i]
-                for k in range(nb):
-                    xis[k, b, idx[i]] = xiu[i, k]
-        for p in range(r):
-            if gam[b, p] > 0.0 and not unknown[b, p]:
-                for k in range(nb):
+    for k in range(nb):
+        w[:] = 0.0
+        for b in range(m):
+            for p in range(r):
+                rr[p] = 0.0
+                if unknown[b, p]:
+                    s = rhs[k, b, p]
+                    for j in range(D):
+                        s += PHI[b, p, j] * w[j]
+                    for q in range(r):
+                        if gam[b, q] > 0.0 and not unknown[b, q]:
+                            t = 0.0
+                            for j in range(D):
+                                t += PHI[b, p, j] * YC[b, q, j]
+                            s += xfix[k, b, q] * t
+                    rr[p] = s
+            for p in range(r):
+                if unknown[b, p]:
+                    s = 0.0
+                    for q in range(r):
+                        s += MINV[b, p, q] * rr[q]
+                    xis[k, b, p] = s
+                elif gam[b, p] > 0.0:
                     xis[k, b, p] = xfix[k, b, p]
-        if b == m - 1:
-            break
-        # T = V + sum_p Gam_p Y[:, pp] X_p ; t = w + sum_p Gam_p xi_p Y[:, pp]
-        T = V.copy()
-        for p in range(r):
-            g = gam[b, p]
-            if g > 0.0:
-                c = p * r + p
-                for i in range(D):
-                    yi = g * Y[i, c]
-                    if unknown[b, p]:
-                        for j in range(D):
-                            T[i, j] += yi * Xs[b, p, j]
-                    for k in range(nb):
-                        w[k, i] += yi * xis[k, b, p]
-        congruence(AL[b], ML)
-        W = ML @ T
-        for k in range(nb):
-            w[k] = ML @ w[k]
-    # back substitution
-    pr = np.zeros((nb, D))
+            if b == m - 1:
+                break
+            for p in range(r):
+                if gam[b, p] > 0.0:
+                    for j in range(D):
+                        w[j] += xis[k, b, p] * YC[b, p, j]
+            for i in range(D):
+                s = 0.0
+                for j in range(D):
+                    s += MLs[b, i, j] * w[j]
+                wt[i] = s
+            w[:] = wt
+    pr = np.zeros(D)
     pm = np.empty((r, r), dtype=np.complex128)
     out = np.empty((r, r), dtype=np.complex128)
-    for b in range(m - 1, -1, -1):
-        for k in range(nb):
+    tmp = np.empty((r, r), dtype=np.complex128)
+    for k in range(nb):
+        pr[:] = 0.0
+        for b in range(m - 1, -1, -1):
             for p in range(r):
-                x[k, b, p] = Xs[b, p] @ pr[k] + xis[k, b, p]
+                s = xis[k, b, p]
+                for j in range(D):
+                    s += Xs[b, p, j] * pr[j]
+                x[k, b, p] = s
             if b > 0:
-                unpack(pr[k], pm)
+                unpack(pr, pm)
                 for p in range(r):
                     pm[p, p] += gam[b, p] * x[k, b, p]
-                _sandwich(AR[b], pm, out)
-                pack(out, pr[k])
+                _sandwich(AR[b], pm, out, tmp)
+                pack(out, pr)
+
+
+@njit(**JIT)
+def _shift(q, q2, dc, g):  # pragma: no cover - jitted
+    """Re-centre the streams by ``dc``: ``Q2 -= 2 dc Q - dc^2 Gam`` (old ``Q``), then ``Q -= dc Gam``."""
+    r = q.shape[0]
+    for i in range(r):
+        for j in range(r):
+            q2[i, j] = q2[i, j] - 2.0 * dc * q[i, j] + dc * dc * g[i, j]
+            q[i, j] = q[i, j] - dc * g[i, j]
 
 
 @njit(**JIT)
@@ -294,6 +440,9 @@ def block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, x, cur, heat):  # pragma
     q = np.zeros((r, r), dtype=np.complex128)
     q2 = np.zeros((r, r), dtype=np.complex128)
     tmp = np.empty((r, r), dtype=np.complex128)
+    tmp3 = np.empty((r, r), dtype=np.complex128)
+    tq = np.empty((r, r), dtype=np.complex128)
+    tq2 = np.empty((r, r), dtype=np.complex128)
     for k in range(nb):
         c = 0.0
         q[:, :] = 0.0
@@ -306,13 +455,12 @@ def block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, x, cur, heat):  # pragma
                     break
             dc = cn - c
             if b > 0:
-                _sandwich(AL[b - 1], q, tmp)
+                _sandwich(AL[b - 1], q, tmp, tmp3)
                 q[:, :] = tmp
-                _sandwich(AL[b - 1], q2, tmp)
+                _sandwich(AL[b - 1], q2, tmp, tmp3)
                 q2[:, :] = tmp
             # shift from c to cn: q2 first (it uses q at c)
-            q2[:, :] = q2 - 2.0 * dc * q + dc * dc * GamL[b]
-            q[:, :] = q - dc * GamL[b]
+            _shift(q, q2, dc, GamL[b])
             c = cn
             QL[k, b] = q
             Q2L[k, b] = q2
@@ -331,15 +479,16 @@ def block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, x, cur, heat):  # pragma
             cn = cref[k, b]
             dc = cn - c
             if b < m - 1:
-                _sandwich(AR[b + 1], q, tmp)
+                _sandwich(AR[b + 1], q, tmp, tmp3)
                 q[:, :] = tmp
-                _sandwich(AR[b + 1], q2, tmp)
+                _sandwich(AR[b + 1], q2, tmp, tmp3)
                 q2[:, :] = tmp
-            q2[:, :] = q2 - 2.0 * dc * q + dc * dc * GamR[b]
-            q[:, :] = q - dc * GamR[b]
+            _shift(q, q2, dc, GamR[b])
             c = cn
-            tq = q + QL[k, b]
-            tq2 = q2 + Q2L[k, b]
+            for i in range(r):
+                for j in range(r):
+                    tq[i, j] = q[i, j] + QL[k, b, i, j]
+                    tq2[i, j] = q2[i, j] + Q2L[k, b, i, j]
             for p in range(r):
                 if gam[b, p] > 0.0:
                     e = x[k, b, p] - c

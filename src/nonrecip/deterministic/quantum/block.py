@@ -185,15 +185,34 @@ class BlockStructure:
         block_apply_kernel(self.AL, self.AR, self.Gd, self.dd, self.GamL, self.GamR, self.gam, xb, cur, heat)
         return self.sites(cur), self.sites(heat)
 
-    def sweep(self, unknown: np.ndarray, current: np.ndarray, xfix: np.ndarray) -> np.ndarray:
-        """Potentials ``(nb, N)`` carrying ``current`` ``(nb, N)`` at ``unknown``, ``xfix`` elsewhere."""
-        from ._block_kernels import block_sweep_kernel
+    def factor(self, unknown: np.ndarray) -> None:
+        """Run the drive-independent half of the sweep for the probe set ``unknown`` ``(N,)``."""
+        from ._block_kernels import block_factor_kernel
 
-        ub = self.blocks(np.asarray(unknown, dtype=bool))[0]
+        m, r = self.m, self.r
+        d = r * r
+        ub = np.ascontiguousarray(self.blocks(np.asarray(unknown, dtype=bool))[0])
+        self.unknown = ub
+        self.Xs, self.PHI, self.YC = (np.zeros((m, r, d)) for _ in range(3))
+        self.MLs = np.zeros((m, d, d))
+        self.MINV = np.zeros((m, r, r))
+        block_factor_kernel(self.AL, self.AR, self.Gd, self.dd, self.gam, ub,
+                            self.Xs, self.MLs, self.PHI, self.MINV, self.YC)
+        if not (np.all(np.isfinite(self.MINV)) and np.all(np.isfinite(self.Xs))):
+            raise ParameterError("layout", "probe system", "the probe equations are singular for these parameters")
+
+    def sweep(self, current: np.ndarray, xfix: np.ndarray) -> np.ndarray:
+        """Potentials ``(nb, N)`` carrying ``current`` ``(nb, N)`` at the unknown sites, ``xfix`` elsewhere.
+
+        :meth:`factor` must have run.
+        """
+        from ._block_kernels import block_solve_kernel
+
         with np.errstate(divide="ignore", invalid="ignore"):
-            rhs = np.where(ub[None], TWO_PI * self.blocks(current) / self.gam[None], 0.0)
+            rhs = np.where(self.unknown[None], TWO_PI * self.blocks(current) / self.gam[None], 0.0)
         xb = np.zeros_like(rhs)
-        block_sweep_kernel(self.AL, self.AR, self.Gd, self.dd, self.gam, ub, np.ascontiguousarray(rhs),
+        block_solve_kernel(self.AR, self.gam, self.unknown, self.Xs, self.MLs, self.PHI, self.MINV, self.YC,
+                           np.ascontiguousarray(rhs),
                            np.ascontiguousarray(self.blocks(np.asarray(xfix, dtype=float))), xb)
         return self.sites(xb)
 
@@ -244,11 +263,12 @@ def solve_block_t0(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, 
     xfix[:, 0], xfix[:, -1] = x1, -x1
     xfix[:, ~has] = 0.0
     tgt = np.broadcast_to(target, (2, n))
-    x = st.sweep(unknown, tgt, xfix)
+    st.factor(unknown)
+    x = st.sweep(tgt, xfix)
     cur, heat = st.apply(x)
     for _ in range(refine):
         res = np.where(unknown[None], tgt - cur, 0.0)
-        x = x + st.sweep(unknown, res, np.zeros((2, n)))
+        x = x + st.sweep(res, np.zeros((2, n)))
         cur, heat = st.apply(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         dn = np.where(has[None], -cur / st.sites(st.gam[None].repeat(2, axis=0)), 0.0)

@@ -222,7 +222,7 @@ def block_structure_kernel(ablk, bblk, gam, AL, AR, Gd, GamL, GamR, dd):  # prag
 
 @njit(**JIT)
 def block_factor_kernel(AL, AR, Gd, dd, gam, unknown, Xs, MLs, PHI, MINV, YC):  # pragma: no cover - jitted
-    """The drive-independent half of the elimination sweep (:mod:`.block`).
+    """Run the drive-independent half of the elimination sweep (:mod:`.block`).
 
     The state carried to the right is the affine map ``PL_{b+1} = W PR_b + w``;
     this kernel builds the maps ``W`` block by block and stores what the
@@ -327,7 +327,7 @@ def block_factor_kernel(AL, AR, Gd, dd, gam, unknown, Xs, MLs, PHI, MINV, YC):  
 
 @njit(**JIT)
 def block_solve_kernel(AR, gam, unknown, Xs, MLs, PHI, MINV, YC, rhs, xfix, x):  # pragma: no cover - jitted
-    """The drive-dependent half: the vectors ``w`` forward, then the back substitution.
+    """Run the drive-dependent half: the vectors ``w`` forward, then the back substitution.
 
     Parameters
     ----------
@@ -418,7 +418,7 @@ def _shift(q, q2, dc, g):  # pragma: no cover - jitted
 
 
 @njit(**JIT)
-def block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, x, cur, heat):  # pragma: no cover - jitted
+def block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, x, with_heat, cur, heat):  # pragma: no cover - jitted
     """Bath currents and heat currents of given potentials, ``O(M r^3)`` per right-hand side.
 
     ``cur[k, b, p] = I_l = (1/2pi) sum_l' T_ll' (x_l - x_l')`` and
@@ -430,7 +430,8 @@ def block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, x, cur, heat):  # pragma
     between blocks by ``Q(c') = Q(c) - (c' - c) Gam`` and
     ``Q2(c') = Q2(c) - 2 (c' - c) Q(c) + (c' - c)^2 Gam``, so that
     every term is of the size of the potential *differences* (no
-    cancellation against ``x ~ dmu``).
+    cancellation against ``x ~ dmu``). With ``with_heat`` false the second
+    moments are skipped and ``heat`` is left untouched.
     """
     m, r = gam.shape
     nb = x.shape[0]
@@ -457,8 +458,9 @@ def block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, x, cur, heat):  # pragma
             if b > 0:
                 _sandwich(AL[b - 1], q, tmp, tmp3)
                 q[:, :] = tmp
-                _sandwich(AL[b - 1], q2, tmp, tmp3)
-                q2[:, :] = tmp
+                if with_heat:
+                    _sandwich(AL[b - 1], q2, tmp, tmp3)
+                    q2[:, :] = tmp
             # shift from c to cn: q2 first (it uses q at c)
             _shift(q, q2, dc, GamL[b])
             c = cn
@@ -481,8 +483,9 @@ def block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, x, cur, heat):  # pragma
             if b < m - 1:
                 _sandwich(AR[b + 1], q, tmp, tmp3)
                 q[:, :] = tmp
-                _sandwich(AR[b + 1], q2, tmp, tmp3)
-                q2[:, :] = tmp
+                if with_heat:
+                    _sandwich(AR[b + 1], q2, tmp, tmp3)
+                    q2[:, :] = tmp
             _shift(q, q2, dc, GamR[b])
             c = cn
             for i in range(r):
@@ -506,10 +509,12 @@ def block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, x, cur, heat):  # pragma
                             f2 += (gg * tq2[i, j]).real
                     e = x[k, b, p] - c
                     cur[k, b, p] = gam[b, p] / twopi * (e * dd[b, p] - f1)
-                    heat[k, b, p] = gam[b, p] / (2.0 * twopi) * (f2 - 2.0 * e * f1 + e * e * dd[b, p])
+                    if with_heat:
+                        heat[k, b, p] = gam[b, p] / (2.0 * twopi) * (f2 - 2.0 * e * f1 + e * e * dd[b, p])
                 else:
                     cur[k, b, p] = 0.0
-                    heat[k, b, p] = 0.0
+                    if with_heat:
+                        heat[k, b, p] = 0.0
             for p in range(r):
                 if gam[b, p] > 0.0:
                     e = x[k, b, p] - c

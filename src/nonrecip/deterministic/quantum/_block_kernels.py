@@ -347,19 +347,18 @@ def block_solve_kernel(AR, gam, unknown, Xs, MLs, PHI, MINV, YC, rhs, xfix, x): 
     m, r = gam.shape
     nb = rhs.shape[0]
     D = r * r
-    w = np.zeros(D)
+    w = np.zeros((nb, D))
     wt = np.empty(D)
     rr = np.empty(r)
     xis = np.zeros((nb, m, r))
-    for k in range(nb):
-        w[:] = 0.0
-        for b in range(m):
+    for b in range(m):           # blocks outside, drives inside: MLs is read once
+        for k in range(nb):
             for p in range(r):
                 rr[p] = 0.0
                 if unknown[b, p]:
                     s = rhs[k, b, p]
                     for j in range(D):
-                        s += PHI[b, p, j] * w[j]
+                        s += PHI[b, p, j] * w[k, j]
                     for q in range(r):
                         if gam[b, q] > 0.0 and not unknown[b, q]:
                             t = 0.0
@@ -376,17 +375,17 @@ def block_solve_kernel(AR, gam, unknown, Xs, MLs, PHI, MINV, YC, rhs, xfix, x): 
                 elif gam[b, p] > 0.0:
                     xis[k, b, p] = xfix[k, b, p]
             if b == m - 1:
-                break
+                continue
             for p in range(r):
                 if gam[b, p] > 0.0:
                     for j in range(D):
-                        w[j] += xis[k, b, p] * YC[b, p, j]
+                        w[k, j] += xis[k, b, p] * YC[b, p, j]
             for i in range(D):
                 s = 0.0
                 for j in range(D):
-                    s += MLs[b, i, j] * w[j]
+                    s += MLs[b, i, j] * w[k, j]
                 wt[i] = s
-            w[:] = wt
+            w[k] = wt
     pr = np.zeros(D)
     pm = np.empty((r, r), dtype=np.complex128)
     out = np.empty((r, r), dtype=np.complex128)

@@ -65,13 +65,13 @@ the same algorithm in 34-digit mpmath at ``N = 4000``: 4.4e-16 relative in
 rounding floor ``~ N eps`` of ``max |x|`` (its residual is a difference of
 potentials, see :mod:`.thermal_chain`); the ``K x K`` route loses what the
 refined dense LU of a Laplacian loses (5e-14 at ``N = 1000``, ``r = 4``).
-The block route (``r > 1``, ``T = 0``, many baths; :mod:`.block`): <= 4e-14
-relative against the dense oracle at ``N <= 40``, ``r <= 5``; 1.6e-13 at
-``N = 500`` (``dimers``, ``r = 2``, where the ``K x K`` route has 5.7e-14);
-against the ``K x K`` route at ``N = 2000``, ``dimers``: 5.6e-13
-(``r = 2``), 1.4e-13 (``r = 4``). Its error grows about linearly with
-``N`` (rounding of the ``r x r`` streams accumulates along the wire; see
-:mod:`.block`).
+The block route (``r > 1``, ``T = 0``, many baths; :mod:`.block`): <= 3e-14
+relative against the dense oracle at ``N <= 40``, ``r <= 5``; 1.4e-13 at
+``N = 1000`` (``dimers``, ``r = 4``, where the ``K x K`` route has 7e-14);
+against the ``K x K`` route, ``dimers``, ``r = 4``: 1.8e-13 (``N = 2000``),
+5.7e-13 (``N = 4000``). At larger ``N`` its potentials carry a rounding
+floor growing like ``N^1.5 eps`` of ``max |x|`` (3e-11 at ``N = 10^5``;
+``I_1`` keeps ~4e-13): see :mod:`.block` for why.
 
 Bond currents for ``r > 1``
 ---------------------------

@@ -12,7 +12,10 @@ together, best of ``--repeat`` after one warm-up call. In the same run:
   ``--dense-max`` sites, with the largest relative difference of the block
   solve from each (``I_1``, ``I_N``, ``mu``, ``J``, ``I``, ``dn``, ``h``);
 * at every ``N``: how far the default (up to 3 refinement steps) is from no
-  refinement and from a single step (what holds where no oracle fits).
+  refinement and from a single step (what holds where no oracle fits);
+* ``T = 0.1`` (``--thermal``): the CG route of :mod:`.block_thermal`
+  (iterations, quadrature nodes) against the ``K x K`` route up to
+  ``--thermal-kxk-max`` sites.
 
 Prints ``os.getloadavg()`` before and after: the box is shared.
 
@@ -29,6 +32,7 @@ import numpy as np
 
 from nonrecip import QuantumParams, Wire
 from nonrecip.deterministic.quantum.block import BlockStructure, solve_block_t0
+from nonrecip.deterministic.quantum.block_thermal import solve_block_thermal
 from nonrecip.deterministic.quantum.general import _solve_bath_matrix, solve_linear_general
 from nonrecip.deterministic.quantum.linear import probe_targets
 from nonrecip.hamiltonian import Hamiltonian
@@ -63,6 +67,8 @@ def main() -> None:
     ap.add_argument("--max-n", type=int, default=100_000)
     ap.add_argument("--kxk-max", type=int, default=4000)
     ap.add_argument("--dense-max", type=int, default=1000)
+    ap.add_argument("--thermal", type=int, default=2000, help="largest N at T = 0.1 (0: skip)")
+    ap.add_argument("--thermal-kxk-max", type=int, default=500)
     a = ap.parse_args()
     print("load before:", os.getloadavg())
     print(f"dimers, long-range r = {a.r} (alpha = 1), T = 0, both biases; goal: N = 1e5 under 2 s")
@@ -92,6 +98,23 @@ def main() -> None:
             t0 = time.perf_counter()
             den = solve_linear_general(w, PARAMS, h, "dense")
             line += f" | dense {time.perf_counter() - t0:.2f} s, block vs dense {rel(blk, den):.1e}"
+        print(line, flush=True)
+    print(f"T = 0.1, dimers, r = {a.r}: CG on block forward maps (one run each)")
+    hot = QuantumParams.from_ig_ratio(0.05, gamma=0.5, mubar=1.0, dmu=0.1, temperature=0.1)
+    for n in (500, 2000, 10_000):
+        if n > a.thermal:
+            continue
+        w, h = Wire.dimers(n), Hamiltonian.long_range(n, 1.0, 1.0, a.r)
+        g, u, t = probe_targets(w, hot)
+        info: dict = {}
+        t0 = time.perf_counter()
+        cg = solve_block_thermal(w, hot, h, g, u, t, info=info)
+        line = (f"  N={n:>7}: CG {time.perf_counter() - t0:.2f} s ({info['iterations']} iterations, "
+                f"{info['energies']} energies)")
+        if n <= a.thermal_kxk_max:
+            t0 = time.perf_counter()
+            kxk = _solve_bath_matrix(w, hot, h, g, u, t, "banded", 1e-13)
+            line += f" | KxK {time.perf_counter() - t0:.2f} s, CG vs KxK {rel(cg, kxk):.1e}"
         print(line, flush=True)
     print("load after:", os.getloadavg())
 

@@ -120,8 +120,7 @@ for the ``r x r`` streams is not implemented.
 
 Speed: ``dimers``, ``r = 4``: 0.1 s at ``N = 4000`` (the ``K x K`` route:
 13 s), 2.0 s at ``N = 10^5`` on a box with load 6.5 on 2 cores, both
-biases, three refinement steps. The per-block work is
-``O(r^6)``: ``r = 6`` costs ~1.7x ``r = 4`` per site.
+biases, three refinement steps.
 """
 
 from __future__ import annotations

@@ -23,6 +23,12 @@ baths, as :mod:`.thermal_chain` does for ``r = 1``:
 Cost ``O(iterations x n_energies x N r^3)``: far slower than the ``T = 0``
 sweep, used for ``r > 1``, ``T > 0`` with more baths than the ``K x K``
 route of :mod:`.general` takes.
+
+Measured (tests/test_quantum_block.py, benchmarks/bench_quantum_block.py):
+<= 1e-14 relative against the dense oracle at ``N <= 40``, ``r`` 2..5,
+``T = 0.1`` (``tol = 1e-14``); 4e-14 against the ``K x K`` route at
+``N = 500`` and 2e-13 at ``N = 2000`` (``dimers``, ``r = 4``, ``T = 0.1``),
+5.6 s and 19 s against 30 s and 592 s for the ``K x K`` route.
 """
 
 from __future__ import annotations
@@ -63,7 +69,7 @@ def _currents(ws, cs, gammas, hamiltonian, x, heat=False):
 
 def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, gammas: np.ndarray,
                         unknown: np.ndarray, target: np.ndarray, tol: float = 1e-13,
-                        ) -> tuple[QuantumState, QuantumState]:
+                        info: dict | None = None) -> tuple[QuantumState, QuantumState]:
     """Linear response at ``T > 0`` for any range (module docstring).
 
     Parameters
@@ -74,6 +80,9 @@ def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
         From :func:`.linear.probe_targets`.
     tol : float
         Relative accuracy of the potentials (CG and quadrature).
+    info : dict, optional
+        Filled with ``iterations`` (CG steps, both biases together) and
+        ``energies`` (quadrature nodes of the final rule).
 
     Raises
     ------
@@ -168,5 +177,7 @@ def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
             refine = True
         if not refine:
             break
+    if info is not None:
+        info.update(iterations=iters, energies=int(ws.size))
     cur, dn, heat = _currents(ws, cs, gammas, hamiltonian, x, heat=True)
     return _states(params, has, target, x, cur[:, 0], dn, heat)

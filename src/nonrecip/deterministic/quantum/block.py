@@ -75,13 +75,13 @@ do not depend on the drive: they are built once
 per block, ``O(r^6)``; ``O(N r^5)`` in all) and kept (``X_b`` and the
 packed ``L_b``: memory ``O(N r^3)``), so that each further drive — the
 two biases, each refinement step — costs ``O(N r^3)``
-(:func:`._block_kernels.block_solve_kernel`). Every quantity carried is a normalised one: the congruences by ``aL``,
-``aR`` map the broadening (or lesser self-energy) of a part of the wire to
-that of the next, which stays bounded (a broadening seen through the
-hoppings), and the block solves are
-grounded-Laplacian solves, bounded by the maximum principle (potentials of
-probes are weighted means of the drives); no exponentially growing or
-decaying generator ``G_ij`` is ever formed.
+(:func:`._block_kernels.block_solve_kernel`). Every quantity carried is
+a normalised one: the congruences by ``aL``, ``aR`` map the broadening
+(or lesser self-energy) of a part of the wire to that of the next, which
+stays bounded (a broadening seen through the hoppings), and the block
+solves are grounded-Laplacian solves, bounded by the maximum principle
+(potentials of probes are weighted means of the drives); no exponentially
+growing or decaying generator ``G_ij`` is ever formed.
 
 **Refinement and currents.** The equation ``x_l d_l - phi_l(...)`` cancels
 ``x ~ dmu`` against a weighted mean of nearby potentials; the bath

@@ -128,9 +128,11 @@ at ``N = 10^5``), about ``N^1.5 eps``, while ``I_1`` and ``I_N`` move by
 carrying its scalar streams in double-double arithmetic; doing the same
 for the ``r x r`` streams is not implemented.
 
-Speed: ``dimers``, ``r = 4``: 0.1 s at ``N = 4000`` (the ``K x K`` route:
-13 s), 2.0 s at ``N = 10^5`` on a box with load 6.5 on 2 cores, both
-biases, three refinement steps.
+Speed: ``dimers``, ``r = 4``, both biases, three refinement steps, on a
+shared 2-core box: 0.024 s at ``N = 4000`` and 0.73 s at ``N = 10^5`` at
+load 2.0 (the ``K x K`` route: 0.96 s at ``N = 2000``, 13 s at 4000 under
+load 6.5; the dense oracle 1.9 s at ``N = 1000``); 2.0 s at ``N = 10^5``
+under load 6.5.
 """
 
 from __future__ import annotations

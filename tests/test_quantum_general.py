@@ -261,9 +261,11 @@ def test_errors():
         solve_quantum(wire, _params(), response="nonlinear", hamiltonian=Hamiltonian.ssh(10, 1.0, 0.5))
     with pytest.raises(ParameterError, match="method"):
         solve_linear_general(wire, _params(), None, "banded")
-    # the K x K route refuses, before any work, more baths than it can solve
-    with pytest.raises(ParameterError, match="at most 6000 baths"):
-        solve_linear_general(Wire.dimers(12002), _params(), Hamiltonian.long_range(12002, 1.0, 1.0, 2))
+    # the dense oracle refuses, before any work, more baths than it can solve
+    # (many baths at r > 1 take the block routes, tests/test_quantum_block.py)
+    with pytest.raises(ParameterError, match="at most 3000 baths"):
+        solve_linear_general(Wire.dimers(6002), _params(temperature=0.1), Hamiltonian.long_range(6002, 1.0, 1.0, 2),
+                             "dense")
     # a potential pushed out of the band is refused, naming the bath
     with pytest.raises(ParameterError, match="outside the band"):
         solve_quantum(wire, _params(mubar=1.9, dmu=0.5, ig_ratio=5.0), hamiltonian=Hamiltonian.ssh(10, 1.0, 0.5))

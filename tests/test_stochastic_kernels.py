@@ -17,7 +17,7 @@ from scipy import stats
 
 from nonrecip import ClassicalParams, Wire
 from nonrecip.stochastic import SteadyStateSimulation, run_batches
-from nonrecip.stochastic._kernels import exponential, geometric_table, next_u64, uniform, walk_adjoint
+from nonrecip.stochastic._kernels import NO_BUDGET, exponential, geometric_table, next_u64, uniform, walk_adjoint
 
 MASK = (1 << 64) - 1
 
@@ -110,7 +110,7 @@ def test_adjoint_kernel_exit_probability(p):
     out = np.zeros(4, np.int64)
     n = 200_000
     walk_adjoint(np.random.SeedSequence(5).generate_state(4, np.uint64), qcum, -math.log(2 - p), _table(-math.log(2 - p)), n,
-                 out)
+                 out, np.zeros(3, np.int64), NO_BUDGET)
     G = 1 / (1 + m * (1 - p))
     assert abs(out[0] / n - G) < 4 * math.sqrt(G * (1 - G) / n)
 

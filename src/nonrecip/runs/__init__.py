@@ -20,16 +20,18 @@ One idea per module:
 from .batches import Stopped, run_on_threads
 from .budget import (
     check_budgets,
+    check_checkpoint_space,
     check_count,
     check_layout,
     check_memory,
     check_monte_carlo,
+    check_output_space,
     check_sites,
     check_trajectory,
 )
 from .checkpoint import read_checkpoint, write_checkpoint
 from .lock import FileLock
-from .paths import check_checkpoint, check_directory, check_output, clean_temporaries
+from .paths import check_checkpoint, check_directory, check_free_space, check_output, clean_temporaries
 from .progress import ProgressBar, progress_default
 from .signals import Interruption
 from .workers import worker_count
@@ -37,6 +39,7 @@ from .workers import worker_count
 __all__ = [
     "Stopped",
     "check_budgets",
+    "check_checkpoint_space",
     "check_count",
     "check_layout",
     "check_memory",
@@ -50,6 +53,8 @@ __all__ = [
     "check_checkpoint",
     "check_directory",
     "check_output",
+    "check_output_space",
+    "check_free_space",
     "clean_temporaries",
     "ProgressBar",
     "progress_default",

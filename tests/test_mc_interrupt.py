@@ -256,3 +256,23 @@ def test_signal_inside_one_long_walker_ends_the_run(tmp_path, sig, estimator, ar
     assert out == "" and "Traceback" not in err and err.count("\n") == 1
     assert err.startswith("nonrecip: interrupted:"), err
     assert not os.path.exists(lock)
+
+
+def test_one_worker_adjoint_run_on_a_long_wire_uses_the_budgeted_kernel(monkeypatch):
+    """``workers=1`` runs in the calling thread; a whole batch per call of the unbudgeted
+    ``walk_adjoint_batches`` is kept to wires of at most ``MAX_SCATTERERS_UNBUDGETED`` scatterers
+    (at N = 2e5 one call ran for minutes: still running 60 s after SIGINT). Same bits either way."""
+    import nonrecip.stochastic._kernels as kernels
+
+    wire, params = Wire.from_spec("dimers", 2 * steady.MAX_SCATTERERS_UNBUDGETED + 4), ClassicalParams(p=0.9)
+    ref = simulate(wire, params, steps=64, seed=5, estimator="adjoint", workers=1)
+
+    def boom(*a, **k):
+        raise AssertionError("a whole batch in one unbudgeted kernel call")
+
+    monkeypatch.setattr(kernels, "walk_adjoint_batches", boom)
+    monkeypatch.setattr(simmod, "_INLINE_WORK", -1)
+    pooled = simulate(wire, params, steps=64, seed=5, estimator="adjoint", workers=2)
+    assert _bits(ref) == _bits(pooled)
+    monkeypatch.setattr(simmod, "_INLINE_WORK", 1 << 20)
+    assert _bits(simulate(wire, params, steps=64, seed=5, estimator="adjoint", workers=1)) == _bits(ref)

@@ -21,7 +21,7 @@ from ..wire import DRAIN, SOURCE, Bias, ClassicalParams, ParameterError, Wire
 from .state import Injector, SimulatedState, WalkerTrace
 
 __all__ = ["SteadyStateSimulation", "batch_sizes", "MODES", "ESTIMATORS", "MIN_P_WALKERS", "MAX_RATE",
-           "MAX_COUNT_RATE"]
+           "MAX_COUNT_RATE", "MAX_SCATTERERS_UNBUDGETED"]
 
 MODES = ("linear", "physical")
 ESTIMATORS = ("walkers", "adjoint")
@@ -35,6 +35,10 @@ _CHUNK = 1 << 14
 #: call, so that the stop signal is seen every ~0.1 s even while one walker of
 #: a long wire runs for minutes. Never changes a result (tested bit for bit).
 _BUDGET = 1 << 21
+#: most scatterers for which a run may call the kernel without a work budget
+#: (``walk_adjoint_batches``, a whole batch per call): one walker's path is at
+#: most ~``(M r)^2 ~ 10^7`` random numbers there, ~0.1 s between looks at Ctrl-C
+MAX_SCATTERERS_UNBUDGETED = 10_000
 
 
 def _chunk(n_sites: int, base: int | None = None) -> int:

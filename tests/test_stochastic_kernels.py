@@ -17,7 +17,7 @@ from scipy import stats
 
 from nonrecip import ClassicalParams, Wire
 from nonrecip.stochastic import SteadyStateSimulation, run_batches
-from nonrecip.stochastic._kernels import exponential, geometric, geometric_table, next_u64, uniform, walk_adjoint
+from nonrecip.stochastic._kernels import NO_BUDGET, exponential, geometric, geometric_table, next_u64, uniform, walk_adjoint
 
 MASK = (1 << 64) - 1
 
@@ -110,7 +110,7 @@ def test_adjoint_kernel_exit_probability(p):
     out = np.zeros(4, np.int64)
     n = 200_000
     walk_adjoint(np.random.SeedSequence(5).generate_state(4, np.uint64), qcum, -math.log(2 - p), _table(-math.log(2 - p)), n,
-                 out)
+                 out, np.zeros(3, np.int64), NO_BUDGET)
     G = 1 / (1 + m * (1 - p))
     assert abs(out[0] / n - G) < 4 * math.sqrt(G * (1 - G) / n)
 
@@ -171,11 +171,13 @@ def test_adjoint_kernel_matches_the_leg_by_leg_walk(layout, p):
     fast = np.random.SeedSequence(9).generate_state(4, np.uint64)
     slow = fast.copy()
     out_f, out_s = np.zeros(4, np.int64), np.zeros(4, np.int64)
+    walk = np.zeros(3, np.int64)
     for count in (0, 1, 7, 2000):
-        walk_adjoint(fast, sim._qcum, sim._log_t, tab, count, out_f)
+        assert walk_adjoint(fast, sim._qcum, sim._log_t, tab, count, out_f, walk, NO_BUDGET) == count
         _adjoint_leg_by_leg(slow, sim._qcum, tab, sc_t, count, out_s)
         assert out_f.tolist() == out_s.tolist()
         assert fast.tolist() == slow.tolist()
+        assert walk[0] == 0
 
 
 def test_injector_start_positions():

@@ -25,7 +25,7 @@ def solve_quantum_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: Sites
     """Quantum wire: S/D/P baths with self-consistent potentials (Sec. III, App. B, C1)."""
     from ..deterministic.quantum import solve_quantum
     from ..hamiltonian_options import hamiltonian_from_options
-    from ..runs import check_layout, check_output
+    from ..runs import check_layout, check_output, check_output_space
     from ..wire import QuantumParams
     from .solve import _output
 
@@ -33,6 +33,7 @@ def solve_quantum_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: Sites
                  method=values["method"], max_nodes=values["max_nodes"], output=_output(json, out))  # before any work
     if out is not None:
         check_output("out", out, (".json", ".csv", ".parquet"))
+        check_output_space(out, values["layout"], values["N"])  # room for the file on its disk
     wire = make_wire(values.pop("layout"), values.pop("N"))
     options = {k: values.pop(k) for k in _SOLVER_OPTIONS}
     model = {k: values.pop(k) for k in HAMILTONIAN_PARAMETERS}

@@ -110,7 +110,7 @@ def simulate_cmd(
     Every estimated quantity is printed as mean ± stderr; --json gives
     {"mean", "stderr"} for each (lists over bonds and sites).
     """
-    from ..runs import check_monte_carlo, check_output
+    from ..runs import check_checkpoint_space, check_monte_carlo, check_output, check_output_space
     from ..stochastic import simulate
     from ..wire import ClassicalParams
 
@@ -120,6 +120,8 @@ def simulate_cmd(
     params = ClassicalParams(**given)
     if out is not None:  # before any work: a result that cannot be written is refused now
         check_output("out", out, (".json", ".csv", ".parquet"))
+        check_output_space(out, layout, n)
+    check_checkpoint_space(checkpoint, layout, n, batches, estimator, mode)  # room for every batch
     t0 = time.perf_counter()
     c0 = time.process_time()
     pilot: int | None = steps

@@ -27,12 +27,13 @@ def solve_classical_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: Sit
                       **values: Any) -> None:
     """Exact steady state of the classical master equation (Sec. II, App. A)."""
     from ..deterministic import solve_classical
-    from ..runs import check_layout, check_output
+    from ..runs import check_layout, check_output, check_output_space
     from ..wire import ClassicalParams
 
     check_layout("classical", values["layout"], values["N"], output=_output(json, out))  # before any work
     if out is not None:
         check_output("out", out, (".json", ".csv", ".parquet"))
+        check_output_space(out, values["layout"], values["N"])  # room for the file on its disk
     wire = make_wire(values["layout"], values["N"])
     res = solve_classical(wire, ClassicalParams(**pick(values, ClassicalParams)))
     emit(res, as_json=json, out=out, sites=sites)
@@ -44,12 +45,13 @@ def solve_circuit_cmd(*, json: JsonOpt = False, out: OutOpt = None, sites: Sites
                       **values: Any) -> None:
     """Kirchhoff solve of the resistive circuit (Sec. I, App. D)."""
     from ..deterministic import solve_circuit
-    from ..runs import check_layout, check_output
+    from ..runs import check_layout, check_output, check_output_space
     from ..wire import CircuitParams
 
     check_layout("circuit", values["layout"], values["N"], output=_output(json, out))  # before any work
     if out is not None:
         check_output("out", out, (".json", ".csv", ".parquet"))
+        check_output_space(out, values["layout"], values["N"])  # room for the file on its disk
     wire = make_wire(values["layout"], values["N"])
     res = solve_circuit(wire, CircuitParams(**pick(values, CircuitParams)))
     emit(res, as_json=json, out=out, sites=sites)

@@ -28,16 +28,18 @@ if TYPE_CHECKING:
     from .batches import Stopped, run_on_threads
     from .budget import (
         check_budgets,
+        check_checkpoint_space,
         check_count,
         check_layout,
         check_memory,
         check_monte_carlo,
+        check_output_space,
         check_sites,
         check_trajectory,
     )
     from .checkpoint import read_checkpoint, write_checkpoint
     from .lock import FileLock
-    from .paths import check_checkpoint, check_directory, check_output, clean_temporaries
+    from .paths import check_checkpoint, check_directory, check_free_space, check_output, clean_temporaries
     from .progress import ProgressBar, progress_default
     from .signals import Interruption
     from .workers import worker_count
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Stopped",
     "check_budgets",
+    "check_checkpoint_space",
     "check_count",
     "check_layout",
     "check_memory",
@@ -58,6 +61,8 @@ __all__ = [
     "check_checkpoint",
     "check_directory",
     "check_output",
+    "check_output_space",
+    "check_free_space",
     "clean_temporaries",
     "ProgressBar",
     "progress_default",
@@ -69,6 +74,8 @@ __getattr__, __dir__ = attach(__name__, {
     "Stopped": ".batches",
     "run_on_threads": ".batches",
     "check_budgets": ".budget",
+    "check_checkpoint_space": ".budget",
+    "check_output_space": ".budget",
     "check_count": ".budget",
     "check_layout": ".budget",
     "check_memory": ".budget",
@@ -81,6 +88,7 @@ __getattr__, __dir__ = attach(__name__, {
     "check_checkpoint": ".paths",
     "check_directory": ".paths",
     "check_output": ".paths",
+    "check_free_space": ".paths",
     "clean_temporaries": ".paths",
     "ProgressBar": ".progress",
     "progress_default": ".progress",

@@ -36,6 +36,28 @@ is one, else ``os.sysconf("SC_AVPHYS_PAGES")``.
 
 Integers that no kernel can count to (``--steps 10^23``: an ``int64``
 overflow deep inside NumPy) are refused by :func:`check_count`.
+
+Disk: the files whose size is known before the run are refused when their
+filesystem has less room free (:func:`check_output_space`,
+:func:`check_checkpoint_space`). Bytes per site of the written file
+(``os.path.getsize / N``, ``dimers``, ``N = 2000`` and ``8000``, linear in
+``N`` to 2 %; the largest over ``solve classical``, ``circuit``,
+``quantum`` and ``simulate`` of both estimators):
+
+==========================  ==============================================
+file                        bytes
+==========================  ==============================================
+``--out .json``             520 per site (simulate, walkers: 517)
+``--out .csv``              445 per site (solve quantum: 441)
+``--out .parquet``          70 per site (simulate, walkers: 69)
+simulate ``--checkpoint``   48 per site and batch (walkers), 64 (physical
+                            mode: 8 arrays of N; 66 measured at N = 60), 1
+                            per site (adjoint: the layout; currents only)
+==========================  ==============================================
+
+times :data:`DISK_MARGIN` (1.5: longer float reprs than in the measured
+runs; a CSV row of 17-digit values in exponent form is ~25 % longer), plus
+:data:`FILE_OVERHEAD` for headers and metadata.
 """
 
 from __future__ import annotations
@@ -47,7 +69,9 @@ from typing import Any
 from ..errors import ParameterError
 
 __all__ = ["BYTES_PER_SITE", "MARGIN", "available_bytes", "required_bytes", "check_memory", "check_sites", "check_layout",
-           "check_count", "check_monte_carlo", "check_budgets", "check_trajectory", "INT64_MAX"]
+           "check_count", "check_monte_carlo", "check_budgets", "check_trajectory", "INT64_MAX", "FILE_BYTES_PER_SITE",
+           "CHECKPOINT_PER_SITE_BATCH", "CHECKPOINT_PHYSICAL_PER_SITE_BATCH", "DISK_MARGIN", "FILE_OVERHEAD", "output_bytes", "checkpoint_bytes",
+           "check_output_space", "check_checkpoint_space"]
 
 #: measured peak bytes per site of each solver (see the module docstring)
 BYTES_PER_SITE: dict[str, float] = {
@@ -71,6 +95,15 @@ TRAJECTORY_PER_SITE_RECORD = 44.0
 MARGIN = 1.5
 #: largest count a kernel's int64 counters hold
 INT64_MAX = 2**63 - 1
+#: measured bytes per site of a result file, by extension (see the module docstring)
+FILE_BYTES_PER_SITE: dict[str, float] = {".json": 520.0, ".csv": 445.0, ".parquet": 70.0}
+#: measured bytes per site and batch of a ``simulate`` checkpoint: walkers estimator, physical mode
+CHECKPOINT_PER_SITE_BATCH = 48.0
+CHECKPOINT_PHYSICAL_PER_SITE_BATCH = 64.0
+#: safety factor on the measured file sizes
+DISK_MARGIN = 1.5
+#: bytes of headers, parameters and metadata of any file (the measured runs had < 12 kB)
+FILE_OVERHEAD = 65536.0
 
 
 def _cgroup_room() -> float:
@@ -200,12 +233,57 @@ def check_layout(solver: str, layout: Any, N: Any, **kw: Any) -> None:  # noqa: 
     A named layout (``dimers``, ``single``) has ``N`` sites; an explicit
     layout string has its length.
     """
-    from ..wire import NAMED_LAYOUTS
-
     if isinstance(N, int) and not isinstance(N, bool):
         check_count("N", N)
-    n = N if layout in NAMED_LAYOUTS or not isinstance(layout, str) else len(layout)
-    check_sites(solver, n, **kw)
+    check_sites(solver, _sites(layout, N), **kw)
+
+
+def _sites(layout: Any, N: Any) -> Any:  # noqa: N803 - physics name
+    """Sites of ``--layout`` and ``--n`` before the wire exists: ``N`` of a named layout, else the string's length."""
+    from ..wire import NAMED_LAYOUTS
+
+    return N if layout in NAMED_LAYOUTS or not isinstance(layout, str) else len(layout)
+
+
+def output_bytes(path: Any, N: int) -> float:  # noqa: N803 - physics name
+    """Estimated bytes of the result file ``path`` (by its extension) of ``N`` sites; 0 for another extension."""
+    per = FILE_BYTES_PER_SITE.get(os.path.splitext(str(path))[1].lower())
+    return 0.0 if per is None else DISK_MARGIN * per * N + FILE_OVERHEAD
+
+
+def checkpoint_bytes(N: int, n_batches: int, estimator: str = "walkers",  # noqa: N803 - physics name
+                     mode: str = "linear") -> float:
+    """Estimated bytes of a complete ``simulate`` checkpoint (every batch kept)."""
+    per_batch = CHECKPOINT_PHYSICAL_PER_SITE_BATCH if mode == "physical" else CHECKPOINT_PER_SITE_BATCH
+    per = 1.0 + (per_batch * n_batches if estimator == "walkers" or mode == "physical" else 0.0)
+    return DISK_MARGIN * per * N + FILE_OVERHEAD + 256.0 * n_batches
+
+
+def _positive_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
+def check_output_space(path: Any, layout: Any, N: Any) -> None:  # noqa: N803 - physics name
+    """Refuse ``--out`` when the result file of the wire would not fit on its filesystem (before any work).
+
+    Call it after the path itself is checked (:func:`~nonrecip.runs.paths.check_output`).
+    Inputs that are not valid yet are left to their own checks.
+    """
+    from .paths import check_free_space
+
+    n = _sites(layout, N)
+    if path is not None and _positive_int(n):
+        check_free_space("out", path, output_bytes(path, n))
+
+
+def check_checkpoint_space(path: Any, layout: Any, N: Any, n_batches: Any,  # noqa: N803 - physics name
+                           estimator: Any = "walkers", mode: Any = "linear") -> None:
+    """Refuse ``--checkpoint`` of ``simulate`` when the complete checkpoint would not fit (before any work)."""
+    from .paths import check_free_space
+
+    n = _sites(layout, N)
+    if path is not None and _positive_int(n) and _positive_int(n_batches):
+        check_free_space("checkpoint", path, checkpoint_bytes(n, n_batches, str(estimator), str(mode)))
 
 
 def check_count(name: str, value: Any, limit: int = INT64_MAX) -> None:

@@ -7,19 +7,22 @@ extension. Nothing is silently replaced: an existing checkpoint or table is
 refused unless the run resumes it or ``overwrite`` is given, and resuming a
 checkpoint that does not exist is refused. Temporary files that a killed run
 left next to the file (``.NAME.*.tmp``, see
-:func:`nonrecip.results.atomic_write`) are removed by the next run.
+:func:`nonrecip.results.atomic_write`) are removed by the next run. Where
+the size of a file is known in advance (:mod:`.budget` estimates it),
+:func:`check_free_space` refuses it when its filesystem has less room free.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..wire import ParameterError
 
 __all__ = ["check_output", "check_checkpoint", "check_writable", "check_directory", "check_report",
-           "clean_temporaries"]
+           "check_free_space", "clean_temporaries"]
 
 
 def check_writable(name: str, path: str | os.PathLike) -> Path:
@@ -165,6 +168,36 @@ def check_checkpoint(path: str | os.PathLike | None, *, resume: bool, overwrite:
         raise ParameterError("checkpoint", str(path),
                              "exists; pass --resume to continue it or --overwrite to start it afresh")
     return path
+
+
+def check_free_space(name: str, path: str | os.PathLike, needed: float) -> None:
+    """Refuse writing ``needed`` bytes to ``path`` when its filesystem has less free.
+
+    One ``statvfs`` (:func:`shutil.disk_usage`) of the nearest existing
+    directory. The whole size is needed even when ``path`` exists: the file is
+    written beside the old one and then renamed over it
+    (:func:`nonrecip.results.atomic_write`). Nothing is refused when the free
+    space cannot be known.
+
+    Raises
+    ------
+    ParameterError
+        ``invalid out='...': needs ~X MB, Y MB free on DIR``.
+    """
+    path = Path(path)
+    where = next((up for up in (path.parent, *path.parent.parents) if up.is_dir()), None)
+    if where is None:  # pragma: no cover - the root directory always exists
+        return
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        return
+    if needed > free:
+        raise ParameterError(name, str(path), f"needs ~{_mb(needed)}, {_mb(free)} free on {where}")
+
+
+def _mb(b: float) -> str:
+    return f"{b / 1e6:.3g} MB"
 
 
 def check_report(out: str | os.PathLike | None, seed: object) -> None:

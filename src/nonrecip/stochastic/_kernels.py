@@ -26,6 +26,18 @@ and ``b = N-1`` being the reservoir bonds) at index ``b + 1``.
 
 Random numbers come from :mod:`._random` (xoshiro256++, inlined; geometric
 laws from exact integer alias tables).
+
+Work budget
+-----------
+One walker's path grows like ``N^2`` (diffusion through the scatterers): on a
+long wire a single walker can run for minutes, and a Numba call cannot see
+Ctrl-C. Every kernel that follows walkers therefore takes a ``budget`` (random
+numbers, or arrivals for the per-site kernels) and a ``walk`` array
+(:data:`WALK_STATE`): once the budget is spent, the walker in progress is
+paused at a point of its path where nothing else is live (its position index
+and direction, after a reflection), and the call returns the number of walkers
+absorbed. The next call with the same ``walk`` resumes it. The random stream
+runs on from call to call, so the tallies are the same bits for every budget.
 """
 
 from __future__ import annotations
@@ -59,12 +71,19 @@ __all__ = [
     "walk_adjoint_batches",
     "walk_adjoint_sites",
     "walk_walkers_sites",
+    "WALK_STATE",
+    "NO_BUDGET",
 ]
+
+#: length of the ``walk`` array of a paused walker: ``[paused (0/1), position index, direction]``
+WALK_STATE = 3
+#: a budget that never pauses a walker
+NO_BUDGET = 1 << 62
 
 
 @njit(**JIT)
 def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, geo, e0, d0, w, count,
-                 occ_p, occ_m, dp, dm, dj, counters):
+                 occ_p, occ_m, dp, dm, dj, counters, walk, budget):
     """Follow ``count`` independent walkers that start alike, to absorption.
 
     Exact event skipping. At each arrival on a scatterer the number of flips
@@ -124,6 +143,17 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, geo, e0, d0, w, 
     counters : int64 array, shape (3,)
         ``[scattering events (arrivals on scatterers), walker-steps,
         random numbers]``, added to.
+    walk : int64 array, shape (3,)
+        The walker paused by the work budget: ``[paused (0/1), position
+        index e, direction d]``; read and written (see :data:`WALK_STATE`).
+    budget : int
+        Random numbers after which the walker in progress is paused (at a
+        reflection; at least one run of arrivals per call).
+
+    Returns
+    -------
+    int
+        Walkers absorbed in this call (``count`` unless paused).
     """
     m_last = ext.shape[0] - 1
     sc_t = _scale(log_t)
@@ -132,14 +162,19 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, geo, e0, d0, w, 
     events = 0
     wsteps = 0
     draws = 0
+    done = count
     gap = carry[0]
     if gap < 0:
         gap = geometric(state, geo[2], sc_1ma2)
         draws += 1
-    for _ in range(count):
+    for wk in range(count):
         e = e0
         d = d0
-        if 0 < e0 < m_last:              # injected on a scatterer: an arrival there
+        if walk[0]:                      # resume the walker paused at the end of the last call
+            e = walk[1]
+            d = walk[2]
+            walk[0] = 0
+        elif 0 < e0 < m_last:            # injected on a scatterer: an arrival there
             s = ext[e]
             refl = uniform(state) < r
             draws += 1
@@ -225,17 +260,26 @@ def walk_walkers(state, carry, ext, r, log_t, log_a2, log_1ma2, geo, e0, d0, w, 
             wsteps += 1
             d = -d
             e = e_stop
+            if draws >= budget:           # work budget spent: pause here, at (e, d)
+                walk[0] = 1
+                walk[1] = e
+                walk[2] = d
+                done = wk
+                break
+        if done < count:
+            break
     carry[0] = gap
     counters[0] += events
     counters[1] += wsteps
     counters[2] += draws
+    return done
 
 
 # --------------------------------------------------------------------------
 # the adjoint estimator: boundary currents only
 # --------------------------------------------------------------------------
 @njit(**JIT)
-def walk_adjoint(state, qcum, log_t, geo_t, count, out):
+def walk_adjoint(state, qcum, log_t, geo_t, count, out, walk, budget):
     """Left-reservoir walkers on the chain of scatterers, skipping transmissions.
 
     At a scatterer a walker is transmitted (leaves in its arrival direction)
@@ -270,18 +314,28 @@ def walk_adjoint(state, qcum, log_t, geo_t, count, out):
     out : int64 array, shape (4,)
         Added to: ``[exits to the right, sum over arrivals of q,
         scattering events, random numbers drawn]``.
+    walk : int64 array, shape (3,)
+        The walker paused by the work budget: ``[paused (0/1), scatterer
+        index k, direction d]`` (:data:`WALK_STATE`).
+    budget : int
+        Random numbers after which the walker in progress is paused.
+
+    Returns
+    -------
+    int
+        Walkers absorbed in this call (``count`` unless paused).
     """
     m = qcum.shape[0] - 1
     if count <= 0:
-        return
+        return 0
     sc_t = _scale(log_t)
     if sc_t == np.inf or m == 0:         # never reflected (p = 1) or no scatterer: straight through
         out[0] += count
         out[1] += count * qcum[m]
         out[2] += count * m
-        return
+        return count
     rq, packed = _adjoint_tables(qcum, geo_t)
-    _adjoint_walk(state, qcum, rq, packed, sc_t, count, out)
+    return _adjoint_walk(state, qcum, rq, packed, sc_t, count, out, walk, budget)
 
 
 @njit(inline="always")
@@ -297,8 +351,8 @@ def _adjoint_tables(qcum, geo_t):
 
 
 @njit(**JIT)
-def _adjoint_walk(state, qcum, rq, packed, sc_t, count, out):
-    """Run the walk of :func:`walk_adjoint` (``M >= 1``, ``p < 1``) given its tables."""
+def _adjoint_walk(state, qcum, rq, packed, sc_t, count, out, walk, budget):
+    """Run the walk of :func:`walk_adjoint` (``M >= 1``, ``p < 1``) given its tables; return walkers absorbed."""
     m = qcum.shape[0] - 1
     tail = GEO_COLS - 1
     exits = 0
@@ -309,8 +363,12 @@ def _adjoint_walk(state, qcum, rq, packed, sc_t, count, out):
     s1 = state[1]
     s2 = state[2]
     s3 = state[3]
-    for _ in range(count):
-        k = 0                            # the next scatterer it arrives at
+    k = 0                                # the next scatterer it arrives at
+    if walk[0]:                          # resume the walker paused at the end of the last call
+        k = walk[1]                      # (always paused moving right: see below)
+        walk[0] = 0
+    done = count
+    for wk in range(count):
         while True:
             # right-moving leg: n transmissions, then a reflection at j = k + n
             u, s0, s1, s2, s3 = next_u64_regs(s0, s1, s2, s3)
@@ -346,6 +404,15 @@ def _adjoint_walk(state, qcum, rq, packed, sc_t, count, out):
             if k >= m:
                 exits += 1
                 break
+            if draws >= budget:          # work budget spent: pause, moving right from k (the
+                walk[0] = 1              # telescoped sums need nothing else of the walk)
+                walk[1] = k
+                walk[2] = 1
+                done = wk
+                break
+        if walk[0]:
+            break
+        k = 0                            # the next walker enters site 1 as a right-mover
     state[0] = s0
     state[1] = s1
     state[2] = s2
@@ -354,6 +421,7 @@ def _adjoint_walk(state, qcum, rq, packed, sc_t, count, out):
     out[1] += aq + exits * qcum[m]
     out[2] += ev + exits * m
     out[3] += draws
+    return done
 
 
 @njit(**JIT)
@@ -361,31 +429,34 @@ def walk_adjoint_batches(states, qcum, log_t, geo_t, sizes, out):
     """:func:`walk_adjoint` for batch ``k`` with state ``states[k]`` and ``sizes[k]`` walkers into ``out[k]``.
 
     The same bits as one call per batch (each batch has its own stream);
-    saves the Python call per batch for small runs.
+    saves the Python call per batch for small runs. No work budget: every
+    walker runs to absorption inside this call (for small runs only).
     """
     m = qcum.shape[0] - 1
     sc_t = _scale(log_t)
+    walk = np.zeros(3, np.int64)
     if sc_t == np.inf or m == 0:
         for k in range(sizes.shape[0]):
-            walk_adjoint(states[k], qcum, log_t, geo_t, sizes[k], out[k])
+            walk_adjoint(states[k], qcum, log_t, geo_t, sizes[k], out[k], walk, NO_BUDGET)
         return
     rq, packed = _adjoint_tables(qcum, geo_t)  # built once for all batches
     for k in range(sizes.shape[0]):
         if sizes[k] > 0:
-            _adjoint_walk(states[k], qcum, rq, packed, sc_t, sizes[k], out[k])
+            _adjoint_walk(states[k], qcum, rq, packed, sc_t, sizes[k], out[k], walk, NO_BUDGET)
 
 
 # --------------------------------------------------------------------------
 # per-site move probabilities (a p profile): one arrival at a time
 # --------------------------------------------------------------------------
 @njit(**JIT)
-def walk_adjoint_sites(state, qcum, r_s, count, out):
+def walk_adjoint_sites(state, qcum, r_s, count, out, walk, budget):
     """:func:`walk_adjoint` with a reflection probability per scatterer.
 
     ``r_s[k] = (1 - p_k)/(2 - p_k)`` of the ``k``-th scatterer; each arrival
     is resolved with its own exact law (one uniform per arrival on a
-    scatterer with ``p_k < 1``, none where ``p_k = 1``). Same ``out`` as
-    :func:`walk_adjoint`. The reversibility argument of the adjoint
+    scatterer with ``p_k < 1``, none where ``p_k = 1``). Same ``out``,
+    ``walk`` and return value as :func:`walk_adjoint`; ``budget`` counts
+    arrivals (checked at reflections). The reversibility argument of the adjoint
     estimator holds site by site (weights ``1/m(l)``, conventions §2), so
     the sum of ``q`` over arrivals still estimates ``X``.
     """
@@ -394,9 +465,13 @@ def walk_adjoint_sites(state, qcum, r_s, count, out):
     aq = 0
     events = 0
     draws = 0
-    for _ in range(count):
-        k = 0
-        d = 1
+    k = 0
+    d = 1
+    if walk[0]:                          # resume the walker paused at the end of the last call
+        k = walk[1]
+        d = walk[2]
+        walk[0] = 0
+    for wk in range(count):
         while True:
             if k >= m:
                 exits += 1
@@ -410,15 +485,27 @@ def walk_adjoint_sites(state, qcum, r_s, count, out):
                 draws += 1
                 if uniform(state) < r:
                     d = -d
+                    if events >= budget:  # work budget spent: pause at the next arrival (k + d, d)
+                        walk[0] = 1
+                        walk[1] = k + d
+                        walk[2] = d
+                        out[0] += exits
+                        out[1] += aq
+                        out[2] += events
+                        out[3] += draws
+                        return wk
             k += d
+        k = 0                            # the next walker enters site 1 as a right-mover
+        d = 1
     out[0] += exits
     out[1] += aq
     out[2] += events
     out[3] += draws
+    return count
 
 
 @njit(**JIT)
-def walk_walkers_sites(state, ext, sc_s, e0, d0, w, count, occ_p, occ_m, dp, dm, dj, counters):
+def walk_walkers_sites(state, ext, sc_s, e0, d0, w, count, occ_p, occ_m, dp, dm, dj, counters, walk, budget):
     """:func:`walk_walkers` with a move probability per scatterer, one arrival at a time.
 
     At an arrival on scatterer ``k`` (site ``s = ext[k+1]``) the number of
@@ -427,17 +514,23 @@ def walk_walkers_sites(state, ext, sc_s, e0, d0, w, count, occ_p, occ_m, dp, dm,
     spends ``K//2 + 1`` steps in its arrival direction (one of them counted
     by the passage range) and ``(K + 1)//2`` in the other, and leaves
     reversed when ``K`` is odd. The motion between scatterers is added to
-    the difference arrays as in :func:`walk_walkers` (same arguments and
-    tallies; no ``carry``).
+    the difference arrays as in :func:`walk_walkers` (same arguments,
+    tallies, ``walk`` and return value; no ``carry``; ``budget`` counts
+    arrivals).
     """
     m_last = ext.shape[0] - 1
     events = 0
     wsteps = 0
     draws = 0
-    for _ in range(count):
+    done = count
+    for wk in range(count):
         e = e0
         d = d0
-        if 0 < e0 < m_last:              # injected on a scatterer: an arrival there, all steps in occ
+        if walk[0]:                      # resume the walker paused at the end of the last call
+            e = walk[1]
+            d = walk[2]
+            walk[0] = 0
+        elif 0 < e0 < m_last:            # injected on a scatterer: an arrival there, all steps in occ
             s = ext[e]
             kf = 0
             if sc_s[e - 1] > 0.0:
@@ -498,6 +591,15 @@ def walk_walkers_sites(state, ext, sc_s, e0, d0, w, count, occ_p, occ_m, dp, dm,
             wsteps += kf
             if kf % 2 == 1:
                 d = -d
+            if events >= budget:          # work budget spent: pause here, at (e, d)
+                walk[0] = 1
+                walk[1] = e
+                walk[2] = d
+                done = wk
+                break
+        if done < count:
+            break
     counters[0] += events
     counters[1] += wsteps
     counters[2] += draws
+    return done

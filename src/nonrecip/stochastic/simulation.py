@@ -133,7 +133,7 @@ from ..runs import (
 from ..wire import ClassicalParams, ParameterError, Wire, check_int
 from .batch_sums import BatchSums, run_key
 from .state import SimulatedState
-from .steady import SteadyStateSimulation, _batch_seed, _geometric_table, batch_sizes  # noqa: F401 (_batch_seed: tests)
+from .steady import MAX_SCATTERERS_UNBUDGETED, SteadyStateSimulation, _batch_seed, _geometric_table, batch_sizes  # noqa: F401 (_batch_seed: tests)
 
 __all__ = ["simulate", "run_batches", "combine", "CHECKPOINT_EVERY"]
 
@@ -351,7 +351,7 @@ def _run_inline(sim: SteadyStateSimulation, key: dict, sizes: np.ndarray) -> Bat
     batch_states(entropy_words(key["seed"]), ids, 1, states)
     if not states.all():  # a zero word (probability ~2**-59): check the whole states
         states[~states.any(axis=1), 0] = 1  # pragma: no cover - probability 2**-256
-    if sim.estimator == "adjoint" and sim._p_sites is None:
+    if sim.estimator == "adjoint" and sim._p_sites is None and len(sim.scatterers) <= MAX_SCATTERERS_UNBUDGETED:
         from ._kernels import walk_adjoint_batches
 
         out = np.zeros((nb, 4), np.int64)

@@ -21,7 +21,7 @@ from ..wire import DRAIN, SOURCE, Bias, ClassicalParams, ParameterError, Wire
 from .state import Injector, SimulatedState, WalkerTrace
 
 __all__ = ["SteadyStateSimulation", "batch_sizes", "MODES", "ESTIMATORS", "MIN_P_WALKERS", "MAX_RATE",
-           "MAX_COUNT_RATE"]
+           "MAX_COUNT_RATE", "MAX_SCATTERERS_UNBUDGETED"]
 
 MODES = ("linear", "physical")
 ESTIMATORS = ("walkers", "adjoint")
@@ -30,6 +30,15 @@ ESTIMATORS = ("walkers", "adjoint")
 MIN_P_WALKERS = 1e-6
 #: walkers per kernel call: the granularity of progress and of Ctrl-C
 _CHUNK = 1 << 14
+#: work budget of one kernel call (random numbers, or arrivals for a p
+#: profile): a walker still going after it is paused and resumed by the next
+#: call, so that the stop signal is seen every ~0.1 s even while one walker of
+#: a long wire runs for minutes. Never changes a result (tested bit for bit).
+_BUDGET = 1 << 21
+#: most scatterers for which a run may call the kernel without a work budget
+#: (``walk_adjoint_batches``, a whole batch per call): one walker's path is at
+#: most ~``(M r)^2 ~ 10^7`` random numbers there, ~0.1 s between looks at Ctrl-C
+MAX_SCATTERERS_UNBUDGETED = 10_000
 
 
 def _chunk(n_sites: int, base: int | None = None) -> int:
@@ -341,6 +350,7 @@ class SteadyStateSimulation:
         scaled: list[tuple[str, float, tuple]] = []
         counters = np.zeros(3, np.int64)
         carry = np.full(1, -1, np.int64)
+        walk = np.zeros(3, np.int64)        # a walker paused by the work budget (_kernels.WALK_STATE)
         total = max(int(counts.sum()), 1)
         done = 0
         geo = self._geo if self._p_sites is None else None
@@ -357,11 +367,12 @@ class SteadyStateSimulation:
                     raise Stopped
                 k = min(cnt, _chunk(n))
                 if self._p_sites is None:
-                    walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2, geo,
-                                 e0, inj.direction, inj.weight, k, occ_p, occ_m, dp, dm, dj, counters)
+                    k = walk_walkers(state, carry, self._ext, self._r, self._log_t, self._log_a2, self._log_1ma2,
+                                     geo, e0, inj.direction, inj.weight, k, occ_p, occ_m, dp, dm, dj, counters,
+                                     walk, _BUDGET)
                 else:
-                    walk_walkers_sites(state, self._ext, self._sc_s, e0, inj.direction, inj.weight, k,
-                                       occ_p, occ_m, dp, dm, dj, counters)
+                    k = walk_walkers_sites(state, self._ext, self._sc_s, e0, inj.direction, inj.weight, k,
+                                           occ_p, occ_m, dp, dm, dj, counters, walk, _BUDGET)
                 cnt -= k
                 done += k
                 if progress is not None:
@@ -386,15 +397,17 @@ class SteadyStateSimulation:
         from ._kernels import walk_adjoint, walk_adjoint_sites
 
         out = np.zeros(4, np.int64)
+        walk = np.zeros(3, np.int64)        # a walker paused by the work budget (_kernels.WALK_STATE)
         left = int(steps)
         while left > 0:
             if stop is not None and stop.is_set():
                 raise Stopped
             k = min(left, _chunk(self.wire.N, 8 * _CHUNK))
             if self._p_sites is None:
-                walk_adjoint(state, self._qcum, self._log_t, _geometric_table(self._log_t), k, out)
+                k = walk_adjoint(state, self._qcum, self._log_t, _geometric_table(self._log_t), k, out, walk,
+                                 _BUDGET)
             else:
-                walk_adjoint_sites(state, self._qcum, self._r_s, k, out)
+                k = walk_adjoint_sites(state, self._qcum, self._r_s, k, out, walk, _BUDGET)
             left -= k
             if progress is not None:
                 progress[b] = steps - left

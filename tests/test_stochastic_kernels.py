@@ -17,7 +17,15 @@ from scipy import stats
 
 from nonrecip import ClassicalParams, Wire
 from nonrecip.stochastic import SteadyStateSimulation, run_batches
-from nonrecip.stochastic._kernels import NO_BUDGET, exponential, geometric, geometric_table, next_u64, uniform, walk_adjoint
+from nonrecip.stochastic._kernels import (
+    NO_BUDGET,
+    exponential,
+    geometric,
+    geometric_table,
+    next_u64,
+    uniform,
+    walk_adjoint,
+)
 
 MASK = (1 << 64) - 1
 

@@ -276,3 +276,34 @@ def test_one_worker_adjoint_run_on_a_long_wire_uses_the_budgeted_kernel(monkeypa
     assert _bits(ref) == _bits(pooled)
     monkeypatch.setattr(simmod, "_INLINE_WORK", 1 << 20)
     assert _bits(simulate(wire, params, steps=64, seed=5, estimator="adjoint", workers=1)) == _bits(ref)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (Linux ``/proc``)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads the CPU time from /proc")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_to_a_one_worker_run_without_checkpoint(sig):
+    """``--workers 1`` without checkpoint or progress bar runs in the main thread (no pool): SIGTERM
+    ends it like Ctrl-C, with one line and exit 130 (it was killed with -15, no message). The signal
+    is sent after 3 s of CPU (start-up and validation take ~1 s), inside the long first walker."""
+    proc = subprocess.Popen(CLI + ["simulate", "--layout", LONG, "--p", "0.1", "--drho", "0", "--workers", "1",
+                                   "--no-progress", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and _cpu_seconds(proc.pid) < 3.0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate(timeout=60)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)  # a hang guard only
+    finally:
+        if proc.poll() is None:  # pragma: no cover - only after a failure above
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert out == "" and "Traceback" not in err and err.count("\n") == 1
+    assert err.startswith("nonrecip: interrupted"), err

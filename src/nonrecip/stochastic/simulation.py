@@ -308,8 +308,12 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int | None = None, s
     path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite, extensions=(".npz",))
     if path is None and not progress_default(progress) and mode == "linear":
         n_workers = worker_count(workers, n_batches)
-        if n_workers == 1 or steps * (len(sim._ext) - 1) <= _INLINE_WORK:
+        small = steps * (len(sim._ext) - 1) <= _INLINE_WORK
+        if small:
             return _result(sim, _run_inline(sim, key, sizes))
+        if n_workers == 1:  # SIGTERM as Ctrl-C: KeyboardInterrupt between two (budgeted) kernel calls
+            with Interruption(raise_at_once=True):
+                return _result(sim, _run_inline(sim, key, sizes))
     with contextlib.ExitStack() as stack:
         if path is not None:
             stack.enter_context(FileLock(path, "checkpoint"))
@@ -338,10 +342,12 @@ _INLINE_WORK = 1 << 20
 
 
 def _run_inline(sim: SteadyStateSimulation, key: dict, sizes: np.ndarray) -> BatchSums:
-    """Run all batches in this thread, without pool, signals or checkpoints.
+    """Run all batches in this thread, without pool or checkpoints.
 
     The same bits as :func:`_execute` (the same per-batch streams). Ctrl-C
-    raises ``KeyboardInterrupt`` between kernel calls; there is nothing to save.
+    (and SIGTERM, for runs longer than a few ms: :func:`simulate` installs
+    the handlers) raises ``KeyboardInterrupt`` between kernel calls; there is
+    nothing to save.
     """
     from ._seeding import batch_states, entropy_words
 

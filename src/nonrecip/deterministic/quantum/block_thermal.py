@@ -38,16 +38,13 @@ import math
 import numpy as np
 
 from ...hamiltonian import Hamiltonian
-from ...wire import ConvergenceError, QuantumParams, Wire
+from ...wire import QuantumParams, Wire
 from .block import BlockStructure
 from .state import QuantumState
 
 __all__ = ["solve_block_thermal"]
 
-MAX_CG = 400
-STALL = 8         # CG iterations without halving the error: rounding floor reached
 M_MAX = 1024      # Gauss-Legendre nodes per panel at most
-ACCEPT = 1e-9     # largest rounding floor accepted (relative to max |x|)
 
 
 def _currents(ws, cs, gammas, hamiltonian, x, heat=False):
@@ -90,7 +87,7 @@ def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
         CG or the quadrature did not converge.
     """
     from .general import _reservoirs, _states
-    from .thermal import fermi_panels, panel_rule
+    from .thermal_cg import solve_thermal_cg
 
     n = wire.N
     has = gammas > 0
@@ -101,82 +98,13 @@ def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
     def precondition(r: np.ndarray) -> np.ndarray:
         return np.where(unknown[None], st0.sweep(r, zero), 0.0)
 
-    def residual(ws, cs, x):
-        return np.where(unknown[None], target[None] - _currents(ws, cs, gammas, hamiltonian, x)[0], 0.0)
-
-    def err(z, x):
-        return float((np.abs(z).max(axis=1) / np.abs(x).max(axis=1)).max())
-
     x1 = _reservoirs(params)
     xfix = np.zeros((2, n))
     xfix[:, 0], xfix[:, -1] = x1, -x1
     x = np.where(has[None], st0.sweep(np.broadcast_to(target, (2, n)), xfix), 0.0)
-    panels = fermi_panels(params.mubar, params.temperature)
-    ms = [8] * len(panels)
-    last = [math.inf] * len(panels)
-    done = [False] * len(panels)
-    rules = [panel_rule(a, b, params.mubar, params.temperature, 8) for a, b in panels]
-    iters = 0
-    while True:
-        ws = np.concatenate([r[0] for r in rules])
-        cs = np.concatenate([r[1] for r in rules])
-        r = residual(ws, cs, x)
-        z = precondition(r)
-        p = z.copy()
-        rz = (r * z).sum(axis=1, keepdims=True)
-        best, since = math.inf, 0
-        while True:
-            e = err(z, x)
-            if e <= 0.1 * tol or since > STALL:
-                r = residual(ws, cs, x)          # confirm with the true residual
-                z = precondition(r)
-                floor = err(z, x)
-                if floor <= tol or (since > STALL and floor <= ACCEPT):
-                    break
-                if since > STALL:
-                    raise ConvergenceError(f"CG on the thermal probe equations stalled at a relative error "
-                                           f"{floor:.3g} (T = {params.temperature:g})")
-                p = z.copy()
-                rz = (r * z).sum(axis=1, keepdims=True)
-            if e < 0.5 * best:
-                best, since = e, 0
-            else:
-                since += 1
-            iters += 1
-            if iters > MAX_CG:
-                raise ConvergenceError(f"CG on the thermal probe equations did not converge in {MAX_CG} "
-                                       f"iterations (relative error estimate {e:.3g}, T = {params.temperature:g})")
-            ap = np.where(unknown[None], _currents(ws, cs, gammas, hamiltonian, p)[0], 0.0)
-            pap = (p * ap).sum(axis=1, keepdims=True)
-            alpha = np.divide(rz, pap, out=np.zeros_like(rz), where=pap != 0.0)
-            x = x + alpha * p
-            r = r - alpha * ap
-            z = precondition(r)
-            rz_new = (r * z).sum(axis=1, keepdims=True)
-            beta = np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz != 0.0)
-            p = z + beta * p
-            rz = rz_new
-        bar = max(tol, 4.0 * floor) / len(panels)
-        refine = False
-        for k, (a, b) in enumerate(panels):
-            if done[k]:
-                continue
-            fine = panel_rule(a, b, params.mubar, params.temperature, 2 * ms[k])
-            d = (_currents(*fine, gammas, hamiltonian, x)[0]
-                 - _currents(*rules[k], gammas, hamiltonian, x)[0])
-            e = err(precondition(np.where(unknown[None], d, 0.0)), x)
-            if e <= bar or (e > 0.5 * last[k] and e <= ACCEPT / len(panels)):
-                done[k] = True
-                continue
-            if ms[k] >= M_MAX:
-                raise ConvergenceError(f"the energy quadrature did not converge with {ms[k]} nodes on the "
-                                       f"panel {a:.6g} < w < {b:.6g} (T = {params.temperature:g})")
-            last[k] = e
-            ms[k] *= 2
-            rules[k] = fine
-            refine = True
-        if not refine:
-            break
+    x, ws, cs, iters = solve_thermal_cg(params, x, unknown, target,
+                                        lambda ws, cs, x: _currents(ws, cs, gammas, hamiltonian, x)[0],
+                                        precondition, tol, M_MAX)
     if info is not None:
         info.update(iterations=iters, energies=int(ws.size))
     cur, dn, heat = _currents(ws, cs, gammas, hamiltonian, x, heat=True)

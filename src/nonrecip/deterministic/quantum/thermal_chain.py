@@ -37,15 +37,12 @@ import math
 import numpy as np
 
 from ...hamiltonian import Hamiltonian
-from ...wire import ConvergenceError, QuantumParams, Wire
+from ...wire import QuantumParams, Wire
 from .state import QuantumState
 
 __all__ = ["solve_chain_thermal"]
 
-MAX_CG = 400
-STALL = 8         # CG iterations without halving the error: rounding floor reached
 M_MAX = 4096      # Gauss-Legendre nodes per panel at most
-ACCEPT = 1e-9     # largest rounding floor accepted (relative to max |x|)
 
 
 def solve_chain_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, gammas: np.ndarray,
@@ -65,7 +62,7 @@ def solve_chain_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
     from ._chain import chain_structure_kernel, thermal_apply_kernel
     from ._kernels import heat_kernel, solve_kernel
     from .general import _reservoirs, _states, chain_structure
-    from .thermal import fermi_panels, panel_rule
+    from .thermal_cg import solve_thermal_cg
 
     n = wire.N
     has = gammas > 0
@@ -99,85 +96,8 @@ def solve_chain_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
     solve_kernel(st0.gam, st0.gamL, st0.gamR, st0.den2, unknown, target, x1, -x1, i1, x, J0)
     x = np.where(has[None, :], x, 0.0)
 
-    def residual(ws, cs, x):
-        return np.where(unknown[None, :], target[None, :] - currents(ws, cs, x)[0], 0.0)
-
-    def scale(x):
-        return np.abs(x).max(axis=1, keepdims=True)
-
-    def err(z, x):
-        return float((np.abs(z).max(axis=1, keepdims=True) / scale(x)).max())
-
-    panels = fermi_panels(params.mubar, params.temperature)
-    ms = [8] * len(panels)
-    last = [math.inf] * len(panels)
-    done = [False] * len(panels)
-    rules = [panel_rule(a, b, params.mubar, params.temperature, 8) for a, b in panels]
-    iters = 0
-    while True:
-        ws = np.concatenate([r[0] for r in rules])
-        cs = np.concatenate([r[1] for r in rules])
-        r = residual(ws, cs, x)
-        z = precondition(r)
-        p = z.copy()
-        rz = (r * z).sum(axis=1, keepdims=True)
-        best, since = math.inf, 0
-        while True:
-            e = err(z, x)
-            if e <= 0.1 * tol or since > STALL:
-                r = residual(ws, cs, x)         # confirm with the true residual
-                z = precondition(r)
-                floor = err(z, x)
-                if floor <= tol or (since > STALL and floor <= ACCEPT):
-                    break
-                if since > STALL:
-                    raise ConvergenceError(
-                        f"CG on the thermal probe equations stalled at a relative error {floor:.3g} "
-                        f"(T = {params.temperature:g})")
-                p = z.copy()
-                rz = (r * z).sum(axis=1, keepdims=True)
-            if e < 0.5 * best:
-                best, since = e, 0
-            else:
-                since += 1
-            iters += 1
-            if iters > MAX_CG:
-                raise ConvergenceError(
-                    f"CG on the thermal probe equations did not converge in {MAX_CG} iterations "
-                    f"(relative error estimate {e:.3g}, T = {params.temperature:g})")
-            ap = currents(ws, cs, p)[0]
-            ap = np.where(unknown[None, :], ap, 0.0)
-            pap = (p * ap).sum(axis=1, keepdims=True)
-            alpha = np.divide(rz, pap, out=np.zeros_like(rz), where=pap != 0.0)
-            x = x + alpha * p
-            r = r - alpha * ap
-            z = precondition(r)
-            rz_new = (r * z).sum(axis=1, keepdims=True)
-            beta = np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz != 0.0)
-            p = z + beta * p
-            rz = rz_new
-        # quadrature check, panel by panel: the change of the currents of x
-        # when the panel's nodes are doubled, mapped to potentials by P^{-1}
-        bar = max(tol, 4.0 * floor) / len(panels)
-        refine = False
-        for k, (a, b) in enumerate(panels):
-            if done[k]:
-                continue
-            fine = panel_rule(a, b, params.mubar, params.temperature, 2 * ms[k])
-            d = currents(fine[0], fine[1], x)[0] - currents(rules[k][0], rules[k][1], x)[0]
-            e = err(precondition(np.where(unknown[None, :], d, 0.0)), x)
-            if e <= bar or (e > 0.5 * last[k] and e <= ACCEPT / len(panels)):
-                done[k] = True             # converged, or at the rounding floor
-                continue
-            if ms[k] >= M_MAX:
-                raise ConvergenceError(f"the energy quadrature did not converge with {ms[k]} nodes on the "
-                                       f"panel {a:.6g} < w < {b:.6g} (T = {params.temperature:g})")
-            last[k] = e
-            ms[k] *= 2
-            rules[k] = fine
-            refine = True
-        if not refine:
-            break
+    x, ws, cs, _ = solve_thermal_cg(params, x, unknown, target, lambda ws, cs, x: currents(ws, cs, x)[0],
+                                    precondition, tol, M_MAX)
     cur, dn = currents(ws, cs, x)
     # heat (Eq. B52, thermally averaged): one structure per energy
     heat = np.zeros((2, n))

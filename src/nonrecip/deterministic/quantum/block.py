@@ -1,14 +1,14 @@
 r"""Linear response at ``T = 0`` for hopping range ``r > 1``: the block two-stream solve.
 
 The problem (conventions §4; Eq. B26 at first order, App. B2) is that of
-:mod:`.linear` and :mod:`.general`: with ``x_l = mu_l - mubar``
+:mod:`.linear` and :mod:`~nonrecip.deterministic.quantum.general`: with ``x_l = mu_l - mubar``
 
     2 pi I_l = sum_l' T_ll' (x_l - x_l'),   T_ll' = Gam_l Gam_l' |G_ll'|^2   (Eq. B10)
 
 at ``w = mubar``, ``x`` fixed at the two contacts and ``I_l`` prescribed at
 every S, D and P bath. Here ``H`` has range ``r``; this module solves the
 probe equations directly in ``O(N r^5)`` time and ``O(N r^3)`` memory,
-whatever the number of baths ``K`` (the ``K x K`` route of :mod:`.general`
+whatever the number of baths ``K`` (the ``K x K`` route of :mod:`~nonrecip.deterministic.quantum.general`
 costs ``O(N r K + K^3)``).
 
 Derivation
@@ -98,7 +98,7 @@ half the previous step (the rounding floor). The same re-centred
 streams, with second moments, give the heat current (Eq. B52)
 ``h_l = (1/4pi) sum_l' T_ll' (x_l' - x_l)^2`` and ``delta n_l = -I_l/Gam_l``
 (Eq. B50 at ``T = 0``); ``J_l = I_1 + Q_l`` by current conservation, as in
-:mod:`.general`.
+:mod:`~nonrecip.deterministic.quantum.general`.
 
 Accuracy (measured; tests/test_quantum_block.py, benchmarks/bench_quantum_block.py)
 -----------------------------------------------------------------------------------

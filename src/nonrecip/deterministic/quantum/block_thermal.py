@@ -22,7 +22,7 @@ baths, as :mod:`.thermal_chain` does for ``r = 1``:
 
 Cost ``O(iterations x n_energies x N r^3)``: far slower than the ``T = 0``
 sweep, used for ``r > 1``, ``T > 0`` with more baths than the ``K x K``
-route of :mod:`.general` takes.
+route of :mod:`~nonrecip.deterministic.quantum.general` takes.
 
 Measured (tests/test_quantum_block.py, benchmarks/bench_quantum_block.py):
 <= 1e-14 relative against the dense oracle at ``N <= 40``, ``r`` 2..5,

@@ -16,7 +16,7 @@ and nothing ``(energies x N)`` is stored, only the weights ``A`` (``Q x K``
 for ``Q`` energies and ``K`` baths).
 
 Panel adaptation without ``T_ll'``
----------------------------------
+----------------------------------
 :class:`.panels.PanelRule` splits a panel while the Chebyshev tails of the
 ``K^2`` entries ``T_ll'(theta)`` (times the Fermi weight) are large.
 :class:`StreamRule` uses instead the integrand of the currents themselves at

@@ -71,6 +71,17 @@ Newton-GMRES as above, memory ``O(Q K)`` for ``Q`` energies. No
 temperature is refused; a potential pushed out of the band is still a
 ``ParameterError`` naming ``Ig`` or ``dmu``.
 
+Any Hamiltonian
+---------------
+``hamiltonian=H`` (:mod:`nonrecip.hamiltonian`, any range ``r``) changes
+only ``Z = w - H - Sigma(w)``: the baths, the band ``(-2, 2)`` and every
+rule above are unchanged. The per-energy operators come from
+:mod:`.nonlinear_hamiltonian`: ``r = 1`` the same ``O(N)`` kernel on the
+chain structure of :func:`.general.chain_structure` (and the streaming rule
+with ``H``'s ``eps_l``, ``t_l``); ``r > 1`` the ``K x K`` transmissions of
+one banded LU per energy with the exact Jacobian (at most
+``MAX_BATHS_KXK`` baths); ``method="dense"`` the dense ``G`` of ``H``.
+
 Newton
 ------
 With ``dA_j = dA_j/dmu`` (at ``T = 0`` simply ``ell_j(mu)``, so the

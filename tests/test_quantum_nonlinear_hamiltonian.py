@@ -10,7 +10,7 @@ LU). Tolerances: both solves stop with every bath current within
 ``tol * max(Ig, Io)`` (``tol = 1e-10``) of its target and quadratures that
 agree to the same bound, so the potentials agree to ``~1e-10 / conductance``;
 we assert ``1e-8`` on ``mu`` (units of the hopping) and ``1e-8 max(Ig, Io)``
-on ``I_1``, ``h`` and ``dn`` (measured: below 4e-12 in every case here).
+on ``I_1``, ``h`` and ``dn`` (measured: below 1e-11 in every case here).
 """
 
 from __future__ import annotations

@@ -187,3 +187,53 @@ def test_cli_refusals_one_line_exit_2(capsys, tmp_path, args, words):
     for w in words:
         assert w in err, (w, err)
     assert not out_file.exists()
+
+
+@pytest.mark.parametrize("h", [lambda n: Hamiltonian.ssh(n, 1.0, 0.6), lambda n: _random_h(n, 3, 4)],
+                         ids=["ssh", "random-r3"])
+@pytest.mark.parametrize("temperature", [0.0, 0.3])
+def test_landauer_currents_equal_adaptive_quadrature(h, temperature):
+    # the currents at given potentials (Eq. B22) against scipy's adaptive quad of
+    # the dense T_ll'(w) = Gam_l Gam_l' |G_ll'|^2 of H (no Chebyshev grid, no
+    # panels, no banded LU); T = 0.3 takes the band rule (tails reach the edge).
+    # quad's error bound 1e-13 per integral; we assert 1e-10 of the largest current
+    from scipy.integrate import quad
+    from scipy.special import expit
+
+    from nonrecip.deterministic.quantum.general import bath_transmission
+    from nonrecip.deterministic.quantum.greens import bath_couplings
+    from nonrecip.deterministic.quantum.nonlinear import landauer_currents
+
+    wire = Wire(".SD.PS.D.")
+    H = h(wire.N)
+    p = _params(temperature=temperature)
+    g = bath_couplings(wire, p)
+    sites = np.flatnonzero(g > 0)
+    rng = np.random.default_rng(7)
+    mu = np.full(wire.N, np.nan)
+    mu[sites] = 1.0 + 0.2 * rng.uniform(-1, 1, sites.size)
+    got = landauer_currents(wire, p, np.nan_to_num(mu, nan=1.0), hamiltonian=H)
+
+    def f(w, m):
+        return 1.0 * (w < m) if temperature == 0.0 else expit(-(w - m) / temperature)
+
+    ref = np.zeros(sites.size)
+    for a in range(sites.size):
+        for b in range(sites.size):
+            if a == b:
+                continue
+            ma, mb = mu[sites[a]], mu[sites[b]]
+
+            def integrand(w, a=a, b=b, ma=ma, mb=mb):
+                return bath_transmission(w, g, H, sites, "dense")[a, b] * (f(w, ma) - f(w, mb))
+
+            if temperature == 0.0:
+                val = quad(lambda w, a=a, b=b: bath_transmission(w, g, H, sites, "dense")[a, b],
+                           mb, ma, epsabs=1e-13, epsrel=1e-12, limit=200)[0]
+            else:
+                val = quad(integrand, -2.0 + 1e-12, 2.0 - 1e-12, points=sorted((ma, mb)),
+                           epsabs=1e-13, epsrel=1e-12, limit=400)[0]
+            ref[a] += val / (2 * math.pi)
+    scale = float(np.max(np.abs(ref)))
+    np.testing.assert_allclose(got[sites], ref, rtol=0, atol=1e-10 * scale)
+    assert np.all(np.isnan(np.delete(got, sites)))

@@ -520,7 +520,8 @@ def _current_scale(prob: _Problem, mu: np.ndarray) -> float:
 
 
 def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, method: str = "auto",
-                      tol: float = 1e-12, n_nodes: int = 9, max_nodes: int = 257) -> np.ndarray:
+                      tol: float = 1e-12, n_nodes: int = 9, max_nodes: int = 257,
+                      hamiltonian: Hamiltonian | None = None) -> np.ndarray:
     """Compute the full Landauer-Buttiker currents (Eq. B22) at given potentials.
 
     Parameters
@@ -534,13 +535,15 @@ def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, meth
     tol : float
         Refine the Chebyshev grid until two successive grids agree to
         ``tol * max|I|``; the finer one is returned.
+    hamiltonian : Hamiltonian, optional
+        The wire's ``H`` (as in :func:`solve_nonlinear`); ``None``: uniform.
 
     Returns
     -------
     ndarray, shape (N,)
         Current from each bath into the wire; NaN on free sites.
     """
-    prob = _Problem(wire, params, method, n_nodes)
+    prob = _Problem(wire, params, method, n_nodes, hamiltonian)
     mu = np.asarray(mu, dtype=float)
     if mu.shape != (wire.N,):
         raise ParameterError("mu", mu.shape, f"must have shape ({wire.N},)")
@@ -552,7 +555,8 @@ def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, meth
         from .nonlinear_panels import band_currents
 
         out = np.full(wire.N, np.nan)
-        out[prob.has] = band_currents(prob.gammas, params, m, 0.05 * tol * _current_scale(prob, mu))
+        out[prob.has] = band_currents(prob.gammas, params, m, 0.05 * tol * _current_scale(prob, mu),
+                                      prob.hamiltonian, prob.dense)
         return out
     grid = prob.grid
     I = prob.currents(mu, grid)

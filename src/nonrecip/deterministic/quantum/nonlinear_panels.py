@@ -85,20 +85,26 @@ def streams(gammas: np.ndarray, temperature: float) -> bool:
     return stretch <= SMOOTH_STRETCH
 
 
-def band_currents(gammas: np.ndarray, params, x: np.ndarray, eps: float) -> np.ndarray:
+def band_currents(gammas: np.ndarray, params, x: np.ndarray, eps: float, hamiltonian=None,
+                  dense: bool = False) -> np.ndarray:
     """Bath currents at bath potentials ``x`` on a band rule built to current error ``eps``.
 
     The ``K x K`` rule of :mod:`.panels` for at most :data:`STREAM_BATHS`
     baths or ``T = 0``, the streaming rule of :mod:`.panels_stream`
-    otherwise (the same choice as :func:`solve_panels`).
+    otherwise (the same choice as :func:`solve_panels`, with a wire
+    Hamiltonian ``hamiltonian`` as there).
     """
-    if streams(gammas, params.temperature):
+    from .nonlinear_hamiltonian import panel_transmissions, stream_chain
+
+    general_kxk = hamiltonian is not None and (hamiltonian.range > 1 or dense)
+    if streams(gammas, params.temperature) and not general_kxk:
         from .panels_stream import StreamRule, stream_currents
 
         srule = StreamRule(gammas, params.temperature, params.mubar)
+        stream_chain(srule, hamiltonian)
         srule.build_stream([x], eps)
         return stream_currents(srule, x)
-    rule = PanelRule(gammas, params.temperature, params.mubar)
+    rule = PanelRule(gammas, params.temperature, params.mubar, panel_transmissions(gammas, hamiltonian, dense))
     rule.build(float(x.min()), float(x.max()), eps)
     return panel_currents(rule, x)
 

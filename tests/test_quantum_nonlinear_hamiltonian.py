@@ -237,3 +237,21 @@ def test_landauer_currents_equal_adaptive_quadrature(h, temperature):
     scale = float(np.max(np.abs(ref)))
     np.testing.assert_allclose(got[sites], ref, rtol=0, atol=1e-10 * scale)
     assert np.all(np.isnan(np.delete(got, sites)))
+
+
+def test_design_search_nonlinear_general_h():
+    # the layout search accepts response='nonlinear' with a general H; its best
+    # candidate's delta_I is that of solving the layout directly (same solver:
+    # equal to rounding), and it differs from the uniform wire's search
+    from nonrecip.design.search import design
+
+    p = _params()
+    H = Hamiltonian.ssh(10, 1.0, 0.6)
+    res = design("quantum", 10, 2, p, response="nonlinear", hamiltonian=H, method="exhaustive")
+    best = res.best[0]
+    direct = solve_quantum(Wire(best.layout), p, response="nonlinear", hamiltonian=H)
+    assert best.delta_I == pytest.approx(direct.delta_I, rel=1e-12, abs=0)
+    uni = design("quantum", 10, 2, p, response="nonlinear", method="exhaustive")
+    assert abs(uni.best[0].delta_I - best.delta_I) > 1e-4 * abs(best.delta_I)
+    with pytest.raises(ParameterError, match="uniform wire only"):
+        design("quantum", 10, 2, p, response="cubic", hamiltonian=H)

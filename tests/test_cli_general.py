@@ -116,7 +116,7 @@ BAD = [
     (("--temperature", "0.1", "--response", "cubic"), ["temperature", "cubic"]),
     (("--model", "ssh", "--t2", "0.5", "--mu", "2.5"), ["mubar"]),
     (("--model", "ssh", "--t2", "0.5", "--gamma", "0.05", "--ig", "0.01"), ["outside the band"]),
-    (("--model", "ssh", "--t2", "0.5", "--response", "nonlinear"), ["uniform wire only"]),
+    (("--model", "ssh", "--t2", "0.5", "--response", "cubic"), ["uniform wire only", "cubic"]),
 ]
 
 

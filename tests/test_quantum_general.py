@@ -258,7 +258,7 @@ def test_errors():
     with pytest.raises(ParameterError, match="must be a nonrecip.hamiltonian.Hamiltonian"):
         solve_linear_general(wire, _params(), "ssh")  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="uniform wire only"):
-        solve_quantum(wire, _params(), response="nonlinear", hamiltonian=Hamiltonian.ssh(10, 1.0, 0.5))
+        solve_quantum(wire, _params(), response="cubic", hamiltonian=Hamiltonian.ssh(10, 1.0, 0.5))
     with pytest.raises(ParameterError, match="method"):
         solve_linear_general(wire, _params(), None, "banded")
     # the dense oracle refuses, before any work, more baths than it can solve

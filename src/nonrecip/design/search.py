@@ -177,9 +177,9 @@ def design(model: str, n: int, pairs: int, params: Any = None, *, probes: int = 
                                  "quantum model only")
         if hamiltonian.N != space.N:
             raise ParameterError("hamiltonian", f"N = {hamiltonian.N}", f"must have the wire's N = {space.N} sites")
-        if response != "linear" and not hamiltonian.is_uniform:
-            raise ParameterError("hamiltonian", hamiltonian.model, f"response={response!r} is solved for the "
-                                 "uniform wire only; use response='linear' for other Hamiltonians")
+        if response == "cubic" and not hamiltonian.is_uniform:
+            raise ParameterError("hamiltonian", hamiltonian.model, "response='cubic' (the T = 0 expansion B35) "
+                                 "is solved for the uniform wire only; use 'linear' or 'nonlinear'")
     ev = Evaluator(model, params, space.K, objective, response, rparams, robust, hamiltonian)
     analytic_ok = model == "classical" and objective in ("delta_I", "per-pair")
     if method == "analytic" and not analytic_ok:

@@ -134,10 +134,11 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         fwd, rev = solve_linear_general(wire, params, hamiltonian, method)
         used = "fast" if method == "auto" else method
         return Result.from_states("quantum", wire, params, fwd, rev, response=response, method=used, **extra)
-    if hamiltonian is not None and not hamiltonian.is_uniform:
+    general = hamiltonian is not None and not hamiltonian.is_uniform
+    if hamiltonian is not None and general and response == "cubic":
         raise ParameterError("hamiltonian", hamiltonian.model,
-                             f"response={response!r} is solved for the uniform wire only; "
-                             "use response='linear' for other Hamiltonians")
+                             "response='cubic' (the T = 0 expansion B35) is solved for the uniform wire only; "
+                             "use response='linear' or 'nonlinear' for other Hamiltonians")
     if response == "linear":
         from .linear import solve_linear
 
@@ -150,7 +151,11 @@ def solve_quantum(wire: Wire, params: QuantumParams, *, response: str = "linear"
         if response == "nonlinear":
             from .nonlinear import solve_nonlinear
 
-            fwd, rev = solve_nonlinear(wire, params, **solver_options)
+            if general:
+                from .nonlinear_hamiltonian import check_route
+
+                check_route(wire, params, hamiltonian, method)  # refuse before any work
+            fwd, rev = solve_nonlinear(wire, params, **solver_options, hamiltonian=hamiltonian if general else None)
         else:
             from .cubic import solve_cubic
 

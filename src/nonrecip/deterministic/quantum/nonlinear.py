@@ -71,6 +71,17 @@ Newton-GMRES as above, memory ``O(Q K)`` for ``Q`` energies. No
 temperature is refused; a potential pushed out of the band is still a
 ``ParameterError`` naming ``Ig`` or ``dmu``.
 
+Any Hamiltonian
+---------------
+``hamiltonian=H`` (:mod:`nonrecip.hamiltonian`, any range ``r``) changes
+only ``Z = w - H - Sigma(w)``: the baths, the band ``(-2, 2)`` and every
+rule above are unchanged. The per-energy operators come from
+:mod:`.nonlinear_hamiltonian`: ``r = 1`` the same ``O(N)`` kernel on the
+chain structure of :func:`.general.chain_structure` (and the streaming rule
+with ``H``'s ``eps_l``, ``t_l``); ``r > 1`` the ``K x K`` transmissions of
+one banded LU per energy with the exact Jacobian (at most
+``MAX_BATHS_KXK`` baths); ``method="dense"`` the dense ``G`` of ``H``.
+
 Newton
 ------
 With ``dA_j = dA_j/dmu`` (at ``T = 0`` simply ``ell_j(mu)``, so the
@@ -93,14 +104,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ...wire import Bias, ConvergenceError, ParameterError, QuantumParams, Wire
 from .energy_grid import FERMI_CUTOFF, EnergyGrid, _next_n, fermi_gauss_rule
-from .greens import transmission_dense
-from .linear import check_potentials, linear_structure, probe_targets, solve_linear
+from .linear import check_potentials, probe_targets
+from .nonlinear_hamiltonian import check_route, linear_start, make_ops, structure_at, uses_lu
 from .state import QuantumState
+
+if TYPE_CHECKING:
+    from ...hamiltonian import Hamiltonian
 
 __all__ = ["solve_nonlinear", "landauer_currents", "EnergyGrid", "fermi_gauss_rule"]
 
@@ -120,68 +135,22 @@ class _NeedPanels(Exception):
 
 
 # --------------------------------------------------------------------------
-# transmissions at the grid energies: O(N) structure or dense oracle
-# --------------------------------------------------------------------------
-class _FastOps:
-    """Linear-response currents at each grid energy via the ``O(N)`` kernel of :mod:`.linear`."""
-
-    def __init__(self, grid: EnergyGrid, gammas: np.ndarray):
-        self.st = [linear_structure(float(w), gammas) for w in grid.w]
-        self.has = gammas > 0
-        self.gam = np.array([s.gam for s in self.st])
-
-    def apply(self, X: np.ndarray) -> np.ndarray:
-        """``out[j, l] = (1/2pi) sum_l' T_ll'(w_j) (X[j, l] - X[j, l'])``; NaN off the baths."""
-        from ._kernels import apply_kernel
-
-        out = np.empty_like(X)
-        for j, s in enumerate(self.st):
-            apply_kernel(s.gam, s.gamL, s.fL, s.gamR, s.fR, s.den2, self.has,
-                         np.ascontiguousarray(X[j]), out[j])
-        return out
-
-
-class _DenseOps:
-    """The same from dense ``T(w_j)`` matrices (``O(n N^3)``; the oracle)."""
-
-    def __init__(self, grid: EnergyGrid, gammas: np.ndarray):
-        from .greens import broadening
-
-        self.T = np.array([transmission_dense(float(w), gammas) for w in grid.w])
-        self.has = gammas > 0
-        self.gam = np.array([broadening(float(w), gammas) for w in grid.w])
-
-    def apply(self, X: np.ndarray) -> np.ndarray:
-        out = np.empty_like(X)
-        for j in range(X.shape[0]):
-            x = X[j]
-            out[j] = (self.T[j] * (x[:, None] - x[None, :])).sum(axis=1) / TWO_PI
-        out[:, ~self.has] = np.nan
-        return out
-
-    def jacobian(self, dA: np.ndarray, U: np.ndarray) -> np.ndarray:
-        """Dense ``dI_U/dmu_U``, shape ``(M, M)``."""
-        Jm = np.zeros((U.size, U.size))
-        for j in range(dA.shape[0]):
-            TU = self.T[j][np.ix_(U, U)]
-            Jm += np.diag(self.T[j][U].sum(axis=1) * dA[j, U]) - TU * dA[j, U][None, :]
-        return Jm / TWO_PI
-
-
-# --------------------------------------------------------------------------
 # the solver
 # --------------------------------------------------------------------------
 class _Problem:
     """Couplings, unknowns, targets, the grid and its operators (shared by both biases)."""
 
-    def __init__(self, wire: Wire, params: QuantumParams, method: str, n_nodes: int):
+    def __init__(self, wire: Wire, params: QuantumParams, method: str, n_nodes: int,
+                 hamiltonian: Hamiltonian | None = None):
         if method not in _METHODS:
             raise ParameterError("method", method, "must be 'auto', 'fast' or 'dense'")
         self.wire, self.params = wire, params
+        self.hamiltonian = check_route(wire, params, hamiltonian, method)  # None: the uniform wire
         self.gammas, self.unknown, self.target = probe_targets(wire, params)
         self.U = np.flatnonzero(self.unknown)
         self.has = self.gammas > 0
         self.dense = method == "dense"
+        self.lu = uses_lu(self.hamiltonian, self.dense)
         self.n_nodes = n_nodes
         self.scale = max(params.Ig, params.Io)
         self._ops: dict = {}
@@ -204,7 +173,7 @@ class _Problem:
         if key in self._ops:
             self._ops[key] = self._ops.pop(key)  # most recently used last
         else:
-            self._ops[key] = (_DenseOps if self.dense else _FastOps)(grid, self.gammas)
+            self._ops[key] = make_ops(grid, self.gammas, self.hamiltonian, self.dense)
             while len(self._ops) > 3:
                 self._ops.pop(next(iter(self._ops)))
         return self._ops[key]
@@ -257,7 +226,7 @@ class _Problem:
         if self._pre is None:
             from ._kernels import solve_kernel
 
-            st = linear_structure(self.params.mubar, self.gammas)
+            st = structure_at(self.params.mubar, self.gammas, self.hamiltonian)
             n, U, unknown = self.wire.N, self.U, self.unknown
 
             zero = np.zeros(1)
@@ -284,7 +253,7 @@ class _Problem:
         preconditioned by the ``O(N)`` linear-response solve at ``mubar``.
         """
         U = self.U
-        if self.dense:
+        if self.lu:
             dA = self.active().dweights(self._x(mu))
             return np.linalg.solve(self.ops(self.active()).jacobian(dA, U), -R)
         from scipy.sparse.linalg import LinearOperator, gmres
@@ -396,7 +365,8 @@ def _state(prob: _Problem, grid: EnergyGrid, mu: np.ndarray) -> QuantumState:
 
 def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, max_iter: int = 50,
                     method: str = "auto", n_nodes: int = 9, max_nodes: int = 513,
-                    info: dict | None = None) -> tuple[QuantumState, QuantumState]:
+                    info: dict | None = None,
+                    hamiltonian: Hamiltonian | None = None) -> tuple[QuantumState, QuantumState]:
     """Full Landauer-Buttiker steady state (Eq. B22), forward and reverse.
 
     The S, D and P bath potentials are solved so that every S injects
@@ -430,6 +400,9 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
         ``window``, ``residual`` and ``quadrature_error`` (absolute, units of
         current); on a band route also ``panels`` and ``route`` (``"panels"``
         for the ``K x K`` rule, ``"stream"`` for the streaming one).
+    hamiltonian : Hamiltonian, optional
+        The wire's ``H`` (any range; routes in :mod:`.nonlinear_hamiltonian`).
+        ``None``: the paper's uniform wire (its own kernels).
 
     Returns
     -------
@@ -457,11 +430,10 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
     max_iter = check_int("max_iter", max_iter, lo=0)
     n_nodes = check_int("n_nodes", n_nodes, lo=3)
     max_nodes = check_int("max_nodes", max_nodes, lo=n_nodes)
-    prob = _Problem(wire, params, method, n_nodes)
+    prob = _Problem(wire, params, method, n_nodes, hamiltonian)
     # start: linear response (T = 0) of both biases
     try:
-        starts = solve_linear(wire, params.replace(temperature=0.0),
-                              method="dense" if prob.dense else "auto")
+        starts = linear_start(wire, params, prob.hamiltonian, prob.dense)
         mu_starts = [np.where(prob.has, s.mu, params.mubar) for s in starts]
     except ParameterError:  # linear response outside the band: start from mubar
         mu_starts = []
@@ -548,7 +520,8 @@ def _current_scale(prob: _Problem, mu: np.ndarray) -> float:
 
 
 def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, method: str = "auto",
-                      tol: float = 1e-12, n_nodes: int = 9, max_nodes: int = 257) -> np.ndarray:
+                      tol: float = 1e-12, n_nodes: int = 9, max_nodes: int = 257,
+                      hamiltonian: Hamiltonian | None = None) -> np.ndarray:
     """Compute the full Landauer-Buttiker currents (Eq. B22) at given potentials.
 
     Parameters
@@ -562,13 +535,15 @@ def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, meth
     tol : float
         Refine the Chebyshev grid until two successive grids agree to
         ``tol * max|I|``; the finer one is returned.
+    hamiltonian : Hamiltonian, optional
+        The wire's ``H`` (as in :func:`solve_nonlinear`); ``None``: uniform.
 
     Returns
     -------
     ndarray, shape (N,)
         Current from each bath into the wire; NaN on free sites.
     """
-    prob = _Problem(wire, params, method, n_nodes)
+    prob = _Problem(wire, params, method, n_nodes, hamiltonian)
     mu = np.asarray(mu, dtype=float)
     if mu.shape != (wire.N,):
         raise ParameterError("mu", mu.shape, f"must have shape ({wire.N},)")
@@ -580,7 +555,8 @@ def landauer_currents(wire: Wire, params: QuantumParams, mu: np.ndarray, *, meth
         from .nonlinear_panels import band_currents
 
         out = np.full(wire.N, np.nan)
-        out[prob.has] = band_currents(prob.gammas, params, m, 0.05 * tol * _current_scale(prob, mu))
+        out[prob.has] = band_currents(prob.gammas, params, m, 0.05 * tol * _current_scale(prob, mu),
+                                      prob.hamiltonian, prob.dense)
         return out
     grid = prob.grid
     I = prob.currents(mu, grid)

@@ -85,20 +85,26 @@ def streams(gammas: np.ndarray, temperature: float) -> bool:
     return stretch <= SMOOTH_STRETCH
 
 
-def band_currents(gammas: np.ndarray, params, x: np.ndarray, eps: float) -> np.ndarray:
+def band_currents(gammas: np.ndarray, params, x: np.ndarray, eps: float, hamiltonian=None,
+                  dense: bool = False) -> np.ndarray:
     """Bath currents at bath potentials ``x`` on a band rule built to current error ``eps``.
 
     The ``K x K`` rule of :mod:`.panels` for at most :data:`STREAM_BATHS`
     baths or ``T = 0``, the streaming rule of :mod:`.panels_stream`
-    otherwise (the same choice as :func:`solve_panels`).
+    otherwise (the same choice as :func:`solve_panels`, with a wire
+    Hamiltonian ``hamiltonian`` as there).
     """
-    if streams(gammas, params.temperature):
+    from .nonlinear_hamiltonian import panel_transmissions, stream_chain
+
+    general_kxk = hamiltonian is not None and (hamiltonian.range > 1 or dense)
+    if streams(gammas, params.temperature) and not general_kxk:
         from .panels_stream import StreamRule, stream_currents
 
         srule = StreamRule(gammas, params.temperature, params.mubar)
+        stream_chain(srule, hamiltonian)
         srule.build_stream([x], eps)
         return stream_currents(srule, x)
-    rule = PanelRule(gammas, params.temperature, params.mubar)
+    rule = PanelRule(gammas, params.temperature, params.mubar, panel_transmissions(gammas, hamiltonian, dense))
     rule.build(float(x.min()), float(x.max()), eps)
     return panel_currents(rule, x)
 
@@ -148,14 +154,16 @@ def solve_panels(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,
     """Solve both biases of ``prob`` (a :class:`.nonlinear._Problem`) on an adaptive band rule."""
     params = prob.params
     sites = np.flatnonzero(prob.has)
-    if streams(prob.gammas, params.temperature):
+    h = prob.hamiltonian  # a general H streams only at range 1, and not as the dense oracle
+    general_kxk = h is not None and (h.range > 1 or prob.dense)
+    if streams(prob.gammas, params.temperature) and not general_kxk:
         from .panels_stream import solve_stream
 
         return solve_stream(prob, mu_starts, tol, max_iter, info)
     try:
         return _solve_kxk(prob, sites, mu_starts, tol, max_iter, info)
     except TooManyEntries:
-        if params.temperature <= 0.0:
+        if params.temperature <= 0.0 or general_kxk:
             raise
         from .panels_stream import solve_stream
 
@@ -169,7 +177,10 @@ def _solve_kxk(prob, sites: np.ndarray, mu_starts: list[np.ndarray], tol: float,
     ub = np.flatnonzero(prob.unknown[sites])
     tgt = prob.target[sites][ub]
     goal = tol * prob.scale
-    rule = PanelRule(prob.gammas, params.temperature, params.mubar)
+    from .nonlinear_hamiltonian import panel_transmissions
+
+    rule = PanelRule(prob.gammas, params.temperature, params.mubar,
+                     panel_transmissions(prob.gammas, prob.hamiltonian, prob.dense))
     xs = [m[sites].copy() for m in mu_starts]
 
     def full_of(base):

@@ -38,6 +38,7 @@ left/right continued fractions (:func:`bath_transmissions`); memory is
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -221,10 +222,16 @@ class PanelRule:
     gammas : ndarray, shape (N,)
         Bath couplings.
     temperature, mubar : float
+    transmissions : callable, optional
+        ``ws -> (T, Gam)`` as :func:`bath_transmissions` for a wire with
+        another Hamiltonian (:func:`.nonlinear_hamiltonian.panel_transmissions`);
+        ``None``: the uniform wire.
     """
 
-    def __init__(self, gammas: np.ndarray, temperature: float, mubar: float):
+    def __init__(self, gammas: np.ndarray, temperature: float, mubar: float,
+                 transmissions: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None):
         self.gammas = np.asarray(gammas, dtype=float)
+        self.transmissions = transmissions
         self.sites = np.flatnonzero(self.gammas > 0)
         self.T, self.mubar = float(temperature), float(mubar)
         self._cache: dict[tuple[float, float], tuple[np.ndarray, np.ndarray, float]] = {}
@@ -235,7 +242,9 @@ class PanelRule:
         key = (pa, pb)
         if key not in self._cache:
             th = 0.5 * (pa + pb) + 0.5 * (pb - pa) * _U
-            Tm, G = bath_transmissions(-2.0 * np.cos(th), self.gammas, self.sites)
+            ws = -2.0 * np.cos(th)
+            Tm, G = (bath_transmissions(ws, self.gammas, self.sites) if self.transmissions is None
+                     else self.transmissions(ws))
             coef = np.tensordot(_CHEB, Tm, axes=(1, 0))
             # coefficients at the rounding floor of T count as converged
             tail = max(float(np.abs(coef[-4:]).max()) - ROUNDING * float(np.abs(Tm).max()), 0.0)

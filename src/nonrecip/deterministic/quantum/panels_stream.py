@@ -75,6 +75,7 @@ from numba import njit
 
 from ..._jit import JIT
 from ...wire import ConvergenceError
+from .nonlinear_hamiltonian import stream_chain
 from .panels import _CHEB, _U, MAX_PANELS, NEGLIGIBLE, PANEL_NODES, ROUNDING, PanelRule, _theta
 from .state import QuantumState
 
@@ -432,6 +433,7 @@ def solve_stream(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,
     tgt = prob.target[sites][ub]
     goal = tol * prob.scale
     rule = StreamRule(prob.gammas, params.temperature, params.mubar)
+    stream_chain(rule, prob.hamiltonian)  # a range-1 H's eps_l, t_l^2 (nothing for the uniform wire)
     xs = [m[sites].copy() for m in mu_starts]
 
     def full_of(base):

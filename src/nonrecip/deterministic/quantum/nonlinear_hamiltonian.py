@@ -1,7 +1,7 @@
 r"""Transmission operators of the nonlinear solve, for the uniform wire and any Hamiltonian.
 
 The full Landauer-Buttiker currents (Eq. B22; conventions §4) are, on every
-energy rule of :mod:`.nonlinear`, :mod:`.nonlinear_panels` and
+energy rule of :mod:`~nonrecip.deterministic.quantum.nonlinear`, :mod:`.nonlinear_panels` and
 :mod:`.panels_stream`, sums over energies ``w_j`` of linear-response
 currents ``(1/2pi) sum_l' T_ll'(w_j) (X_jl - X_jl')``. This module gives
 those per-energy operators for the paper's wire (``hamiltonian=None``) and

@@ -88,6 +88,7 @@ def trajectory_cmd(
         check_checkpoint,
         check_output,
         check_trajectory,
+        check_trajectory_space,
         clean_temporaries,
         progress_default,
     )
@@ -98,6 +99,7 @@ def trajectory_cmd(
     check_trajectory(layout, n, steps=steps, record_every=record_every, runs=runs, bias=bias)
     if out is not None:
         check_output("out", out, (".csv", ".parquet"))
+        check_trajectory_space(out, layout, n, steps=steps, record_every=record_every, runs=runs, bias=bias)
     checkpoint = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite)
     wire = make_wire(layout, n)
     params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)

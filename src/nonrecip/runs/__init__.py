@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         check_output_space,
         check_sites,
         check_trajectory,
+        check_trajectory_space,
     )
     from .checkpoint import read_checkpoint, write_checkpoint
     from .lock import FileLock
@@ -54,6 +55,7 @@ __all__ = [
     "check_sites",
     "check_monte_carlo",
     "check_trajectory",
+    "check_trajectory_space",
     "run_on_threads",
     "read_checkpoint",
     "write_checkpoint",
@@ -82,6 +84,7 @@ __getattr__, __dir__ = attach(__name__, {
     "check_monte_carlo": ".budget",
     "check_sites": ".budget",
     "check_trajectory": ".budget",
+    "check_trajectory_space": ".budget",
     "read_checkpoint": ".checkpoint",
     "write_checkpoint": ".checkpoint",
     "FileLock": ".lock",

@@ -33,6 +33,8 @@ Io)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ...wire import ConvergenceError
@@ -109,12 +111,23 @@ def band_currents(gammas: np.ndarray, params, x: np.ndarray, eps: float, hamilto
     return panel_currents(rule, x)
 
 
-def _newton(prob, rule: PanelRule, x: np.ndarray, ub: np.ndarray, tgt: np.ndarray, goal: float,
-            max_iter: int, mu_full) -> tuple[np.ndarray, int, float, bool]:
-    """Newton on a fixed rule; returns ``x``, iterations, residual, and whether ``x`` left the rule."""
+def band_newton(prob, currents: Callable[[np.ndarray], np.ndarray],
+                step: Callable[[np.ndarray, np.ndarray], np.ndarray], covers: Callable[[np.ndarray], bool],
+                x: np.ndarray, ub: np.ndarray, tgt: np.ndarray, goal: float, max_iter: int,
+                mu_full) -> tuple[np.ndarray, int, float, bool]:
+    """Damped Newton on a fixed band rule (both band routes).
+
+    ``currents(x)``: the bath currents at bath potentials ``x``; ``step(x, R)``:
+    the Newton step for the residual ``R`` of the unknowns ``ub``;
+    ``covers(x)``: whether the rule still covers the Fermi tails of ``x``.
+    Backtracking (halving) until the squared residual falls by the Armijo
+    factor ``1 - 1e-4 t``; a trial outside the band is halved, a trial the
+    rule does not cover ends the call (the caller rebuilds the rule).
+    Returns ``x``, iterations, residual, and whether ``x`` left the rule.
+    """
     it = 0
     while True:
-        R = panel_currents(rule, x)[ub] - tgt
+        R = currents(x)[ub] - tgt
         res = float(np.max(np.abs(R))) if ub.size else 0.0
         if res <= goal:
             return x, it, res, False
@@ -123,8 +136,7 @@ def _newton(prob, rule: PanelRule, x: np.ndarray, ub: np.ndarray, tgt: np.ndarra
             raise ConvergenceError(
                 f"nonlinear solve did not converge in {it} Newton iterations: residual "
                 f"max|I_l - target_l| = {res:.3e} > tol * max(Ig, Io) = {goal:.3e}")
-        J = rule.jacobian(rule.weights(x, "df"))[np.ix_(ub, ub)]
-        dx = np.linalg.solve(J, -R)
+        dx = step(x, R)
         phi0 = float(R @ R)
         t, accepted = 1.0, False
         for _ in range(40):
@@ -133,9 +145,9 @@ def _newton(prob, rule: PanelRule, x: np.ndarray, ub: np.ndarray, tgt: np.ndarra
             if np.any(np.abs(trial[ub]) >= _BAND_EDGE):
                 t *= 0.5
                 continue
-            if not _covers(rule, trial):
+            if not covers(trial):
                 return trial, it + 1, res, True
-            Rt = panel_currents(rule, trial)[ub] - tgt
+            Rt = currents(trial)[ub] - tgt
             if float(Rt @ Rt) <= (1.0 - 1e-4 * t) * phi0:
                 accepted = True
                 break
@@ -147,6 +159,16 @@ def _newton(prob, rule: PanelRule, x: np.ndarray, ub: np.ndarray, tgt: np.ndarra
                 f"nonlinear solve stalled after {it} Newton iterations (no descent along the "
                 f"Newton direction): residual max|I_l - target_l| = {res:.3e} > {goal:.3e}")
         x = trial
+
+
+def _newton(prob, rule: PanelRule, x: np.ndarray, ub: np.ndarray, tgt: np.ndarray, goal: float,
+            max_iter: int, mu_full) -> tuple[np.ndarray, int, float, bool]:
+    """:func:`band_newton` on a ``K x K`` rule: the exact Jacobian, solved by LU."""
+    def step(x: np.ndarray, R: np.ndarray) -> np.ndarray:
+        return np.linalg.solve(rule.jacobian(rule.weights(x, "df"))[np.ix_(ub, ub)], -R)
+
+    return band_newton(prob, lambda x: panel_currents(rule, x), step, lambda x: _covers(rule, x),
+                       x, ub, tgt, goal, max_iter, mu_full)
 
 
 def solve_panels(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,

@@ -374,54 +374,29 @@ def _covers(rule: StreamRule, x: np.ndarray) -> bool:
 
 def _newton(prob, rule: StreamRule, x: np.ndarray, ub: np.ndarray, tgt: np.ndarray, goal: float,
             max_iter: int, mu_full) -> tuple[np.ndarray, int, float, bool]:
-    """Newton-GMRES on a fixed rule; returns ``x``, iterations, residual, and whether ``x`` left the rule."""
+    """:func:`.nonlinear_panels.band_newton` on a streaming rule: GMRES on matrix-free ``J v``."""
     from scipy.sparse.linalg import LinearOperator, gmres
+
+    from .nonlinear_panels import band_newton
 
     pre = prob.preconditioner()
     M = ub.size
-    it = 0
-    while True:
-        R = stream_currents(rule, x)[ub] - tgt
-        res = float(np.max(np.abs(R))) if M else 0.0
-        if res <= goal:
-            return x, it, res, False
-        if it >= max_iter:
-            prob.band_check(mu_full(x), None)
-            raise ConvergenceError(
-                f"nonlinear solve did not converge in {it} Newton iterations: residual "
-                f"max|I_l - target_l| = {res:.3e} > tol * max(Ig, Io) = {goal:.3e}")
+
+    def step(x: np.ndarray, R: np.ndarray) -> np.ndarray:
         dA = np.ascontiguousarray(rule.weights(x, "df"))
         v_full = np.zeros(x.size)
 
-        def jv(v, dA=dA, v_full=v_full):
+        def jv(v):
             v_full[ub] = np.asarray(v).ravel()
             return rule.total(dA, v_full)[0][ub]
 
         A = LinearOperator((M, M), matvec=jv, dtype=float)
         P = LinearOperator((M, M), matvec=lambda r: pre(np.asarray(r).ravel()), dtype=float)
         dx, _ = gmres(A, -R, rtol=1e-8, atol=0.0, restart=min(M, 60), maxiter=20, M=P)
-        phi0 = float(R @ R)
-        t, accepted = 1.0, False
-        for _ in range(40):
-            trial = x.copy()
-            trial[ub] += t * dx
-            if np.any(np.abs(trial[ub]) >= _BAND_EDGE):
-                t *= 0.5
-                continue
-            if not _covers(rule, trial):
-                return trial, it + 1, res, True
-            Rt = stream_currents(rule, trial)[ub] - tgt
-            if float(Rt @ Rt) <= (1.0 - 1e-4 * t) * phi0:
-                accepted = True
-                break
-            t *= 0.5
-        it += 1
-        if not accepted:
-            prob.band_check(mu_full(x), dx)
-            raise ConvergenceError(
-                f"nonlinear solve stalled after {it} Newton iterations (no descent along the "
-                f"Newton direction): residual max|I_l - target_l| = {res:.3e} > {goal:.3e}")
-        x = trial
+        return dx
+
+    return band_newton(prob, lambda x: stream_currents(rule, x), step, lambda x: _covers(rule, x),
+                       x, ub, tgt, goal, max_iter, mu_full)
 
 
 def solve_stream(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,

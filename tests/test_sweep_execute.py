@@ -179,3 +179,31 @@ def test_sigint_in_process_keeps_finished_points_and_resume_finishes(monkeypatch
     assert not (tmp_path / "i.parquet.parts").exists() and not (tmp_path / "i.parquet.lock").exists()
     df = run_sweep("classical", grid, out=out, resume=True, workers=1)
     assert len(df) == 24 and df.attrs["reused"] == len(kept) and df.attrs["computed"] == 24 - len(kept)
+
+
+def test_results_are_tracked_on_the_sweeps_own_client_when_another_is_the_default(monkeypatch):
+    # dask's ``as_completed`` takes the loop of the *default* client unless told: with a
+    # second Client in the process (a notebook's own, a benchmark's), our connections were
+    # driven from that client's thread -- corrupted tornado writes, a hang, ~1 s per sweep
+    # of polling -- seen in bench_sweep. The tracking loop must be the sweep's client's.
+    import distributed
+
+    from nonrecip.sweep import local_cluster
+
+    loops = []
+    real = distributed.as_completed
+
+    class Spy(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            loops.append(self.loop)
+
+    monkeypatch.setattr(distributed, "as_completed", Spy)
+    grid = {"layout": "dimers", "n": "4:12:2", "p": "0.5,0.9"}
+    here = run_sweep("classical", grid)
+    with local_cluster(1, processes=False) as cb, distributed.Client(cb) as ours, \
+            local_cluster(1, processes=False) as ca, distributed.Client(ca) as other:
+        assert distributed.default_client() is other
+        there = run_sweep("classical", grid, scheduler=ours)
+        assert loops and all(loop is ours.loop for loop in loops) and ours.loop is not other.loop
+    _same_outputs(here, there)

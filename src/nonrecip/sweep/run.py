@@ -513,8 +513,10 @@ def _compute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, r
         last = time.monotonic()
         try:
             # results are fetched in the client's event loop as tasks finish,
-            # not one blocking round trip per point
-            done = as_completed(list(futures), with_results=True, raise_errors=False)
+            # not one blocking round trip per point; that loop, not the one of
+            # dask's default client (another Client of this process would
+            # drive our connections from its thread: corrupted writes, hangs)
+            done = as_completed(list(futures), loop=client.loop, with_results=True, raise_errors=False)
             batches = done.batches()
             while True:
                 with prompt():

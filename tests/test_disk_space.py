@@ -196,3 +196,61 @@ def test_trajectory_estimate_bounds_the_written_table(cli, tmp_path, ext, runs, 
     est = _trajectory_bytes(out, len(layout), 600, 6, bias, runs)
     size = out.stat().st_size
     assert size < est < (4 if ext == ".parquet" else 2) * size + 65536, (size, est)
+
+
+# --------------------------------------------------------------------------
+# sweep --out and converge --out: rows x columns, known before the run
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("ext", [".csv", ".parquet"])
+def test_sweep_out_refused_when_the_disk_is_too_full(cli, free, monkeypatch, tmp_path, ext):
+    import nonrecip.sweep.run as run_mod
+    from nonrecip.runs.budget import table_bytes
+    from nonrecip.sweep.models import MODELS
+
+    def boom(*a, **k):
+        raise AssertionError("work started before the disk check")
+
+    monkeypatch.setattr(run_mod, "_run", boom)
+    out = tmp_path / f"s{ext}"
+    need = table_bytes(2000, len(MODELS["classical"].params) + run_mod.OUTPUT_COLUMNS, journal=True)
+    free["free"] = int(need) - 1
+    r = cli("sweep", "classical", "--layout", "dimers", "--n", "10:4008:2", "--out", str(out), "--no-progress")
+    assert r.code == 2 and r.out == "" and r.err.count("\n") == 1, r.err
+    assert "invalid out=" in r.err and f"needs ~{need / 1e6:.3g} MB" in r.err and str(tmp_path) in r.err
+    assert "Traceback" not in r.err and list(tmp_path.iterdir()) == []
+
+
+def test_converge_out_refused_when_the_disk_is_full(cli, free, monkeypatch, tmp_path):
+    import nonrecip.stochastic as sto
+
+    monkeypatch.setattr(sto, "convergence", lambda *a, **k: (_ for _ in ()).throw(AssertionError("work started")))
+    free["free"] = 1000
+    out = tmp_path / "c.csv"
+    r = cli("converge", "--layout", ".SD.", "--steps-min", "1000", "--steps-max", "64000", "--out", str(out))
+    assert r.code == 2 and r.out == "" and r.err.count("\n") == 1, r.err
+    assert "invalid out=" in r.err and "MB free on" in r.err and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("model, grid", [
+    ("classical", {"layout": "dimers,.SD.,.SP.D..S.P.", "n": "10:100:10", "p": "0.1:0.9:0.1"}),
+    ("quantum", {"layout": "dimers,.SD.", "n": "6:80:2", "ig": "0.1,0.2"}),
+])
+@pytest.mark.parametrize("ext", [".csv", ".parquet"])
+def test_sweep_estimate_bounds_table_and_journal(tmp_path, model, grid, ext):
+    """The peak on disk -- the table, its rewrite beside it, and every row in the JSON journal -- lies
+    under the estimate, within 6x of it beyond the fixed file overhead (the figures are upper bounds
+    per cell over the models, and a model's rows hold fewer columns than the bound)."""
+    import json
+
+    from nonrecip.runs.budget import FILE_OVERHEAD, table_bytes
+    from nonrecip.sweep import run_sweep
+    from nonrecip.sweep.models import MODELS
+    from nonrecip.sweep.run import OUTPUT_COLUMNS
+
+    out = tmp_path / f"s{ext}"
+    df = run_sweep(model, grid, out=out, workers=1)
+    assert len(df.columns) <= len(MODELS[model].params) + OUTPUT_COLUMNS
+    journal = len(json.dumps(df.to_dict("records"), allow_nan=True, default=str))
+    peak = 2 * out.stat().st_size + journal
+    est = table_bytes(len(df), len(MODELS[model].params) + OUTPUT_COLUMNS, journal=True)
+    assert peak <= est and est - 2 * FILE_OVERHEAD < 6 * peak, (peak, est)

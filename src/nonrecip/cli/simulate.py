@@ -5,6 +5,7 @@ JSON object (same inputs and seed: the same bytes, whatever ``--workers``);
 timings, progress and messages go to stderr.
 """
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -187,6 +188,11 @@ def converge_cmd(
     if plot is not None:
         check_output("plot", plot, (".png",))
     check_budgets(steps_min, steps_max, factor, layout, n, n_batches=batches, estimator=estimator)  # size guards
+    if out is not None:  # three quantities per budget, ~12 columns
+        from ..runs.budget import check_table_space
+
+        n_budgets = 2 + int(math.log(steps_max / steps_min) / math.log(factor))
+        check_table_space("out", out, 3 * n_budgets, 16)
     wire = make_wire(layout, n)
     params = ClassicalParams(p=p, Ig=ig, drho=drho, rho0=rho0)
     t0 = time.perf_counter()

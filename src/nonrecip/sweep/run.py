@@ -80,6 +80,10 @@ class SweepError(NonrecipError):
     """
 
 
+#: most output and bookkeeping columns a sweep row adds to its parameters (the disk estimate)
+OUTPUT_COLUMNS = 16
+
+
 def default_workers() -> int:
     """Return the cores available to this process (the default local cluster size).
 
@@ -358,6 +362,10 @@ def run_sweep(model: str | Grid, grid: Mapping[str, Any] | None = None, *, out: 
             raise ParameterError("out", str(out), "exists; pass --resume to continue it or --overwrite to replace it")
 
     points = g.points()
+    if out is not None:  # room for the table, its atomic rewrite and the row journal, before any work
+        from ..runs.budget import check_table_space
+
+        check_table_space("out", out, len(points), len(m.params) + OUTPUT_COLUMNS, journal=True)
     order = [p.key for p in points]
     with contextlib.ExitStack() as stack:
         if out is not None:

@@ -28,8 +28,9 @@ import pytest
 import nonrecip.stochastic.simulation as simmod
 from nonrecip import ClassicalParams, Wire
 from nonrecip.estimates import Estimate, EstimateArray
+from nonrecip.results import Result
 from nonrecip.stochastic import SimulatedState, combine, run_batches, simulate
-from nonrecip.stochastic.adjoint_inline import _new, _state
+from nonrecip.stochastic.adjoint_inline import _new
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "mc_percall_reference.json").read_text())
 
@@ -120,10 +121,18 @@ def test_objects_built_without_init_equal_the_constructed_ones():
     slow_arr, fast_arr = EstimateArray(mean, err), _new(EstimateArray, {"mean": mean, "stderr": err})
     assert list(vars(fast_arr)) == list(vars(slow_arr)) and pickle.dumps(fast_arr) == pickle.dumps(slow_arr)
     nan = EstimateArray(np.full(4, np.nan), np.full(4, np.nan))
-    a, b = Estimate(1.0, 0.5), Estimate(2.0, 0.5)
+    a, b = Estimate(1.0, 0.5), _new(Estimate, {"mean": 2.0, "stderr": 0.5})
+    assert b == Estimate(2.0, 0.5) and pickle.dumps(b) == pickle.dumps(Estimate(2.0, 0.5))
     slow = SimulatedState(I_in=a, I_out=b, J=slow_arr, rho_plus=nan, rho_minus=nan)
-    fast = _state(a, b, fast_arr, nan)
+    fast = _new(SimulatedState, {"I_in_split": None, "I_in": a, "I_out": b, "J": fast_arr, "rho_plus": nan,
+                                 "rho_minus": nan, "unmet_drain": None})
     assert type(fast) is SimulatedState
     assert list(vars(fast)) == list(vars(slow))
     assert pickle.dumps(fast) == pickle.dumps(slow) and repr(fast) == repr(slow)
     assert fast.to_dict() == slow.to_dict() and repr(fast.rows()) == repr(slow.rows())   # NaN != NaN
+    wire, P = Wire(".SD."), ClassicalParams()
+    slow_res = Result("simulate", wire, P, slow, slow, a, {"steps": 1})
+    fast_res = _new(Result, {"model": "simulate", "wire": wire, "params": P, "forward": fast, "reverse": fast,
+                             "delta_I": a, "extra": {"steps": 1}})
+    assert list(vars(fast_res)) == list(vars(slow_res)) and pickle.dumps(fast_res) == pickle.dumps(slow_res)
+    assert fast_res.to_json() == slow_res.to_json() and fast_res.parameters == slow_res.parameters

@@ -66,17 +66,18 @@ def _compiled() -> tuple[Any, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _batch_steps(steps: int, n_batches: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`~nonrecip.stochastic.steady.batch_sizes` as int64 and float64, cached (never written to).
+def _batch_steps(steps: int, n_batches: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Return the batch ids, the batch sizes as int64 and float64, and the largest size; cached.
 
-    Writeable on purpose: the compiled kernels are compiled for writeable
-    arrays (a read-only one would be a new signature, compiled again).
+    :func:`~nonrecip.stochastic.steady.batch_sizes`, never written to: the
+    arrays stay writeable because the compiled functions are compiled for
+    writeable arrays (a read-only one is another signature, compiled again).
     """
     base, extra = divmod(steps, n_batches)
     sizes = np.empty(n_batches, np.int64)
     sizes.fill(base)
     sizes[:extra] += 1
-    return sizes, sizes.astype(float)
+    return np.arange(n_batches, dtype=np.int64), sizes, sizes.astype(float), base + (extra > 0)
 
 
 def _new(cls: type, fields: dict[str, Any]) -> Any:
@@ -89,12 +90,6 @@ def _new(cls: type, fields: dict[str, Any]) -> Any:
     obj: Any = object.__new__(cls)
     obj.__dict__.update(fields)
     return obj
-
-
-def _state(I_in: Estimate, I_out: Estimate, J: EstimateArray, nan: EstimateArray) -> SimulatedState:  # noqa: N803
-    """``SimulatedState(I_in=..., I_out=..., J=..., rho_plus=nan, rho_minus=nan)``: no array to make read-only."""
-    return _new(SimulatedState, {"I_in_split": None, "I_in": I_in, "I_out": I_out, "J": J, "rho_plus": nan,
-                                 "rho_minus": nan, "unmet_drain": None})
 
 
 def adjoint_inline(sim: SteadyStateSimulation, steps: int, seed: int, n_batches: int,
@@ -117,15 +112,15 @@ def adjoint_inline(sim: SteadyStateSimulation, steps: int, seed: int, n_batches:
         The same bits as :func:`~nonrecip.stochastic.combine` of all batches.
     """
     batch_states, entropy_words, walk_adjoint_batches, adjoint_stats, max_batches = _compiled()
-    sizes, steps_b = _batch_steps(steps, n_batches)
-    states = np.zeros((n_batches, 4), np.uint64)
-    batch_states(entropy_words(seed), np.arange(n_batches, dtype=np.int64), 1, states)
+    ids, sizes, steps_b, largest = _batch_steps(steps, n_batches)
+    states = np.empty((n_batches, 4), np.uint64)     # every word written by batch_states
+    batch_states(entropy_words(seed), ids, 1, states)
     if np.count_nonzero(states) < states.size:  # a zero word (probability ~2**-59): check the whole states
         states[~states.any(axis=1), 0] = 1  # pragma: no cover - probability 2**-256
     out = np.zeros((n_batches, 4), np.int64)
     qcum, log_t = sim._qcum, sim._log_t
     geo_t = _geometric_table(log_t)
-    per_call = max(1, work_per_call // max(1, int(sizes[0]) * (len(sim._ext) - 1)))
+    per_call = max(1, work_per_call // max(1, largest * (len(sim._ext) - 1)))
     if per_call >= n_batches:
         walk_adjoint_batches(states, qcum, log_t, geo_t, sizes, out)
     else:
@@ -153,9 +148,15 @@ def adjoint_inline(sim: SteadyStateSimulation, steps: int, seed: int, n_batches:
     _, sf, _, sr, sd = st.tolist()
     (f, f_out), (r, r_out) = J_mean[:, :: n - 2].tolist()   # bonds 1 and N-1 (n >= 4)
     nan = _nan_sites(n)
-    fwd = _state(Estimate(f, sf), Estimate(f_out, sf), _new(EstimateArray, {"mean": J_mean[0], "stderr": J_err[0]}),
-                 nan)
-    rev = _state(Estimate(r, sr), Estimate(r_out, sr), _new(EstimateArray, {"mean": J_mean[1], "stderr": J_err[1]}),
-                 nan)
+    fwd = _new(SimulatedState, {"I_in_split": None, "I_in": _new(Estimate, {"mean": f, "stderr": sf}),
+                                "I_out": _new(Estimate, {"mean": f_out, "stderr": sf}),
+                                "J": _new(EstimateArray, {"mean": J_mean[0], "stderr": J_err[0]}),
+                                "rho_plus": nan, "rho_minus": nan, "unmet_drain": None})
+    rev = _new(SimulatedState, {"I_in_split": None, "I_in": _new(Estimate, {"mean": r, "stderr": sr}),
+                                "I_out": _new(Estimate, {"mean": r_out, "stderr": sr}),
+                                "J": _new(EstimateArray, {"mean": J_mean[1], "stderr": J_err[1]}),
+                                "rho_plus": nan, "rho_minus": nan, "unmet_drain": None})
+    delta = _new(Estimate, {"mean": abs(r) - abs(f), "stderr": sd})
     extra = {"steps": steps, "seed": seed, "n_batches": n_batches, "mode": "linear", "estimator": "adjoint"}
-    return Result("simulate", sim.wire, sim.params, fwd, rev, Estimate(abs(r) - abs(f), sd), extra)
+    return _new(Result, {"model": "simulate", "wire": sim.wire, "params": sim.params, "forward": fwd,
+                         "reverse": rev, "delta_I": delta, "extra": extra})

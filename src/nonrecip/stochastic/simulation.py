@@ -307,7 +307,7 @@ def simulate(wire: Wire, params: ClassicalParams, *, steps: int | None = None, s
     path = check_checkpoint(checkpoint, resume=resume, overwrite=overwrite, extensions=(".npz",))
     if path is None and not progress_default(progress) and mode == "linear":
         if workers is not None:
-            check_int("workers", workers, lo=1)   # as worker_count(), whose count a small run does not need
+            _count("workers", workers, 1)   # as worker_count(), whose count a small run does not need
         if steps * (len(sim._ext) - 1) <= _INLINE_WORK:
             return _inline(sim, steps, seed, n_batches)
         if worker_count(workers, n_batches) == 1:
@@ -409,12 +409,17 @@ class _Saver:
 def _validate(wire: Wire, params: ClassicalParams, steps: int, seed: int, n_batches: int, mode: str,
               estimator: str) -> tuple[SteadyStateSimulation, int, int, int]:
     sim = SteadyStateSimulation(wire, params, mode=mode, estimator=estimator)
-    steps = check_int("steps", steps, lo=1)
-    seed = check_int("seed", seed, lo=0)
-    n_batches = check_int("n_batches", n_batches, lo=2)
+    steps = _count("steps", steps, 1)
+    seed = _count("seed", seed, 0)
+    n_batches = _count("n_batches", n_batches, 2)
     if steps < n_batches:
         raise ParameterError("steps", steps, f"must be >= n_batches ({n_batches}): every batch needs a step")
     return sim, steps, seed, n_batches
+
+
+def _count(name: str, value: Any, lo: int) -> int:
+    """``check_int(name, value, lo=lo)``, without its ABC look-up for a plain ``int`` that passes."""
+    return value if type(value) is int and value >= lo else check_int(name, value, lo=lo)
 
 
 def _execute(sim: SteadyStateSimulation, key: dict, ids: list[int], sizes: np.ndarray, workers: int,

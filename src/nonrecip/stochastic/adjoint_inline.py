@@ -36,7 +36,14 @@ import numpy as np
 from ..estimates import Estimate, EstimateArray
 from ..results import Result
 from .state import SimulatedState
-from .steady import MAX_SCATTERERS_UNBUDGETED, SteadyStateSimulation, _adjoint_stats_numpy, _geometric_table, _nan_sites
+from .steady import (
+    MAX_SCATTERERS_UNBUDGETED,
+    SteadyStateSimulation,
+    _adjoint_stats_numpy,
+    _chain,
+    _geometric_table,
+    _nan_sites,
+)
 
 __all__ = ["adjoint_inline", "runs_inline"]
 
@@ -78,6 +85,16 @@ def _batch_steps(steps: int, n_batches: int) -> tuple[np.ndarray, np.ndarray, np
     sizes.fill(base)
     sizes[:extra] += 1
     return np.arange(n_batches, dtype=np.int64), sizes, sizes.astype(float), base + (extra > 0)
+
+
+@functools.lru_cache(maxsize=256)
+def _q_ends(layout: str) -> tuple[float, float]:
+    """``Q(1)`` and ``Q(N-1)`` (:func:`~nonrecip.stochastic.steady._chain`) as Python floats, cached by layout.
+
+    ``Ig * Q(l)`` of a Python float is the float64 product of the NumPy path.
+    """
+    Q = _chain(layout)[3]
+    return float(Q[0]), float(Q[-1])
 
 
 def _new(cls: type, fields: dict[str, Any]) -> Any:
@@ -131,22 +148,23 @@ def adjoint_inline(sim: SteadyStateSimulation, steps: int, seed: int, n_batches:
     aq = out[:, 1].astype(float)
     P = sim.params
     Q = sim._Q
-    igq0 = P.Ig * Q[0]
+    ig = P.Ig
+    q_first, q_last = _q_ends(sim.wire.layout)
     st = np.empty(5)
     if n_batches <= max_batches:
-        adjoint_stats(ex, aq, steps_b, float(P.drho), float(P.Ig), float(igq0), st)
+        adjoint_stats(ex, aq, steps_b, P.drho, ig, ig * q_first, st)
     else:
-        _adjoint_stats_numpy(ex, aq, steps_b, P.drho, P.Ig, igq0, st)
+        _adjoint_stats_numpy(ex, aq, steps_b, P.drho, ig, ig * q_first, st)
     # J(l) = I_in + Ig Q(l) of both biases (rows: forward, reverse) in one read-only block each for the
     # means and the stderrs, element for element the sums of SteadyStateSimulation.estimate
     n = sim.wire.N
-    J_mean = st[0:3:2, None] + P.Ig * Q
+    J_mean = st[0:3:2, None] + ig * Q
     J_err = np.empty((2, n - 1))
     J_err[...] = st[1:4:2, None]
     J_mean.flags.writeable = False
     J_err.flags.writeable = False
-    _, sf, _, sr, sd = st.tolist()
-    (f, f_out), (r, r_out) = J_mean[:, :: n - 2].tolist()   # bonds 1 and N-1 (n >= 4)
+    mf, sf, mr, sr, sd = st.tolist()
+    f, f_out, r, r_out = mf + ig * q_first, mf + ig * q_last, mr + ig * q_first, mr + ig * q_last  # J(1), J(N-1)
     nan = _nan_sites(n)
     fwd = _new(SimulatedState, {"I_in_split": None, "I_in": _new(Estimate, {"mean": f, "stderr": sf}),
                                 "I_out": _new(Estimate, {"mean": f_out, "stderr": sf}),

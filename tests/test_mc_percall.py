@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import nonrecip.stochastic.simulation as simmod
-from nonrecip import ClassicalParams, Wire
+from nonrecip import ClassicalParams, ParameterError, Wire
 from nonrecip.estimates import Estimate, EstimateArray
 from nonrecip.results import Result
 from nonrecip.stochastic import SimulatedState, combine, run_batches, simulate
@@ -136,3 +136,35 @@ def test_objects_built_without_init_equal_the_constructed_ones():
                              "delta_I": a, "extra": {"steps": 1}})
     assert list(vars(fast_res)) == list(vars(slow_res)) and pickle.dumps(fast_res) == pickle.dumps(slow_res)
     assert fast_res.to_json() == slow_res.to_json() and fast_res.parameters == slow_res.parameters
+
+
+@pytest.mark.parametrize("kw, name, message", [
+    (dict(steps=0), "steps", "must be an integer >= 1"),
+    (dict(steps=True), "steps", "must be an integer"),
+    (dict(steps=1088.0), "steps", "must be an integer"),
+    (dict(seed=-1), "seed", "must be an integer >= 0"),
+    (dict(seed=False), "seed", "must be an integer"),
+    (dict(n_batches=1), "n_batches", "must be an integer >= 2"),
+    (dict(n_batches=True), "n_batches", "must be an integer"),
+    (dict(steps=10, n_batches=32), "steps", "must be >= n_batches"),
+    (dict(workers=0), "workers", "must be an integer >= 1"),
+    (dict(workers=True), "workers", "must be an integer"),
+    (dict(workers=1.0), "workers", "must be an integer"),
+    (dict(resume=True), "resume", "needs a checkpoint"),
+    (dict(mode="physical"), "estimator", "population engine"),
+    (dict(estimator="Adjoint"), "estimator", "must be one of"),
+])
+def test_the_small_path_checks_every_input(kw, name, message):
+    args = dict(steps=1088, estimator="adjoint", workers=1)
+    args.update(kw)
+    with pytest.raises(ParameterError) as e:
+        simulate(Wire(".SP.D..S.P."), ClassicalParams(p=0.9, Ig=0.05, drho=0.1), **args)
+    assert e.value.name == name and message in str(e.value)
+
+
+def test_numpy_integers_are_accepted_as_before():
+    wire, P = Wire(".SP.D..S.P."), ClassicalParams(p=0.9, Ig=0.05, drho=0.1)
+    a = simulate(wire, P, steps=1088, seed=5, n_batches=16, estimator="adjoint", workers=1)
+    b = simulate(wire, P, steps=np.int64(1088), seed=np.uint32(5), n_batches=np.int16(16), estimator="adjoint",
+                 workers=np.int64(1))
+    assert pickle.dumps(a) == pickle.dumps(b) and type(b.extra["steps"]) is int

@@ -96,7 +96,11 @@ computed in chunks elsewhere (:func:`run_batches` + :func:`combine`).
 The batch streams are built for all batches at once by a compiled copy of
 NumPy's ``SeedSequence`` hash (:mod:`._seeding`, the same bits); a run
 without checkpoint or progress bar that is small or has one worker runs in
-the calling thread without the thread pool (the same bits again).
+the calling thread without the thread pool (the same bits again); with the
+adjoint estimator it goes from the seed to the :class:`Result` in a few
+compiled calls, without per-batch objects (:mod:`.adjoint_inline`: ~0.05 ms
+per call for a small layout where the general path took ~0.12 ms; the same
+bits, the same checks).
 ``target_stderr=`` sizes the run from an independent pilot
 (:mod:`nonrecip.stochastic.precision`).
 

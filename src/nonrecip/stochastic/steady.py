@@ -318,8 +318,9 @@ class SteadyStateSimulation:
             state[0] = 1
         if self.estimator == "adjoint":
             return self._adjoint_batch(state, steps, b, stop, progress)
-        count_ss = np.random.SeedSequence(seed, spawn_key=(b, 0))   # = _batch_seed(seed, b).spawn(2)[0]
-        return self._walkers_batch(np.random.default_rng(count_ss), state, steps, b, stop, progress)
+        from ._count_stream import count_generator  # default_rng(SeedSequence(seed, spawn_key=(b, 0))), cheaper
+
+        return self._walkers_batch(count_generator(seed, b), state, steps, b, stop, progress)
 
     def _walkers_batch(self, rng, state, steps, b, stop, progress):
         """Walker tallies of one batch.

@@ -106,8 +106,8 @@ def breakdown(rounds: int) -> None:
 
     w, P, steps = Wire(".SP.D..S.P."), ClassicalParams(p=0.9, Ig=0.05, drho=0.1), 1088
     sim = _validate(w, P, steps, 0, 32, "linear", "adjoint")[0]
-    sizes, steps_b = _batch_steps(steps, 32)
-    ids, states, out, st = np.arange(32), np.zeros((32, 4), np.uint64), np.zeros((32, 4), np.int64), np.empty(5)
+    ids, sizes, steps_b, _ = _batch_steps(steps, 32)
+    states, out, st = np.zeros((32, 4), np.uint64), np.zeros((32, 4), np.int64), np.empty(5)
     geo = _geometric_table(sim._log_t)
     ex = aq = np.zeros(32)
 

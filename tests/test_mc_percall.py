@@ -168,3 +168,18 @@ def test_numpy_integers_are_accepted_as_before():
     b = simulate(wire, P, steps=np.int64(1088), seed=np.uint32(5), n_batches=np.int16(16), estimator="adjoint",
                  workers=np.int64(1))
     assert pickle.dumps(a) == pickle.dumps(b) and type(b.extra["steps"]) is int
+
+
+def test_cached_batch_arrays_are_never_written():
+    """The cached ids and sizes handed to the compiled calls stay what ``batch_sizes`` gives."""
+    from nonrecip.stochastic import batch_sizes
+    from nonrecip.stochastic.adjoint_inline import _batch_steps
+
+    P = ClassicalParams(p=0.9, Ig=0.05, drho=0.1)
+    for _ in range(3):
+        simulate(Wire(".SP.D..S.P."), P, steps=1001, seed=1, n_batches=7, estimator="adjoint", workers=1)
+        simulate(Wire.from_spec("dimers", 100), P, steps=20000, seed=1, n_batches=7, estimator="adjoint", workers=1)
+    for steps in (1001, 20000):
+        ids, sizes, steps_b, largest = _batch_steps(steps, 7)
+        assert np.array_equal(ids, np.arange(7)) and np.array_equal(sizes, batch_sizes(steps, 7))
+        assert np.array_equal(steps_b, batch_sizes(steps, 7).astype(float)) and largest == sizes.max()

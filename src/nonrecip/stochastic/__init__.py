@@ -12,7 +12,8 @@
 One idea per module: :mod:`nonrecip.stochastic.state` (result and injector types),
 :mod:`.steady` (the wire as the steady-state Monte Carlo sees it, one batch,
 estimates), :mod:`.batch_sums` (per-batch sums and their checkpoints),
-:mod:`.simulation` (``simulate``, ``run_batches``, ``combine``),
+:mod:`.simulation` (``simulate``, ``run_batches``, ``combine``), :mod:`.adjoint_inline` (a
+run of the adjoint estimator in the calling thread at a small fixed cost),
 :mod:`.convergence_study`, and for the population engine :mod:`.population_setup`,
 :mod:`.population_engine`, :mod:`.frames`, :mod:`nonrecip.stochastic.ensemble` (trajectories),
 :mod:`.replica` (physical-mode batches); :mod:`.population` gathers its public

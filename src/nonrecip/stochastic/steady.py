@@ -231,6 +231,22 @@ class SteadyStateSimulation:
                     inj.append(Injector(name, s + 1, d, w, 0.5 * params.Ig, "both"))
         return tuple(inj)
 
+    @functools.cached_property
+    def _count_plan(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
+        """Per injector: ``rate``, ``rate > MAX_COUNT_RATE``, ``floor`` and fraction of the counted rate, entry.
+
+        What every batch of the ``walkers`` estimator needs and that depends
+        on the run only (built once; the entry is the kernels' index, :meth:`_e0`).
+        """
+        rates = np.array([i.rate for i in self.injectors])
+        weighted = rates > MAX_COUNT_RATE
+        frac = np.where(weighted, 0.0, rates)
+        whole = np.floor(frac)
+        plan = (rates, weighted, whole.astype(np.int64), frac - whole)
+        for a in plan:
+            a.flags.writeable = False
+        return (*plan, tuple(self._e0(i) for i in self.injectors))
+
     @property
     def _geo(self) -> np.ndarray:
         """Alias tables of the three geometric laws (``t``, ``a^2``, ``1 - a^2``), shape ``(3, 2, 256)``."""
@@ -318,8 +334,9 @@ class SteadyStateSimulation:
             state[0] = 1
         if self.estimator == "adjoint":
             return self._adjoint_batch(state, steps, b, stop, progress)
-        count_ss = np.random.SeedSequence(seed, spawn_key=(b, 0))   # = _batch_seed(seed, b).spawn(2)[0]
-        return self._walkers_batch(np.random.default_rng(count_ss), state, steps, b, stop, progress)
+        from ._count_stream import count_generator  # default_rng(SeedSequence(seed, spawn_key=(b, 0))), cheaper
+
+        return self._walkers_batch(count_generator(seed, b), state, steps, b, stop, progress)
 
     def _walkers_batch(self, rng, state, steps, b, stop, progress):
         """Walker tallies of one batch.
@@ -335,11 +352,8 @@ class SteadyStateSimulation:
         from ._kernels import walk_walkers, walk_walkers_sites
 
         n = self.wire.N
-        rates = np.array([i.rate for i in self.injectors])
-        weighted = rates > MAX_COUNT_RATE
-        frac = np.where(weighted, 0.0, rates)
-        whole = np.floor(frac)
-        counts = steps * whole.astype(np.int64) + rng.binomial(steps, frac - whole)
+        rates, weighted, whole, frac, starts = self._count_plan
+        counts = steps * whole + rng.binomial(steps, frac)
         counts[weighted] = steps
 
         def zeros():
@@ -354,14 +368,13 @@ class SteadyStateSimulation:
         total = max(int(counts.sum()), 1)
         done = 0
         geo = self._geo if self._p_sites is None else None
-        for i, (inj, cnt) in enumerate(zip(self.injectors, counts.tolist(), strict=True)):
+        for i, (inj, cnt, e0) in enumerate(zip(self.injectors, counts.tolist(), starts, strict=True)):
             if weighted[i]:
                 arrays = zeros()
                 scaled.append((inj.bias, float(rates[i]), arrays))
             else:
                 arrays = comp[inj.bias]
             occ_p, occ_m, dp, dm, dj = arrays
-            e0 = self._e0(inj)
             while cnt > 0:
                 if stop is not None and stop.is_set():
                     raise Stopped

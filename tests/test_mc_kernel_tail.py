@@ -125,3 +125,34 @@ def test_paused_walker_resumes_in_a_call_of_one(p):
     m = len(sim._qcum) - 1
     g = 1 / (1 + m * (1 - p))
     assert abs(out_r[0] / count - g) < 5 * math.sqrt(g * (1 - g) / count)
+
+
+@pytest.mark.parametrize("f", [1e-3, 0.3, 2 / 3, 1 / 1.1, 0.99, 0.999, 0.99999])
+def test_word_draw_makes_the_alias_rule_s_choice(f):
+    """``word_draw`` (one unsigned comparison of the number with the column's word) picks what
+    the alias rule picks, written here on Python ints: the top 8 bits pick column ``c``, the
+    next 45 bits ``x``; ``c`` if ``x < tab[0, c]``, else ``tab[1, c]``. On 20,000 random
+    numbers and, in every column, ``x`` at the threshold and one either side, ``0`` and
+    ``2**45 - 1``, with low bits ``0``, ``2047`` and random (full columns, including the
+    tail column at ``f >= 0.99``, included). Exact."""
+    from nonrecip.stochastic._random import geometric_words, word_draw
+
+    cap = 1 << 45
+    tab = np.zeros((2, 256), np.int64)
+    geometric_table(math.log(f), tab)
+    words = np.zeros(256, np.int64)
+    njit(lambda t, w: geometric_words(t, w))(tab, words)
+    draw = njit(lambda u, w: word_draw(u, w))
+    rng = np.random.default_rng(23)
+    us = [int(u) for u in rng.integers(0, 1 << 64, 20_000, dtype=np.uint64)]
+    for c in range(256):
+        lim = int(tab[0, c])
+        for x in {lim - 1, lim, lim + 1, 0, cap - 1}:
+            if 0 <= x < cap:
+                for low in (0, 2047, int(rng.integers(0, 1 << 11))):
+                    us.append((c << 56) | (x << 11) | low)
+    assert (tab[0] == cap).any()
+    for u in us:
+        c, x = u >> 56, (u >> 11) & (cap - 1)
+        want = c if x < int(tab[0, c]) else int(tab[1, c])
+        assert draw(np.uint64(u), words) == want, (u, c, x)

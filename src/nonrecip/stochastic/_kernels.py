@@ -55,10 +55,12 @@ from ._random import (  # noqa: F401 (re-exported: the kernels' building blocks)
     geometric,
     geometric_packed,
     geometric_table,
+    geometric_words,
     next_u64,
     next_u64_regs,
     packed_draw,
     uniform,
+    word_draw,
 )
 
 __all__ = [
@@ -343,13 +345,13 @@ def walk_adjoint(state, qcum, log_t, geo_t, count, out, walk, budget):
 def _adjoint_tables(qcum, geo_t):
     """One table for :func:`_adjoint_walk`: the packed alias words, then ``rq[j] = Q[j] + Q[j+1]``.
 
-    ``tab[:256]`` are :func:`geometric_packed`'s words; ``tab[256 + j]`` is
+    ``tab[:256]`` are :func:`geometric_words`'s words; ``tab[256 + j]`` is
     what a reflection at ``j`` adds. One array: one base register in the
     hot loop instead of two.
     """
     m = qcum.shape[0] - 1
     tab = np.empty(GEO_COLS + m, np.int64)
-    geometric_packed(geo_t, tab)
+    geometric_words(geo_t, tab)
     for j in range(m):
         tab[GEO_COLS + j] = qcum[j] + qcum[j + 1]
     return tab
@@ -408,7 +410,7 @@ def _adjoint_walk(state, qcum, tab, sc_t, count, out, walk, budget):
                 inner = False
             else:                        # a fresh walker enters site 1 as a right-mover
                 u, s0, s1, s2, s3 = next_u64_regs(s0, s1, s2, s3)
-                n = packed_draw(u, tab)
+                n = word_draw(u, tab)
                 draws += 1
                 if n >= tail:
                     pend = 1
@@ -431,7 +433,7 @@ def _adjoint_walk(state, qcum, tab, sc_t, count, out, walk, budget):
             while True:
                 # left-moving leg from k: n transmissions, then a reflection at j = k - n
                 u, s0, s1, s2, s3 = next_u64_regs(s0, s1, s2, s3)
-                n = packed_draw(u, tab)
+                n = word_draw(u, tab)
                 draws += 1
                 if n >= tail:
                     pend = 2
@@ -445,7 +447,7 @@ def _adjoint_walk(state, qcum, tab, sc_t, count, out, walk, budget):
                 k = j + 1                # <= M - 1: the right-moving leg draws
                 # right-moving leg
                 u, s0, s1, s2, s3 = next_u64_regs(s0, s1, s2, s3)
-                n = packed_draw(u, tab)
+                n = word_draw(u, tab)
                 draws += 1
                 if n >= tail:
                     pend = 3
@@ -501,7 +503,7 @@ def _adjoint_walk(state, qcum, tab, sc_t, count, out, walk, budget):
                 k = j - 1
                 inner = True
                 break
-            n = packed_draw(next_u64(state), tab)    # the right-moving leg after a left one
+            n = word_draw(next_u64(state), tab)    # the right-moving leg after a left one
             draws += 1
             if n >= tail:
                 n = min(tail + _geom(state, sc_t), m + 1)

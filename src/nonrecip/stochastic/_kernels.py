@@ -343,7 +343,7 @@ def walk_adjoint(state, qcum, log_t, geo_t, count, out, walk, budget):
 
 @njit(inline="always")
 def _adjoint_tables(qcum, geo_t):
-    """One table for :func:`_adjoint_walk`: the packed alias words, then ``rq[j] = Q[j] + Q[j+1]``.
+    """One table for :func:`_adjoint_walk`: the alias words, then ``rq[j] = Q[j] + Q[j+1]``.
 
     ``tab[:256]`` are :func:`geometric_words`'s words; ``tab[256 + j]`` is
     what a reflection at ``j`` adds. One array: one base register in the

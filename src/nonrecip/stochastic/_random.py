@@ -17,12 +17,15 @@ law on 0..254 and the tail, quantised to ``2**-53`` like a 53-bit uniform,
 the table itself exact in integers): one 64-bit number and two table reads,
 no logarithm. The tail ``n >= 255`` is ``255 +`` a fresh draw by the
 ziggurat exponential (memorylessness). :func:`geometric_packed` /
-:func:`packed_draw` read the same table as one word per column, and
-:func:`next_u64_regs` runs the generator on a state held in locals; the
-adjoint kernel uses both (the same numbers and values). Measured per
-``simulate`` call with everything included (load ~6-7, 2 cores): 3.2e8
-draws/s at N = 1000, p = 0.9 (3.1 ns per draw) and 2.4e8/s at N = 100,
-against 1.8e8/s for a tuned register-generator alias-table baseline
+:func:`packed_draw` read the same table as one word per column,
+:func:`geometric_words` / :func:`word_draw` as one word per column that is
+compared with the random number itself (column, threshold and alias in one
+unsigned word), and :func:`next_u64_regs` runs the generator on a state
+held in locals; the adjoint kernel uses the last two (the same numbers and
+values). Measured per ``simulate`` call with everything included (load
+~11-13, 2 cores): 4.7e8 draws/s at N = 1000, p = 0.9 (2.1 ns per draw)
+and 2.9e8/s at N = 100 (3.4 ms for 1e5 walkers), against 1.7-2.1e8/s for
+a tuned register-generator alias-table baseline
 (``benchmarks/bench_mc_speed.py``).
 """
 

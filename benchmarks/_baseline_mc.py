@@ -141,7 +141,7 @@ def tuned_walkers(q, p, prob, alias, count, n_batches, seed, ex_b, aq_b, draws):
                     z = z ^ (z >> np.uint64(31))
                     c = np.int64(z >> np.uint64(56))
                     u = np.float64(z & np.uint64(0xFFFFFFFFFFFFFF)) * (1.0 / 72057594037927936.0)
-                    n = c if u < prob[c] else alias[c]
+                    n = int(c if u < prob[c] else alias[c])
                     nd += 1
                     if n == cols - 1:                             # tail: memoryless, by inversion
                         x += np.uint64(0x9E3779B97F4A7C15)
@@ -150,7 +150,7 @@ def tuned_walkers(q, p, prob, alias, count, n_batches, seed, ex_b, aq_b, draws):
                         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
                         z = z ^ (z >> np.uint64(31))
                         v = (np.float64(z >> np.uint64(11)) + 1.0) * (1.0 / 9007199254740992.0)
-                        n = cols - 1 + np.int64(np.log(v) * inv_log_t)
+                        n = cols - 1 + int(np.log(v) * inv_log_t)
                 else:
                     n = m + 1
                 if d > 0:

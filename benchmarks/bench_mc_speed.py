@@ -11,10 +11,12 @@ call (median over repeats with different seeds, each repeat timing enough
 calls to last ~50 ms) of
 
 (a) ``old``: the code before issue 14 (``--old-commit``), ``prev``: the
-    code before the alias-table sampler (``--prev-commit``) and ``base``: the
+    code before the alias-table sampler (``--prev-commit``), ``base``: the
     code before the kernel/per-call work of the last session
-    (``--base-commit``), each exported with ``git archive`` and run in a
+    (``--base-commit``) and ``main``: main before this session's kernel work
+    (``--main-commit``), each exported with ``git archive`` and run in a
     subprocess with its own PYTHONPATH (the same budget and seeds);
+    ``--refs`` picks which;
 (b) ``new``: ``nonrecip.stochastic.simulate(estimator="adjoint", workers=1)``,
     the whole call (validation, seeding, kernel, estimate, Result);
 (c) two baselines of :mod:`_baseline_mc`, written independently of nonrecip:
@@ -118,14 +120,16 @@ def main() -> None:
     ap.add_argument("--old-commit", default="f549f87", help="the code before issue 14")
     ap.add_argument("--prev-commit", default="acd4f51", help="the code before the alias-table sampler")
     ap.add_argument("--base-commit", default="44fc8fd", help="the code before the last session's kernel work")
+    ap.add_argument("--main-commit", default="9acc9b5", help="main before this session's kernel work")
+    ap.add_argument("--refs", default="old,prev,base,main", help="which of the commits above to time")
     ap.add_argument("--cases", default="0,1,2,3")
     a = ap.parse_args()
     reps = 3 if a.quick else 7
-    envs = {k: dict(os.environ, PYTHONPATH=str(old_tree(c))) for k, c in (("old", a.old_commit),
-                                                                            ("prev", a.prev_commit),
-                                                                            ("base", a.base_commit))}
-    print(f"load average at start {os.getloadavg()}; cores {os.cpu_count()}; old = {a.old_commit}, "
-          f"prev = {a.prev_commit}, base = {a.base_commit}")
+    commits = {"old": a.old_commit, "prev": a.prev_commit, "base": a.base_commit, "main": a.main_commit}
+    refs = [k for k in a.refs.split(",") if k]
+    envs = {k: dict(os.environ, PYTHONPATH=str(old_tree(commits[k]))) for k in refs}
+    print(f"load average at start {os.getloadavg()}; cores {os.cpu_count()}; "
+          + ", ".join(f"{k} = {commits[k]}" for k in refs))
     rows = []
     for i in [int(x) for x in a.cases.split(",")]:
         name, spec, p = CASES[i]
@@ -149,17 +153,16 @@ def main() -> None:
                                   json.dumps([wire.layout, p, IG, DRHO, budget, seeds])],
                                  env=env, check=True, capture_output=True, text=True).stdout
             t_ref[k] = float(np.median(json.loads(out)))
-        t_old, t_prev, t_base = t_ref["old"], t_ref["prev"], t_ref["base"]
         draws = np.mean([run_batches(wire, params, steps=budget, seed=s, n_batches=32, batch_ids=range(32),
                                      estimator="adjoint").counters[:, 2].sum() for s in seeds])
         load = os.getloadavg()[0]
-        rows.append((name, budget, t_old, t_prev, t_base, t_new, t_plain, t_tuned))
+        rows.append((name, budget, t_ref, t_new, t_plain, t_tuned))
         print(f"\n{name}: expected budget {budget} walkers (spread over seeds {spread:.0%})")
-        print(f"  CPU per call  old {t_old * 1e3:8.3f} ms   prev {t_prev * 1e3:8.3f} ms   base {t_base * 1e3:8.3f} ms"
-              f"   new {t_new * 1e3:8.3f} ms")
+        print("  CPU per call  " + "   ".join(f"{k} {t * 1e3:8.3f} ms" for k, t in t_ref.items())
+              + f"   new {t_new * 1e3:8.3f} ms")
         print(f"  baselines     plain {t_plain * 1e3:8.3f} ms   tuned {t_tuned * 1e3:8.3f} ms")
-        print(f"  ratios        old/new {t_old / t_new:5.2f}   base/new {t_base / t_new:5.2f}   "
-              f"best baseline/new {t_best / t_new:5.2f}   (load {load:.2f})")
+        print("  ratios        " + "   ".join(f"{k}/new {t / t_new:5.2f}" for k, t in t_ref.items())
+              + f"   best baseline/new {t_best / t_new:5.2f}   (load {load:.2f})")
         print(f"  new   (per call, all included) {budget / t_new:.3g} walkers/s, {draws / t_new:.3g} draws/s "
               f"({draws / budget:.2f} draws per walker)   (load {os.getloadavg()[0]:.2f})")
         print(f"  tuned (per call, all included) {budget / t_tuned:.3g} walkers/s, {tuned_draws / t_tuned:.3g} "

@@ -17,12 +17,15 @@ law on 0..254 and the tail, quantised to ``2**-53`` like a 53-bit uniform,
 the table itself exact in integers): one 64-bit number and two table reads,
 no logarithm. The tail ``n >= 255`` is ``255 +`` a fresh draw by the
 ziggurat exponential (memorylessness). :func:`geometric_packed` /
-:func:`packed_draw` read the same table as one word per column, and
-:func:`next_u64_regs` runs the generator on a state held in locals; the
-adjoint kernel uses both (the same numbers and values). Measured per
-``simulate`` call with everything included (load ~6-7, 2 cores): 3.2e8
-draws/s at N = 1000, p = 0.9 (3.1 ns per draw) and 2.4e8/s at N = 100,
-against 1.8e8/s for a tuned register-generator alias-table baseline
+:func:`packed_draw` read the same table as one word per column,
+:func:`geometric_words` / :func:`word_draw` as one word per column that is
+compared with the random number itself (column, threshold and alias in one
+unsigned word), and :func:`next_u64_regs` runs the generator on a state
+held in locals; the adjoint kernel uses the last two (the same numbers and
+values). Measured per ``simulate`` call with everything included (load
+~11-13, 2 cores): 4.7e8 draws/s at N = 1000, p = 0.9 (2.1 ns per draw)
+and 2.9e8/s at N = 100 (3.4 ms for 1e5 walkers), against 1.7-2.1e8/s for
+a tuned register-generator alias-table baseline
 (``benchmarks/bench_mc_speed.py``).
 """
 
@@ -35,7 +38,7 @@ from numba.extending import overload
 from .._jit import JIT
 
 __all__ = ["next_u64", "next_u64_regs", "uniform", "exponential", "geometric", "geometric_table", "geometric_packed",
-           "packed_draw", "GEO_COLS"]
+           "packed_draw", "geometric_words", "word_draw", "GEO_COLS"]
 
 _TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
 
@@ -302,3 +305,38 @@ def packed_draw(u, packed):
     x = int64((u >> uint64(3)) & uint64((_GEO_CAP - 1) << 8)) | 255
     e = packed[c]
     return c if x < e else e & 255
+
+
+@njit(inline="always")
+def geometric_words(tab, words):
+    """Write the table of :func:`geometric_table` as one comparable word per column into ``words[:256]``.
+
+    ``w_c = c << 56 | tab[0, c] << 11 | tab[1, c]`` (the bit pattern of an
+    unsigned 64-bit number, stored in an int64 array): the column, the
+    threshold in the bits of the 45 it is compared with, the alias in the
+    low bits. A full column (threshold ``2**45``, its own alias) is stored
+    as ``c << 56 | c`` (its threshold would carry into the column's bits,
+    and for ``c = 255`` out of the word; the choice is ``c`` either way).
+    :func:`word_draw` reads it.
+    """
+    for c in range(GEO_COLS):
+        if tab[0, c] >= _GEO_CAP:
+            words[c] = int64(uint64(c) << uint64(56) | uint64(c))
+        else:
+            words[c] = int64(uint64(c) << uint64(56) | uint64(tab[0, c]) << uint64(11) | uint64(tab[1, c]))
+
+
+@njit(inline="always")
+def word_draw(u, words):
+    """:func:`packed_draw` with the words of :func:`geometric_words`: one unsigned comparison of ``u`` itself.
+
+    With ``c`` the top 8 bits of ``u``, ``x`` the next 45 and the low 11
+    set to ones, ``u | 2047 < w_c`` (unsigned) iff ``x < tab[0, c]``: the
+    top 8 bits are equal, the threshold's low 11 bits hold the alias
+    (``< 256 <= 2047``). For a full column, ``u | 2047 >= w_c`` and the
+    alias is ``c``. The same value as :func:`geometric` on the same number;
+    ``255`` means the tail ``n >= 255``.
+    """
+    c = int64(u >> uint64(56))
+    e = uint64(words[c])
+    return c if (u | uint64(2047)) < e else int64(e & uint64(255))

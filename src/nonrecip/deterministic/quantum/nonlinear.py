@@ -150,7 +150,7 @@ class _Problem:
         self.U = np.flatnonzero(self.unknown)
         self.has = self.gammas > 0
         self.dense = method == "dense"
-        self.lu = uses_lu(self.hamiltonian, self.dense)
+        self.lu = uses_lu(self.hamiltonian, self.dense, self.gammas)
         self.n_nodes = n_nodes
         self.scale = max(params.Ig, params.Io)
         self._ops: dict = {}
@@ -223,6 +223,11 @@ class _Problem:
     # -- Newton step ---------------------------------------------------------
     def preconditioner(self):
         """``O(N)`` solve with the linear-response probe matrix at ``mubar``."""
+        if self._pre is None and self.hamiltonian is not None and self.hamiltonian.range > 1:
+            from .nonlinear_block import block_preconditioner  # range r > 1: the block sweep
+
+            self._pre = block_preconditioner(self.wire.N, self.params.mubar, self.gammas, self.hamiltonian,
+                                             self.unknown)
         if self._pre is None:
             from ._kernels import solve_kernel
 

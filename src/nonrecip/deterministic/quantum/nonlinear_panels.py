@@ -87,6 +87,19 @@ def streams(gammas: np.ndarray, temperature: float) -> bool:
     return stretch <= SMOOTH_STRETCH
 
 
+def _general_kxk(gammas: np.ndarray, hamiltonian, dense: bool) -> bool:
+    """Whether a general ``H`` must take the ``K x K`` rule: the dense oracle, or range ``r > 1`` with few baths.
+
+    Range 1 streams with its own kernel, range ``r > 1`` with more than
+    :data:`.nonlinear_hamiltonian.MAX_BATHS_KXK` baths with the block kernel.
+    """
+    from .nonlinear_hamiltonian import block_route
+
+    if hamiltonian is None:
+        return False
+    return dense or (hamiltonian.range > 1 and not block_route(hamiltonian, gammas, dense))
+
+
 def band_currents(gammas: np.ndarray, params, x: np.ndarray, eps: float, hamiltonian=None,
                   dense: bool = False) -> np.ndarray:
     """Bath currents at bath potentials ``x`` on a band rule built to current error ``eps``.
@@ -98,7 +111,7 @@ def band_currents(gammas: np.ndarray, params, x: np.ndarray, eps: float, hamilto
     """
     from .nonlinear_hamiltonian import panel_transmissions, stream_chain
 
-    general_kxk = hamiltonian is not None and (hamiltonian.range > 1 or dense)
+    general_kxk = _general_kxk(gammas, hamiltonian, dense)
     if streams(gammas, params.temperature) and not general_kxk:
         from .panels_stream import StreamRule, stream_currents
 
@@ -176,16 +189,15 @@ def solve_panels(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,
     """Solve both biases of ``prob`` (a :class:`.nonlinear._Problem`) on an adaptive band rule."""
     params = prob.params
     sites = np.flatnonzero(prob.has)
-    h = prob.hamiltonian  # a general H streams only at range 1, and not as the dense oracle
-    general_kxk = h is not None and (h.range > 1 or prob.dense)
+    general_kxk = _general_kxk(prob.gammas, prob.hamiltonian, prob.dense)
     if streams(prob.gammas, params.temperature) and not general_kxk:
         from .panels_stream import solve_stream
 
         return solve_stream(prob, mu_starts, tol, max_iter, info)
     try:
         return _solve_kxk(prob, sites, mu_starts, tol, max_iter, info)
-    except TooManyEntries:
-        if params.temperature <= 0.0 or general_kxk:
+    except TooManyEntries:  # a general H streams too (range 1: its kernel; r > 1: the block kernel)
+        if params.temperature <= 0.0 or prob.dense:
             raise
         from .panels_stream import solve_stream
 

@@ -219,10 +219,17 @@ class StreamRule(PanelRule):
         self.stretch = int(np.max(np.diff(edges))) - 1 if self.sites.size else n
         self.ws = np.empty(0)
         self.interpolated = False
+        #: the block kernel of a range ``r > 1`` ``H`` (:class:`.nonlinear_block.BlockEngine`), else None
+        self.engine = None
 
     def run(self, ws: np.ndarray, X: np.ndarray, S: np.ndarray | None = None,
             per_node: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`stream_kernel` on energies ``ws`` with potentials ``X`` (``(B, Q, K)``); ``(out, dn)``."""
+        """:func:`stream_kernel` on energies ``ws`` with potentials ``X`` (``(B, Q, K)``); ``(out, dn)``.
+
+        For a range ``r > 1`` ``H`` the block kernel of :attr:`engine`, same contract.
+        """
+        if self.engine is not None:
+            return self.engine.run(ws, X, S, per_node)
         X = np.ascontiguousarray(X, dtype=float)
         nb, nq, K = X.shape
         S = np.ones((nb, K)) if S is None else np.ascontiguousarray(S, dtype=float)
@@ -408,7 +415,7 @@ def solve_stream(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,
     tgt = prob.target[sites][ub]
     goal = tol * prob.scale
     rule = StreamRule(prob.gammas, params.temperature, params.mubar)
-    stream_chain(rule, prob.hamiltonian)  # a range-1 H's eps_l, t_l^2 (nothing for the uniform wire)
+    stream_chain(rule, prob.hamiltonian)  # H's eps_l, t_l^2 or block engine (nothing for the uniform wire)
     xs = [m[sites].copy() for m in mu_starts]
 
     def full_of(base):

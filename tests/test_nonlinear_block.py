@@ -177,3 +177,23 @@ def test_cli_many_baths_range_2(capsys):
         mu = np.array([np.nan if v is None else v for v in rec["mu"]], dtype=float)
         assert np.count_nonzero(np.isfinite(mu)) == 2000       # every site of 'dimers' has a bath
     assert math.isfinite(got["delta_I"])
+
+
+def test_structure_cache_keeps_the_bits(monkeypatch):
+    # the per-energy block structures kept within STRUCTURE_BUDGET are the ones the
+    # kernel recomputes without them: the same bits with the budget 0 (pure streaming)
+    # and with a budget that keeps only some of a rule's energies
+    monkeypatch.setattr(nh, "MAX_BATHS_KXK", 0)
+    wire = Wire.from_spec("dimers", 30)
+    H = _random_h(30, 2, 9)
+    p = _params(temperature=0.3)
+    runs = []
+    for budget in (nb.STRUCTURE_BUDGET, 0, 50 * 80 * 30 * 2):
+        monkeypatch.setattr(nb, "STRUCTURE_BUDGET", budget)
+        info: dict = {}
+        runs.append(solve_nonlinear(wire, p, hamiltonian=H, info=info))
+        assert info["route"] == "stream"
+    for other in runs[1:]:
+        for s, t in zip(runs[0], other, strict=True):
+            for f in ("mu", "I", "h", "dn", "J"):
+                np.testing.assert_array_equal(getattr(s, f), getattr(t, f))

@@ -24,7 +24,23 @@ from ._block_kernels import block_apply_kernel, block_structure_kernel
 
 
 @njit(**JIT)
-def block_stream_kernel(ws, n, g2, onsite, aoff, bblk, bidx, X, S, per_node, out, outdn):  # pragma: no cover - jitted
+def _structure_at(w, root, n, g2, onsite, aoff, bblk, ablk, gam, st, dd):  # pragma: no cover - jitted
+    """The block structure of ``Z(w)`` into ``st`` ``(5, M, r, r)`` (``AL, AR, Gd, GamL, GamR``) and ``dd``."""
+    m, r = g2.shape
+    for b in range(m):
+        for i in range(r):
+            for j in range(r):
+                ablk[b, i, j] = aoff[b, i, j]
+            if b * r + i < n:
+                ablk[b, i, i] = complex(w * (1.0 - 0.5 * g2[b, i]) - onsite[b, i], 0.5 * g2[b, i] * root)
+            else:
+                ablk[b, i, i] = 1.0
+    block_structure_kernel(ablk, bblk, gam, st[0], st[1], st[2], st[3], st[4], dd)
+
+
+@njit(**JIT)
+def block_stream_kernel(ws, n, g2, onsite, aoff, bblk, bidx, X, S, per_node, cache, cdd, filled,
+                        out, outdn):  # pragma: no cover - jitted
     """Sum over energies of linear-response bath currents with energy-dependent potentials, range ``r``.
 
     ``out[b, q', k] += (1/2pi) sum_l' T_{s_k l'}(ws[q]) (x_k - x_l')`` with
@@ -53,19 +69,19 @@ def block_stream_kernel(ws, n, g2, onsite, aoff, bblk, bidx, X, S, per_node, out
     X : (B, Q, K) float
         Potentials per energy; ``S`` ``(B, K)`` scales them.
     per_node : bool
+    cache : (C, 5, M, r, r) complex, cdd : (C, M, r) float
+        The structures of the first ``C <= Q`` energies: read if ``filled``,
+        else written (``C = 0``: none kept).
     out, outdn : (B, Q or 1, K) float
         Accumulated in place.
     """
     m, r = g2.shape
     nb = X.shape[0]
+    nc = cache.shape[0]
     ablk = np.empty((m, r, r), dtype=np.complex128)
     gam = np.empty((m, r))
-    AL = np.empty((m, r, r), dtype=np.complex128)
-    AR = np.empty((m, r, r), dtype=np.complex128)
-    Gd = np.empty((m, r, r), dtype=np.complex128)
-    GamL = np.empty((m, r, r), dtype=np.complex128)
-    GamR = np.empty((m, r, r), dtype=np.complex128)
-    dd = np.empty((m, r))
+    scratch = np.empty((1, 5, m, r, r), dtype=np.complex128)
+    sdd = np.empty((1, m, r))
     xb = np.zeros((nb, m, r))
     cur = np.empty((nb, m, r))
     heat = np.empty((1, 1, 1))
@@ -77,21 +93,22 @@ def block_stream_kernel(ws, n, g2, onsite, aoff, bblk, bidx, X, S, per_node, out
         qo = q if per_node else 0
         for b in range(m):
             for i in range(r):
-                for j in range(r):
-                    ablk[b, i, j] = aoff[b, i, j]
-                gm = g2[b, i] * root
-                gam[b, i] = gm
-                if b * r + i < n:
-                    ablk[b, i, i] = complex(w * (1.0 - 0.5 * g2[b, i]) - onsite[b, i], 0.5 * gm)
-                else:
-                    ablk[b, i, i] = 1.0
-        block_structure_kernel(ablk, bblk, gam, AL, AR, Gd, GamL, GamR, dd)
+                gam[b, i] = g2[b, i] * root
+        if q < nc:
+            st = cache[q]
+            dd = cdd[q]
+            if not filled:
+                _structure_at(w, root, n, g2, onsite, aoff, bblk, ablk, gam, st, dd)
+        else:
+            st = scratch[0]
+            dd = sdd[0]
+            _structure_at(w, root, n, g2, onsite, aoff, bblk, ablk, gam, st, dd)
         for k in range(nb):
             for b in range(m):
                 for i in range(r):
                     c = bidx[b, i]
                     xb[k, b, i] = X[k, q, c] * S[k, c] if c >= 0 else 0.0
-        block_apply_kernel(AL, AR, Gd, dd, GamL, GamR, gam, xb, False, cur, heat)
+        block_apply_kernel(st[0], st[1], st[2], dd, st[3], st[4], gam, xb, False, cur, heat)
         for k in range(nb):
             for b in range(m):
                 for i in range(r):

@@ -79,8 +79,10 @@ rule above are unchanged. The per-energy operators come from
 :mod:`.nonlinear_hamiltonian`: ``r = 1`` the same ``O(N)`` kernel on the
 chain structure of :func:`.general.chain_structure` (and the streaming rule
 with ``H``'s ``eps_l``, ``t_l``); ``r > 1`` the ``K x K`` transmissions of
-one banded LU per energy with the exact Jacobian (at most
-``MAX_BATHS_KXK`` baths); ``method="dense"`` the dense ``G`` of ``H``.
+one banded LU per energy with the exact Jacobian (up to
+``MAX_BATHS_KXK`` baths; beyond, the matrix-free block forward map of
+:mod:`.nonlinear_block`, ``O(N r^3)`` per energy, with Newton-GMRES as
+below); ``method="dense"`` the dense ``G`` of ``H``.
 
 Newton
 ------

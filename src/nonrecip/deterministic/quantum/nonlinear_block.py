@@ -46,6 +46,12 @@ from .energy_grid import EnergyGrid
 __all__ = ["BlockEngine", "BlockOps", "block_preconditioner"]
 
 TWO_PI = 2.0 * np.pi
+#: Bytes of per-energy block structures one :class:`BlockEngine` keeps between
+#: passes over the same energies (``80 N r`` bytes per energy): all of them
+#: while ``N r Q <= 1.2 10^6``, the first ones otherwise, so memory stays
+#: bounded whatever ``N`` and ``Q``; 0 keeps none (the results are the same
+#: bits: a kept structure is the one the kernel would recompute).
+STRUCTURE_BUDGET = 96 * 2**20
 
 
 class BlockEngine:
@@ -88,6 +94,30 @@ class BlockEngine:
         self.eps = eps.reshape(m, r)
         self.aoff, self.bblk = aoff, bblk
         self.bidx = bidx.reshape(m, r)
+        self._key = b""
+        self._st = np.empty((0, 5, m, r, r), dtype=complex)
+        self._dd = np.empty((0, m, r))
+        self._filled = False
+
+    def _cache(self, ws: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Structure cache for the energies ``ws``: arrays for the first ``C`` energies, and whether filled.
+
+        Kept for the last set of energies (a rule's energies are evaluated
+        again at every Newton and GMRES step), within
+        :data:`STRUCTURE_BUDGET` bytes; a new set replaces it.
+        """
+        m, r = self.m, self.r
+        per = 5 * m * r * r * 16 + m * r * 8
+        c = min(ws.size, STRUCTURE_BUDGET // per)
+        if c == 0:
+            return np.empty((0, 5, m, r, r), dtype=complex), np.empty((0, m, r)), True
+        key = ws.tobytes()
+        if key != self._key:
+            self._key = key
+            self._st = np.empty((c, 5, m, r, r), dtype=complex)
+            self._dd = np.empty((c, m, r))
+            self._filled = False
+        return self._st, self._dd, self._filled
 
     def run(self, ws: np.ndarray, X: np.ndarray, S: np.ndarray | None = None,
             per_node: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -99,12 +129,15 @@ class BlockEngine:
         from ._nonlinear_block_kernels import block_stream_kernel
 
         X = np.ascontiguousarray(X, dtype=float)
+        ws = np.ascontiguousarray(ws, dtype=float)
         nb, nq, K = X.shape
         S = np.ones((nb, K)) if S is None else np.ascontiguousarray(S, dtype=float)
         out = np.zeros((nb, nq if per_node else 1, K))
         dn = np.zeros_like(out)
-        block_stream_kernel(np.ascontiguousarray(ws, dtype=float), self.n, self.g2, self.eps, self.aoff,
-                            self.bblk, self.bidx, X, S, per_node, out, dn)
+        cache, cdd, filled = self._cache(ws)
+        block_stream_kernel(ws, self.n, self.g2, self.eps, self.aoff, self.bblk, self.bidx, X, S, per_node,
+                            cache, cdd, filled, out, dn)
+        self._filled = True
         if not np.all(np.isfinite(out)):
             raise ParameterError("hamiltonian", f"range {self.r}",
                                  "w - H - Sigma(w) is singular at an energy of the quadrature in a part of the "

@@ -25,7 +25,7 @@ from ._block_kernels import block_apply_kernel, block_structure_kernel
 
 @njit(**JIT)
 def _structure_at(w, root, n, g2, onsite, aoff, bblk, ablk, gam, st, dd):  # pragma: no cover - jitted
-    """The block structure of ``Z(w)`` into ``st`` ``(5, M, r, r)`` (``AL, AR, Gd, GamL, GamR``) and ``dd``."""
+    """Build the block structure of ``Z(w)`` into ``st`` ``(5, M, r, r)`` (``AL, AR, Gd, GamL, GamR``), ``dd``."""
     m, r = g2.shape
     for b in range(m):
         for i in range(r):

@@ -81,8 +81,10 @@ def main() -> None:
                 print(f"r={r} T={T:g} N={n}: block {dt:.2f} s (route {route}, energies {info['nodes']}, "
                       f"Newton {info['iterations']}) [{_load()}]", flush=True)
                 if n <= a.kxk_max:
-                    ref, dk, _ = _solve(n, r, T, kxk=True)
-                    print(f"    K x K route {dk:.2f} s, ratio {dk / dt:.2f}, max|dmu| {_diff(st, ref):.2e} "
+                    ref, dk, ik = _solve(n, r, T, kxk=True)
+                    # at T > 0 a K x K band rule over MAX_ENTRIES numbers hands over to the stream
+                    kind = "K x K route" if ik.get("route", "panels") == "panels" else "K x K refused, stream"
+                    print(f"    {kind} {dk:.2f} s, ratio {dk / dt:.2f}, max|dmu| {_diff(st, ref):.2e} "
                           f"[{_load()}]", flush=True)
                 if n <= a.dense_max:
                     ref, dd, _ = _solve(n, r, T, method="dense")

@@ -50,8 +50,13 @@ long-range ``t k^-2``, ``mubar = 1``, ``dmu = 0.1``, ``T = 0``, ``N = 1000``:
 ``T = 0``: ``r = 2`` 0.28 s (``N = 10^3``; ``K x K`` 9.3 s, dense 63 s),
 4.7 s (``10^4``); ``r = 4`` 0.52 s (``10^3``; ``K x K`` 21 s, dense
 116 s), 6.8 s (``10^4``). ``T = 0.1`` (stream, ~330 energies): ``r = 2``
-8.1 s (``10^3``), 348 s (``10^4``: most structures no longer kept);
-``r = 4`` 16.5 s (``10^3``).
+3.1 s at ``N = 100`` (route forced; ``K x K`` band rule 28 s, dense 371 s,
+potentials within 4e-15), 8.1 s (``10^3``), 348 s (``10^4``: most
+structures no longer kept); ``r = 4`` 3.5 s (``100``; ``K x K`` 30 s,
+dense 259 s), 16.5 s (``10^3``), 400 s (``10^4``). At ``T > 0`` the
+``K x K`` band rule and the dense oracle refuse beyond ~100-200 baths
+(:data:`.panels.MAX_ENTRIES`); where the ``K x K`` rule refuses, a
+range ``r > 1`` wire now streams through the block kernel instead.
 """
 
 from __future__ import annotations

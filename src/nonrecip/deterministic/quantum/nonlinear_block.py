@@ -48,7 +48,8 @@ long-range ``t k^-2``, ``mubar = 1``, ``dmu = 0.1``, ``T = 0``, ``N = 1000``:
 2.7e-12 (``r = 2``) and 3e-14 (``r = 4``) from the dense oracle and the
 ``K x K`` route. Times, both biases, 2 shared cores at load 9-12:
 ``T = 0``: ``r = 2`` 0.28 s (``N = 10^3``; ``K x K`` 9.3 s, dense 63 s),
-4.7 s (``10^4``); ``r = 4`` 0.52 s (``10^3``; ``K x K`` 21 s, dense
+4.7 s (``10^4``), 104 s (``10^5``, load 9: the structures of 13
+energies no longer all kept); ``r = 4`` 0.52 s (``10^3``; ``K x K`` 21 s, dense
 116 s), 6.8 s (``10^4``). ``T = 0.1`` (stream, ~330 energies): ``r = 2``
 3.1 s at ``N = 100`` (route forced; ``K x K`` band rule 28 s, dense 371 s,
 potentials within 4e-15), 8.1 s (``10^3``), 348 s (``10^4``: most

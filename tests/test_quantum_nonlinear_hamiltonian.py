@@ -146,9 +146,7 @@ def test_solve_quantum_nonlinear_general_and_uniform_bits():
 
 
 def test_refusals():
-    wire = Wire.from_spec("dimers", 300)
-    with pytest.raises(ParameterError, match="at most 256 baths"):
-        solve_nonlinear(wire, _params(), hamiltonian=Hamiltonian.long_range(300, 1.0, 2.0, 2))
+    # (range r > 1 with more than 256 baths is no longer refused: tests/test_nonlinear_block.py)
     with pytest.raises(ParameterError, match="uniform wire only"):
         solve_quantum(Wire.from_spec("dimers", 10), _params(), response="cubic",
                       hamiltonian=Hamiltonian.ssh(10, 1.0, 0.5))
@@ -174,8 +172,6 @@ def test_cli_nonlinear_ssh(capsys):
 
 
 @pytest.mark.parametrize("args,words", [
-    (("--layout", "dimers", "--n", "300", "--model", "long-range", "--hopping-range", "2",
-      "--response", "nonlinear"), ["hamiltonian", "at most 256 baths"]),
     (("--layout", "dimers", "--n", "20", "--model", "ssh", "--t2", "0.5", "--response", "cubic"),
      ["uniform wire only"]),
 ])

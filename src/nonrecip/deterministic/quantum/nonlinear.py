@@ -79,8 +79,10 @@ rule above are unchanged. The per-energy operators come from
 :mod:`.nonlinear_hamiltonian`: ``r = 1`` the same ``O(N)`` kernel on the
 chain structure of :func:`.general.chain_structure` (and the streaming rule
 with ``H``'s ``eps_l``, ``t_l``); ``r > 1`` the ``K x K`` transmissions of
-one banded LU per energy with the exact Jacobian (at most
-``MAX_BATHS_KXK`` baths); ``method="dense"`` the dense ``G`` of ``H``.
+one banded LU per energy with the exact Jacobian (up to
+``MAX_BATHS_KXK`` baths; beyond, the matrix-free block forward map of
+:mod:`.nonlinear_block`, ``O(N r^3)`` per energy, with Newton-GMRES as
+below); ``method="dense"`` the dense ``G`` of ``H``.
 
 Newton
 ------
@@ -150,7 +152,7 @@ class _Problem:
         self.U = np.flatnonzero(self.unknown)
         self.has = self.gammas > 0
         self.dense = method == "dense"
-        self.lu = uses_lu(self.hamiltonian, self.dense)
+        self.lu = uses_lu(self.hamiltonian, self.dense, self.gammas)
         self.n_nodes = n_nodes
         self.scale = max(params.Ig, params.Io)
         self._ops: dict = {}
@@ -223,6 +225,11 @@ class _Problem:
     # -- Newton step ---------------------------------------------------------
     def preconditioner(self):
         """``O(N)`` solve with the linear-response probe matrix at ``mubar``."""
+        if self._pre is None and self.hamiltonian is not None and self.hamiltonian.range > 1:
+            from .nonlinear_block import block_preconditioner  # range r > 1: the block sweep
+
+            self._pre = block_preconditioner(self.wire.N, self.params.mubar, self.gammas, self.hamiltonian,
+                                             self.unknown)
         if self._pre is None:
             from ._kernels import solve_kernel
 

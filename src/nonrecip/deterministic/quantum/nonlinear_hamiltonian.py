@@ -15,20 +15,25 @@ Sigma(w)``, the baths unchanged, so the band is still ``(-2, 2)``):
   :func:`.general.chain_structure` (``G`` of a tridiagonal ``Z`` is
   semiseparable for any ``t_l``), ``O(N)`` per energy; the Newton-GMRES
   preconditioner is the two-stream solve at ``mubar`` with that structure;
-* ``H`` of range ``r > 1``: the ``K x K`` transmissions among the ``K``
-  baths from one banded LU of ``Z`` per energy
-  (:func:`.general.bath_transmission`, ``O(N r^2 + N r K)``), the exact
-  Jacobian, Newton by LU (:class:`BathOps`). At most
-  :data:`MAX_BATHS_KXK` baths: the route stores ``K^2`` numbers per energy
-  (up to ~500 energies on a Chebyshev window); more are refused
-  (:func:`check_route`);
+* ``H`` of range ``r > 1`` with at most :data:`MAX_BATHS_KXK` baths: the
+  ``K x K`` transmissions among the ``K`` baths from one banded LU of ``Z``
+  per energy (:func:`.general.bath_transmission`, ``O(N r^2 + N r K)``),
+  the exact Jacobian, Newton by LU (:class:`BathOps`; it stores ``K^2``
+  numbers per energy, up to ~500 energies on a Chebyshev window);
+* ``H`` of range ``r > 1`` with more baths (:func:`block_route`): the
+  matrix-free block forward map of :mod:`.nonlinear_block`
+  (:class:`.nonlinear_block.BlockOps`, ``O(N r^3)`` per energy, nothing
+  stored per energy), Newton-GMRES preconditioned by the block
+  linear-response solve at ``mubar``
+  (:func:`.nonlinear_block.block_preconditioner`);
 * ``method="dense"`` with any ``H``: :class:`BathOps` from the dense
   ``G = Z^{-1}`` (:func:`.general.green_dense_h`), the oracle.
 
 On the band routes the same choice is made by :func:`panel_transmissions`
 (``K x K`` rule of :mod:`.panels`) and :func:`stream_chain` (streaming
-rule, ``r = 1`` only: its kernel recomputes the continued fractions of a
-tridiagonal ``H`` at every energy).
+rule: its kernel recomputes the continued fractions of a tridiagonal ``H``
+at every energy; for the block route, the block structure of
+:class:`.nonlinear_block.BlockEngine`).
 """
 
 from __future__ import annotations
@@ -39,18 +44,25 @@ from collections.abc import Callable
 import numpy as np
 
 from ...hamiltonian import Hamiltonian
-from ...wire import ParameterError, QuantumParams, Wire
+from ...wire import QuantumParams, Wire
 from .energy_grid import EnergyGrid
 from .greens import transmission_dense
 from .linear import LinearStructure, linear_structure
 
-__all__ = ["FastOps", "DenseOps", "BathOps", "make_ops", "check_route", "structure_at",
+__all__ = ["FastOps", "DenseOps", "BathOps", "make_ops", "check_route", "structure_at", "block_route",
            "panel_transmissions", "stream_chain", "linear_start", "MAX_BATHS_KXK"]
 
 TWO_PI = 2.0 * math.pi
 #: Most baths of the ``K x K`` route for ``r > 1`` (``K^2`` numbers per energy:
-#: 0.5 MB at ``K = 256``, ~270 MB on a 513-energy Chebyshev window).
+#: 0.5 MB at ``K = 256``, ~270 MB on a 513-energy Chebyshev window); more take
+#: the matrix-free block route of :mod:`.nonlinear_block`.
 MAX_BATHS_KXK = 256
+
+
+def block_route(hamiltonian: Hamiltonian | None, gammas: np.ndarray, dense: bool) -> bool:
+    """Whether the matrix-free block route serves: range ``r > 1``, more than :data:`MAX_BATHS_KXK` baths."""
+    return (hamiltonian is not None and hamiltonian.range > 1 and not dense
+            and int(np.count_nonzero(np.asarray(gammas) > 0)) > MAX_BATHS_KXK)
 
 
 def structure_at(w: float, gammas: np.ndarray, hamiltonian: Hamiltonian | None) -> LinearStructure:
@@ -150,30 +162,29 @@ def make_ops(grid: EnergyGrid, gammas: np.ndarray, hamiltonian: Hamiltonian | No
         return BathOps(grid, gammas, hamiltonian, "dense")
     if hamiltonian.range == 1:
         return FastOps(grid, gammas, hamiltonian)
+    if block_route(hamiltonian, gammas, dense):
+        from .nonlinear_block import BlockOps
+
+        return BlockOps(grid, gammas, hamiltonian)
     return BathOps(grid, gammas, hamiltonian, "banded")
 
 
-def uses_lu(hamiltonian: Hamiltonian | None, dense: bool) -> bool:
+def uses_lu(hamiltonian: Hamiltonian | None, dense: bool, gammas: np.ndarray | None = None) -> bool:
     """Whether the Newton step is an LU of the exact Jacobian (dense oracle or ``K x K`` route)."""
-    return dense or (hamiltonian is not None and hamiltonian.range > 1)
+    if dense:
+        return True
+    return (hamiltonian is not None and hamiltonian.range > 1
+            and not (gammas is not None and block_route(hamiltonian, gammas, dense)))
 
 
 def check_route(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian | None,
                 method: str) -> Hamiltonian | None:
-    """Check ``hamiltonian`` against ``wire`` and refuse what no route serves (before any work)."""
+    """Check ``hamiltonian`` against ``wire`` (before any work); every range and bath count is served."""
     if hamiltonian is None:
         return None
     from .general import check_hamiltonian
-    from .greens import bath_couplings
 
-    h = check_hamiltonian(wire, hamiltonian)
-    K = int(np.count_nonzero(bath_couplings(wire, params) > 0))
-    if h.range > 1 and method != "dense" and K > MAX_BATHS_KXK:
-        raise ParameterError("hamiltonian", f"range {h.range} with {K} baths",
-                             f"response='nonlinear' with hopping range r > 1 takes at most {MAX_BATHS_KXK} "
-                             "baths (its K x K route stores K^2 transmissions per energy); use range 1, "
-                             "fewer baths or response='linear'")
-    return h
+    return check_hamiltonian(wire, hamiltonian)
 
 
 def panel_transmissions(gammas: np.ndarray, hamiltonian: Hamiltonian | None,
@@ -204,8 +215,17 @@ def panel_transmissions(gammas: np.ndarray, hamiltonian: Hamiltonian | None,
 
 
 def stream_chain(rule, hamiltonian: Hamiltonian | None) -> None:
-    """Give a :class:`.panels_stream.StreamRule` the on-site energies and hoppings of a range-1 ``H``."""
+    """Give a :class:`.panels_stream.StreamRule` the ``H`` it streams.
+
+    Range 1: its on-site energies and hoppings (the rule's own kernel);
+    range ``r > 1``: a :class:`.nonlinear_block.BlockEngine` (the block kernel).
+    """
     if hamiltonian is None:
+        return
+    if hamiltonian.range > 1:
+        from .nonlinear_block import BlockEngine
+
+        rule.engine = BlockEngine(rule.gammas, hamiltonian)
         return
     n = hamiltonian.N
     rule.eps = np.ascontiguousarray(hamiltonian.onsite, dtype=float)

@@ -41,7 +41,8 @@ from ...wire import ConvergenceError
 from .panels import PanelRule, TooManyEntries
 from .state import QuantumState
 
-__all__ = ["solve_panels", "panel_currents", "band_currents", "streams", "STREAM_BATHS"]
+__all__ = ["solve_panels", "band_solve", "band_newton", "panel_currents", "band_currents", "streams",
+           "STREAM_BATHS"]
 
 _BAND_EDGE = 2.0 - 1e-9
 #: Rebuilds of the rule allowed after Newton.
@@ -87,6 +88,19 @@ def streams(gammas: np.ndarray, temperature: float) -> bool:
     return stretch <= SMOOTH_STRETCH
 
 
+def _general_kxk(gammas: np.ndarray, hamiltonian, dense: bool) -> bool:
+    """Whether a general ``H`` must take the ``K x K`` rule: the dense oracle, or range ``r > 1`` with few baths.
+
+    Range 1 streams with its own kernel, range ``r > 1`` with more than
+    :data:`.nonlinear_hamiltonian.MAX_BATHS_KXK` baths with the block kernel.
+    """
+    from .nonlinear_hamiltonian import block_route
+
+    if hamiltonian is None:
+        return False
+    return dense or (hamiltonian.range > 1 and not block_route(hamiltonian, gammas, dense))
+
+
 def band_currents(gammas: np.ndarray, params, x: np.ndarray, eps: float, hamiltonian=None,
                   dense: bool = False) -> np.ndarray:
     """Bath currents at bath potentials ``x`` on a band rule built to current error ``eps``.
@@ -98,7 +112,7 @@ def band_currents(gammas: np.ndarray, params, x: np.ndarray, eps: float, hamilto
     """
     from .nonlinear_hamiltonian import panel_transmissions, stream_chain
 
-    general_kxk = hamiltonian is not None and (hamiltonian.range > 1 or dense)
+    general_kxk = _general_kxk(gammas, hamiltonian, dense)
     if streams(gammas, params.temperature) and not general_kxk:
         from .panels_stream import StreamRule, stream_currents
 
@@ -176,16 +190,15 @@ def solve_panels(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,
     """Solve both biases of ``prob`` (a :class:`.nonlinear._Problem`) on an adaptive band rule."""
     params = prob.params
     sites = np.flatnonzero(prob.has)
-    h = prob.hamiltonian  # a general H streams only at range 1, and not as the dense oracle
-    general_kxk = h is not None and (h.range > 1 or prob.dense)
+    general_kxk = _general_kxk(prob.gammas, prob.hamiltonian, prob.dense)
     if streams(prob.gammas, params.temperature) and not general_kxk:
         from .panels_stream import solve_stream
 
         return solve_stream(prob, mu_starts, tol, max_iter, info)
     try:
         return _solve_kxk(prob, sites, mu_starts, tol, max_iter, info)
-    except TooManyEntries:
-        if params.temperature <= 0.0 or general_kxk:
+    except TooManyEntries:  # a general H streams too (range 1: its kernel; r > 1: the block kernel)
+        if params.temperature <= 0.0 or prob.dense:
             raise
         from .panels_stream import solve_stream
 
@@ -195,14 +208,35 @@ def solve_panels(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,
 def _solve_kxk(prob, sites: np.ndarray, mu_starts: list[np.ndarray], tol: float, max_iter: int,
                info: dict | None) -> tuple[QuantumState, QuantumState]:
     """Both biases on the ``K x K`` rule of :mod:`.panels` (module docstring)."""
+    from .nonlinear_hamiltonian import panel_transmissions
+
     params = prob.params
+    rule = PanelRule(prob.gammas, params.temperature, params.mubar,
+                     panel_transmissions(prob.gammas, prob.hamiltonian, prob.dense))
+    return band_solve(prob, rule, lambda xs, eps: rule.build(*_extent(rule, xs), eps), _newton,
+                      lambda x: panel_currents(rule, x), lambda x, base: _state(prob, rule, sites, x, base),
+                      "panels", mu_starts, tol, max_iter, info)
+
+
+def band_solve(prob, rule, build: Callable[[list[np.ndarray], float], None], newton,
+               currents: Callable[[np.ndarray], np.ndarray], state: Callable[[np.ndarray, np.ndarray], QuantumState],
+               route: str, mu_starts: list[np.ndarray], tol: float, max_iter: int,
+               info: dict | None) -> tuple[QuantumState, QuantumState]:
+    """Both biases of ``prob`` on an adaptive band rule (both band routes).
+
+    ``build(xs, eps)`` adapts ``rule`` to the bath potentials ``xs`` with
+    current error ``eps``; ``newton`` is the route's :func:`band_newton`
+    wrapper, ``currents(x)`` its bath currents, ``state(x, base)`` the
+    :class:`.state.QuantumState` at bath potentials ``x`` (``base``: the
+    start over all sites). The rule is built at the starting potentials
+    with ``eps = tol max(Ig, Io) / 20``, Newton runs on it, and it is
+    rebuilt at the solution until the residual on the rebuilt rule is
+    within ``tol max(Ig, Io)``.
+    """
+    sites = np.flatnonzero(prob.has)
     ub = np.flatnonzero(prob.unknown[sites])
     tgt = prob.target[sites][ub]
     goal = tol * prob.scale
-    from .nonlinear_hamiltonian import panel_transmissions
-
-    rule = PanelRule(prob.gammas, params.temperature, params.mubar,
-                     panel_transmissions(prob.gammas, prob.hamiltonian, prob.dense))
     xs = [m[sites].copy() for m in mu_starts]
 
     def full_of(base):
@@ -214,29 +248,30 @@ def _solve_kxk(prob, sites: np.ndarray, mu_starts: list[np.ndarray], tol: float,
 
     iters = [0, 0]
     res = [0.0, 0.0]
+    qerr = 0.0
     for _ in range(MAX_ROUNDS * 4):
-        rule.build(*_extent(rule, xs), 0.05 * goal)
+        build(xs, 0.05 * goal)
         left = False
         for i in range(2):
-            xs[i], k, res[i], out = _newton(prob, rule, xs[i], ub, tgt, goal, max_iter, full_of(mu_starts[i]))
+            xs[i], k, res[i], out = newton(prob, rule, xs[i], ub, tgt, goal, max_iter, full_of(mu_starts[i]))
             iters[i] += k
             left = left or out
         if left:
             continue
         # rebuild at the solution: the rule must meet its error bound there
-        old = [panel_currents(rule, x) for x in xs]
-        rule.build(*_extent(rule, xs), 0.05 * goal)
-        new = [panel_currents(rule, x) for x in xs]
+        old = [currents(x) for x in xs]
+        build(xs, 0.05 * goal)
+        new = [currents(x) for x in xs]
         qerr = max(rule.error_estimate, max(float(np.max(np.abs(a - b))) for a, b in zip(old, new, strict=True)))
         res = [float(np.max(np.abs(c[ub] - tgt))) if ub.size else 0.0 for c in new]
         if max(res) <= goal:
             break
     else:  # pragma: no cover - the rule keeps moving
         raise ConvergenceError(f"nonlinear solve: the energy rule did not settle in {MAX_ROUNDS * 4} rounds")
-    states = [_state(prob, rule, sites, x, m) for x, m in zip(xs, mu_starts, strict=True)]
+    states = [state(x, m) for x, m in zip(xs, mu_starts, strict=True)]
     if info is not None:
         info.update(iterations=tuple(iters), nodes=rule.n_energies, window=rule.span,
-                    residual=max(res), quadrature_error=qerr, panels=len(rule.panels), route="panels")
+                    residual=max(res), quadrature_error=qerr, panels=len(rule.panels), route=route)
     return states[0], states[1]
 
 

@@ -82,8 +82,6 @@ from .state import QuantumState
 __all__ = ["StreamRule", "stream_kernel", "solve_stream", "stream_currents"]
 
 _BAND_EDGE = 2.0 - 1e-9
-#: Rebuilds of the rule allowed after Newton.
-MAX_ROUNDS = 8
 #: Chebyshev potentials per piece when interpolating the weights in ``mu`` (0: never).
 INTERP_NODES = 33
 #: Accepted size of the last Chebyshev coefficients (relative to the largest weight).
@@ -219,10 +217,17 @@ class StreamRule(PanelRule):
         self.stretch = int(np.max(np.diff(edges))) - 1 if self.sites.size else n
         self.ws = np.empty(0)
         self.interpolated = False
+        #: the block kernel of a range ``r > 1`` ``H`` (:class:`.nonlinear_block.BlockEngine`), else None
+        self.engine = None
 
     def run(self, ws: np.ndarray, X: np.ndarray, S: np.ndarray | None = None,
             per_node: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`stream_kernel` on energies ``ws`` with potentials ``X`` (``(B, Q, K)``); ``(out, dn)``."""
+        """:func:`stream_kernel` on energies ``ws`` with potentials ``X`` (``(B, Q, K)``); ``(out, dn)``.
+
+        For a range ``r > 1`` ``H`` the block kernel of :attr:`engine`, same contract.
+        """
+        if self.engine is not None:
+            return self.engine.run(ws, X, S, per_node)
         X = np.ascontiguousarray(X, dtype=float)
         nb, nq, K = X.shape
         S = np.ones((nb, K)) if S is None else np.ascontiguousarray(S, dtype=float)
@@ -402,49 +407,14 @@ def _newton(prob, rule: StreamRule, x: np.ndarray, ub: np.ndarray, tgt: np.ndarr
 def solve_stream(prob, mu_starts: list[np.ndarray], tol: float, max_iter: int,
                  info: dict | None) -> tuple[QuantumState, QuantumState]:
     """Solve both biases of ``prob`` (a :class:`.nonlinear._Problem`) on a streaming band rule."""
+    from .nonlinear_panels import band_solve
+
     params = prob.params
     sites = np.flatnonzero(prob.has)
-    ub = np.flatnonzero(prob.unknown[sites])
-    tgt = prob.target[sites][ub]
-    goal = tol * prob.scale
     rule = StreamRule(prob.gammas, params.temperature, params.mubar)
-    stream_chain(rule, prob.hamiltonian)  # a range-1 H's eps_l, t_l^2 (nothing for the uniform wire)
-    xs = [m[sites].copy() for m in mu_starts]
-
-    def full_of(base):
-        def mu_full(x):
-            m = base.copy()
-            m[sites] = x
-            return m
-        return mu_full
-
-    iters = [0, 0]
-    res = [0.0, 0.0]
-    qerr = 0.0
-    for _ in range(MAX_ROUNDS * 4):
-        rule.build_stream(xs, 0.05 * goal)
-        left = False
-        for i in range(2):
-            xs[i], k, res[i], out = _newton(prob, rule, xs[i], ub, tgt, goal, max_iter, full_of(mu_starts[i]))
-            iters[i] += k
-            left = left or out
-        if left:
-            continue
-        # rebuild at the solution: the rule must meet its error bound there
-        old = [stream_currents(rule, x) for x in xs]
-        rule.build_stream(xs, 0.05 * goal)
-        new = [stream_currents(rule, x) for x in xs]
-        qerr = max(rule.error_estimate, max(float(np.max(np.abs(a - b))) for a, b in zip(old, new, strict=True)))
-        res = [float(np.max(np.abs(c[ub] - tgt))) if ub.size else 0.0 for c in new]
-        if max(res) <= goal:
-            break
-    else:  # pragma: no cover - the rule keeps moving
-        raise ConvergenceError(f"nonlinear solve: the energy rule did not settle in {MAX_ROUNDS * 4} rounds")
-    states = [_state(prob, rule, sites, x) for x in xs]
-    if info is not None:
-        info.update(iterations=tuple(iters), nodes=rule.n_energies, window=rule.span,
-                    residual=max(res), quadrature_error=qerr, panels=len(rule.panels), route="stream")
-    return states[0], states[1]
+    stream_chain(rule, prob.hamiltonian)  # H's eps_l, t_l^2 or block engine (nothing for the uniform wire)
+    return band_solve(prob, rule, rule.build_stream, _newton, lambda x: stream_currents(rule, x),
+                      lambda x, base: _state(prob, rule, sites, x), "stream", mu_starts, tol, max_iter, info)
 
 
 def _state(prob, rule: StreamRule, sites: np.ndarray, x: np.ndarray) -> QuantumState:

@@ -4,7 +4,8 @@ Imported first by that server (:func:`nonrecip.sweep.cluster.start_fork_server`
 names it as the server's preload), with the environment variable
 :data:`~nonrecip.sweep.cluster.ENV` naming a directory: it ignores SIGINT
 (Ctrl-C reaches the whole process group; the client handles it, and the
-workers forked from here inherit the setting), imports what a worker runs,
+workers forked from here inherit the setting; SIGINT was blocked until
+then, since the server was spawned), imports what a worker runs,
 computes a little of the sweep's point left in ``warm.pickle`` (if any) so
 that its compiled kernels are loaded, and then creates the file ``ready``
 there, which the client watches. Nothing of this may fail the server: a
@@ -43,6 +44,7 @@ def _prepare(folder: str) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since the spawn: now ignored
     try:
         import distributed.nanny  # noqa: F401  (what a worker process runs)
         import distributed.worker  # noqa: F401
@@ -54,7 +56,10 @@ def _prepare(folder: str) -> None:
         pass
     finally:
         os.environ.pop("NONRECIP_FORK_SERVER_DIR", None)  # not for the workers' own children
-        with open(os.path.join(folder, "ready"), "w"):
+        try:
+            with open(os.path.join(folder, "ready"), "w"):
+                pass
+        except OSError:  # the client is gone (and its folder with it): nothing waits for the mark
             pass
 
 

@@ -34,6 +34,7 @@ import logging
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -44,7 +45,8 @@ from typing import Any
 
 from ..runs.workers import available_cores
 
-__all__ = ["LOCAL_CLUSTER_CONFIG", "local_cluster", "start_fork_server", "worker_plugin", "READY_SECONDS"]
+__all__ = ["LOCAL_CLUSTER_CONFIG", "local_cluster", "start_fork_server", "worker_plugin", "READY_SECONDS",
+           "record_cost", "known_cost"]
 
 #: Dask settings of the default local cluster (scheduler, nannies and the
 #: workers they start, which inherit them). Measured on 2 cores with
@@ -135,9 +137,14 @@ def start_fork_server(warm: tuple[str, Any, bool] | None = None) -> Callable[[],
         distributed.utils._forkserver_preload_set = True  # Dask would replace our preload list
         old = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
+        # SIGINT blocked (held, not lost, here) while the server is spawned: it starts with SIGINT
+        # blocked, so a Ctrl-C during its imports cannot kill it with a traceback (it ignores
+        # SIGINT, then unblocks it), as multiprocessing's resource tracker does
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             forkserver.ensure_running()
         finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             for k, v in old.items():
                 if v is None:
                     os.environ.pop(k, None)
@@ -151,6 +158,24 @@ def start_fork_server(warm: tuple[str, Any, bool] | None = None) -> Callable[[],
 
         _server.update(pid=_forkserver_pid(), ready=ready)
         return ready
+
+
+def record_cost(seconds: float) -> None:
+    """Record what starting and closing a local cluster of this process took (s, wall)."""
+    with _lock:
+        _server["cost"] = seconds
+
+
+def known_cost() -> float | None:
+    """Return the start-up plus shut-down of this process's last local cluster (s).
+
+    None unless one was measured and the fork server it came from is still
+    up (a new cluster costs the same again; a new server costs more).
+    """
+    with _lock:
+        if "cost" not in _server or _server.get("pid") != _forkserver_pid() or not _server["ready"]():
+            return None
+        return float(_server["cost"])
 
 
 def local_cluster(n_workers: int | None = None, **kwargs: Any):
@@ -189,8 +214,6 @@ def _ignore_sigint() -> None:
     instead of each printing a KeyboardInterrupt traceback. (Forked workers ignore it from
     the start; one a nanny restarts is spawned and ignores it from here on.)
     """
-    import signal
-
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 

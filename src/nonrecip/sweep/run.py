@@ -50,6 +50,7 @@ import contextlib
 import logging
 import math
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -63,7 +64,7 @@ from ..runs.signals import Interruption
 from ..runs.workers import available_cores
 from ..wire import NonrecipError, ParameterError, check_int
 from . import models as _models
-from .cluster import local_cluster, start_fork_server, worker_plugin
+from .cluster import known_cost, local_cluster, record_cost, start_fork_server, worker_plugin
 from .execute import SMALL_SECONDS, TASK_SECONDS, make_row, points_per_task, row_of, run_here, solve_batch
 from .models import Model
 from .spec import Grid, check_scheduler
@@ -109,7 +110,9 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
     from distributed import Client
 
     if scheduler is None:
+        t = time.monotonic()
         cluster = local_cluster(workers)
+        started = time.monotonic() - t
         try:
             client = Client(cluster, set_as_default=False)  # never the default of other code here
             try:
@@ -121,7 +124,9 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
             finally:
                 client.close()
         finally:
+            t = time.monotonic()
             cluster.close()
+            record_cost(started + time.monotonic() - t)
     elif isinstance(scheduler, Client):
         yield scheduler
     else:
@@ -398,15 +403,29 @@ def _execute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, r
     """
     seconds = math.nan
     if scheduler is None:
-        alone = workers == 1 or (workers is None and default_workers() == 1)
+        n = workers or default_workers()
+        alone = n == 1
         done, seconds = run_here(m, todo, record, stop, probe=not alone)
         todo = todo[done:]
-        if alone or not todo or seconds * len(todo) < SMALL_SECONDS:
+        if alone or not todo or seconds * len(todo) < _small_seconds(n):
             run_here(m, todo, record, stop)
             return
         ready = start_fork_server(_warm_point(m, todo, seconds))
-        todo = todo[_here_until(ready, m, todo, record, stop, seconds, keep=workers or default_workers()):]
+        todo = todo[_here_until(ready, m, todo, record, stop, seconds, keep=n):]
     _compute(m, todo, scheduler, workers, chunk_batches, retries, record, stop, seconds=seconds)
+
+
+def _small_seconds(n: int) -> float:
+    """Return the estimated work (s) under which a sweep is finished here rather than on ``n`` workers.
+
+    :data:`~nonrecip.sweep.execute.SMALL_SECONDS` while no local cluster was
+    started in this process: the first one waits for its workers' server
+    (imports, kernels), meanwhile computing here. Once one was, with the fork
+    server up, a cluster costs its measured start-up and shut-down ``c``, and
+    ``n`` workers finish sooner only when the work exceeds ``c n / (n - 1)``.
+    """
+    cost = known_cost()
+    return SMALL_SECONDS if cost is None else min(SMALL_SECONDS, cost * n / (n - 1))
 
 
 #: points computed here while the workers' server starts go in runs of about this much work (s) ...

@@ -84,6 +84,12 @@ _lock = threading.Lock()
 _server: dict[str, Any] = {}
 
 
+def _fork_server_available() -> bool:
+    import multiprocessing
+
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
 def _forkserver_pid() -> int | None:
     from multiprocessing import forkserver
 
@@ -114,6 +120,8 @@ def start_fork_server(warm: tuple[str, Any, bool] | None = None) -> Callable[[],
     import multiprocessing
     from multiprocessing import forkserver
 
+    if not _fork_server_available():  # e.g. Windows: workers are spawned
+        return lambda: True
     with _lock:
         if _server.get("pid") is not None and _server["pid"] == _forkserver_pid():
             return _server["ready"]
@@ -199,10 +207,13 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any):
     if kwargs.get("processes") is False:  # worker threads in this process talk over inproc://
         opts.pop("host")
     opts.update(kwargs)
-    if opts["processes"]:
+    config = dict(LOCAL_CLUSTER_CONFIG)
+    if not _fork_server_available():
+        del config["distributed.worker.multiprocessing-method"]
+    elif opts["processes"]:
         start_fork_server()
     # read when the scheduler, nannies and workers are created (nannies hand it to their workers)
-    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+    with dask.config.set(config):
         return LocalCluster(**opts)
 
 

@@ -6,10 +6,14 @@ the client), and computes the rest (:mod:`nonrecip.sweep.execute`):
 
 * without ``scheduler`` the first points are computed here and timed; a
   sweep estimated under :data:`~nonrecip.sweep.execute.SMALL_SECONDS` (or
-  ``workers=1``) is finished here, without a cluster (starting one costs
-  ~3 s); a larger one goes to a :class:`distributed.LocalCluster` on this
-  machine -- loopback only, one single-threaded worker process per core --
-  started and stopped here with no set-up;
+  ``workers=1``; once a local cluster was started in this process, under
+  the smaller of that and its measured start-up plus shut-down time times
+  ``n/(n-1)``) is finished here,
+  without a cluster; a larger one goes to a :class:`distributed.LocalCluster`
+  on this machine -- loopback only, one single-threaded worker process per
+  core, forked from a warm server (:mod:`nonrecip.sweep.cluster`) --
+  started and stopped here with no set-up; while that server starts, the
+  next points are computed here;
 * with ``scheduler="tcp://HOST:PORT"`` (or a client or cluster object) an
   existing cluster, through :class:`distributed.Client` (its workers need
   nonrecip installed), always.
@@ -25,7 +29,7 @@ chunks of ``chunk_batches`` batches, one task each
 of the serial ``simulate`` with the point's seed, bit for bit, wherever the
 point ran.
 
-Faults. Dask reschedules the tasks of a worker that dies (a nanny restarts
+Faults. Dask reschedules the tasks of a worker that dies (its nanny restarts
 it) and ``retries`` re-runs tasks that raised unexpectedly; results are
 stored by the canonical key of their parameters, so a point is never lost
 or stored twice. A point the solver refuses (``ParameterError``,

@@ -160,9 +160,13 @@ def start_fork_server(warm: tuple[str, Any, bool] | None = None) -> Callable[[],
                     os.environ[k] = v
         deadline = time.monotonic() + READY_SECONDS
         mark = folder / "ready"
+        seen = threading.Event()
 
         def ready() -> bool:
-            return mark.exists() or time.monotonic() > deadline
+            if not seen.is_set() and (mark.exists() or time.monotonic() > deadline):
+                seen.set()
+                shutil.rmtree(folder, ignore_errors=True)  # the server reads nothing more there
+            return seen.is_set()
 
         _server.update(pid=_forkserver_pid(), ready=ready)
         return ready

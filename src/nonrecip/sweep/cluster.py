@@ -76,9 +76,11 @@ LOCAL_CLUSTER_CONFIG = {
 PRELOAD = "nonrecip.sweep._fork_server"
 #: environment variable naming the directory of the server's warm-up point and ready mark
 ENV = "NONRECIP_FORK_SERVER_DIR"
-#: the caller stops waiting for the server's ready mark after this long (s);
-#: starting the cluster then waits for the server itself, which is never wrong
-READY_SECONDS = 5.0
+#: the caller stops waiting for the server's ready mark after this long (s) and
+#: starts the cluster, which then waits for the server itself: never wrong, only
+#: later than computing here meanwhile (at a load of 10 on 2 cores the server
+#: took 5-10 s)
+READY_SECONDS = 30.0
 
 _lock = threading.Lock()
 _server: dict[str, Any] = {}

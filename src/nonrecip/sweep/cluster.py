@@ -125,9 +125,10 @@ def start_fork_server(warm: tuple[str, Any, bool] | None = None) -> Callable[[],
     if not _fork_server_available():  # e.g. Windows: workers are spawned
         return lambda: True
     with _lock:
-        if _server.get("pid") is not None and _server["pid"] == _forkserver_pid():
+        pid = _forkserver_pid()
+        if "ready" in _server and _server["pid"] == pid:  # ours, still up
             return _server["ready"]
-        if _forkserver_pid() is not None:  # another's server (without our preload): don't wait for a mark
+        if pid is not None:  # another's server (without our preload): don't wait for a mark
             return lambda: True
         folder = Path(tempfile.mkdtemp(prefix="nonrecip-fork-server-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -187,7 +188,8 @@ def known_cost() -> float | None:
     up (a new cluster costs the same again; a new server costs more).
     """
     with _lock:
-        if "cost" not in _server or _server.get("pid") != _forkserver_pid() or not _server["ready"]():
+        if "cost" not in _server or "ready" not in _server or _server["pid"] != _forkserver_pid() \
+                or not _server["ready"]():
             return None
         return float(_server["cost"])
 

@@ -167,3 +167,16 @@ def test_cli_ctrl_c_to_the_process_group_with_its_own_cluster(tmp_path):
     r = subprocess.run([sys.executable, "-c", code, *args, "--resume"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert len(read_table(out)) == 12 and read_table(out)["point_id"].is_unique
+
+
+def test_workers_drop_only_the_heartbeat_error_of_a_closing_scheduler():
+    import logging
+
+    drop = cluster_mod._SchedulerClosing()
+
+    def record(msg: str) -> logging.LogRecord:
+        return logging.LogRecord("distributed.worker", logging.ERROR, __file__, 1, msg, None, None)
+
+    assert not drop.filter(record("Failed to communicate with scheduler during heartbeat."))
+    assert drop.filter(record("Unexpected exception during heartbeat. Closing worker."))
+    assert drop.filter(record("Compute Failed"))

@@ -237,8 +237,22 @@ def _ignore_sigint() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class _SchedulerClosing(logging.Filter):
+    """Drop a worker's "Failed to communicate with scheduler during heartbeat" traceback.
+
+    The scheduler of our own local cluster lives in the client's process, which closes it
+    (a heartbeat in flight then fails, a race seen at high load); it is nothing the user can act on.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to communicate with scheduler during heartbeat")
+
+
 def worker_plugin():
-    """Return the worker plugin of our own local cluster: its workers ignore SIGINT."""
+    """Return the worker plugin of our own local cluster.
+
+    Its workers ignore SIGINT and do not log the closing of their scheduler as an error.
+    """
     from distributed import WorkerPlugin
 
     class IgnoreSigint(WorkerPlugin):
@@ -246,5 +260,6 @@ def worker_plugin():
 
         def setup(self, worker) -> None:
             _ignore_sigint()
+            logging.getLogger("distributed.worker").addFilter(_SchedulerClosing())
 
     return IgnoreSigint()

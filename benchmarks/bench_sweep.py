@@ -259,11 +259,15 @@ def costly(repeat: int, workers: int, n_points: int, steps: int, trees: list[tup
     again: list[dict] = []
     serial: dict = {}
     same = True
+    # this process's first sweep of its own cluster starts the fork server and warms it with this
+    # sweep's kernels (a server first started by a bare local_cluster() would leave each new worker
+    # to load them: ~2.5 s more per sweep at a load of 7): not timed
+    timed_sweep(grid, workers)
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool, \
             local_cluster(workers) as cluster, Client(cluster) as client:
         list(pool.map(_simulate_point, [dict(points[0].params, steps=1000, n_batches=2)] * workers))  # warm
         run_sweep("simulate", {"n": 6, "steps": 1000, "batches": 2}, scheduler=client)  # warm the workers
-        for i in range(repeat):
+        for _ in range(repeat):
             loads.append(load())
             t = time.perf_counter()
             for pt in points:
@@ -278,8 +282,6 @@ def costly(repeat: int, workers: int, n_points: int, steps: int, trees: list[tup
             t_cold.append(time.perf_counter() - t)
             for label, tree in trees:  # its own cluster, in a fresh process: what a CLI user waits for
                 fresh[label].append(fresh_sweep(tree, grid, workers))
-            if i == 0:  # this process's first sweep with its own cluster starts the fork server: not timed
-                timed_sweep(grid, workers)
             again.append(timed_sweep(grid, workers))  # a later sweep of the same process
             t = time.perf_counter()
             dfw = run_sweep("simulate", grid, scheduler=client)

@@ -21,15 +21,20 @@ the core count says more about the other jobs than about nonrecip.
    :class:`concurrent.futures.ProcessPoolExecutor` of ``--workers``
    processes (started and warmed before the clock, and once more started
    inside the clock: spawn, imports and compiled-code load), and by ``run_sweep``
-   with ``workers=--workers`` (its local cluster started inside the timed
-   call: what a user waits for) and on an already running cluster. Speed-ups
-   against the serial time; the process pool is what the machine allows now.
-   Estimates and error bars of the sweep are checked bit-identical to the
-   serial ``simulate``.
+   with ``workers=--workers`` and its own local cluster: in a fresh process
+   each time (what ``nonrecip sweep ... --workers`` waits for once imported;
+   the fork server its workers come from starts with it), as a later sweep of
+   this process (the server is up), and on an already running cluster. For
+   its own cluster the start-up (``local_cluster`` returning, workers
+   registered) and shut-down (``close``) are printed on a line of their own,
+   with how many points were computed here before the cluster was asked for.
+   Speed-ups against the serial time; the process pool is what the machine
+   allows now. Estimates and error bars of every sweep are checked
+   bit-identical to the serial ``simulate``.
 
-``--before SRC`` also measures 1 and 2 with another nonrecip source tree
-(e.g. ``git archive`` of an older commit, unpacked: its ``src``), in the same
-run, as the baseline.
+``--before SRC`` also measures 1, 2 and the fresh-process sweep of 4 with
+another nonrecip source tree (e.g. ``git archive`` of an older commit,
+unpacked: its ``src``), in the same run, as the baseline.
 
 Run:  python benchmarks/bench_sweep.py [--repeat 5] [--workers 2] [--points 8] [--steps 2000000] [--before DIR]
 """
@@ -45,6 +50,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 CLI = "import sys; from nonrecip.cli import main; sys.exit(main())"
 GRID995 = ["--layout", "dimers", "--n", "10", "--p", "0.001:0.995:0.001"]
@@ -105,7 +111,7 @@ def startup(src: str, repeat: int, label: str) -> None:
 
 def sweep995(src: str, repeat: int, label: str) -> tuple[float, float]:
     """Medians of (sweep wall, loop wall); prints both with CPU and the ratio."""
-    rows = {"sweep": ([], []), "loop": ([], [])}
+    rows: dict[str, tuple[list[float], list[float]]] = {"sweep": ([], []), "loop": ([], [])}
     ratios, loads = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeat):
@@ -159,21 +165,104 @@ def _simulate_point(q: dict) -> tuple[float, float, float, float]:
     return res.forward.I_in.mean, res.forward.I_in.stderr, res.delta_I.mean, res.delta_I.stderr
 
 
-def costly(repeat: int, workers: int, n_points: int, steps: int) -> None:
+def timed_sweep(grid: dict, workers: int) -> dict:
+    """``run_sweep(grid, workers=workers)`` with its own local cluster, timed in parts.
+
+    Returns the wall time of the call, of its cluster's start-up (``local_cluster``
+    returning: the workers registered) and shut-down (``close``), how many points
+    were stored before the cluster started (computed here meanwhile), and the
+    rows' estimates by point id.
+    """
+    import nonrecip.sweep.run as run_mod
+    from nonrecip.sweep import run_sweep
+
+    times: dict[str, Any] = {"start": 0.0, "close": 0.0, "here": 0}
+    rows: list[str] = []
+    real = run_mod.local_cluster
+
+    def cluster(*a, **k):
+        times["here"] = len(rows)
+        t = time.perf_counter()
+        c = real(*a, **k)
+        times["start"] = time.perf_counter() - t
+        close = c.close
+
+        def timed_close(*a, **k):
+            t = time.perf_counter()
+            try:
+                return close(*a, **k)
+            finally:
+                times["close"] = time.perf_counter() - t
+
+        c.close = timed_close
+        return c
+
+    run_mod.local_cluster = cluster
+    try:
+        t = time.perf_counter()
+        df = run_sweep("simulate", grid, workers=workers, callback=lambda r: rows.append(r["point_id"]))
+        times["total"] = time.perf_counter() - t
+    finally:
+        run_mod.local_cluster = real
+    times["values"] = {r.point_id: (r.I_in_forward, r.I_in_forward_stderr, r.delta_I, r.delta_I_stderr)
+                       for r in df.itertuples(index=False)}
+    return times
+
+
+#: a fresh process timing one run_sweep with its own cluster (what `nonrecip sweep ... --workers` waits
+#: for once its imports are done): JSON of timed_sweep on stdout
+FRESH = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[2])
+import bench_sweep as b
+grid, workers = json.loads(sys.argv[3]), int(sys.argv[4])
+b._simulate_point(dict(b._points(grid)[0].params, steps=1000, n_batches=2))  # this process's kernels, as in the bench
+out = b.timed_sweep(grid, workers)
+out["values"] = {k: list(v) for k, v in out["values"].items()}
+print(json.dumps(out))
+"""
+
+
+def _points(grid: dict) -> list:
+    from nonrecip.sweep import Grid
+
+    return Grid("simulate", grid).points()
+
+
+def fresh_sweep(src: str, grid: dict, workers: int) -> dict:
+    """:func:`timed_sweep` in a fresh Python process with ``src`` as nonrecip's tree."""
+    import json
+
+    p = subprocess.run([sys.executable, "-c", FRESH, src, str(Path(__file__).resolve().parent), json.dumps(grid),
+                        str(workers)], env=dict(os.environ, PYTHONPATH=src), capture_output=True, text=True)
+    if p.returncode:
+        raise RuntimeError(f"fresh sweep: exit {p.returncode}: {p.stderr[-800:]}")
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    out["values"] = {k: tuple(v) for k, v in out["values"].items()}
+    return out
+
+
+def costly(repeat: int, workers: int, n_points: int, steps: int, trees: list[tuple[str, str]]) -> None:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     from distributed import Client
 
-    from nonrecip.sweep import Grid, local_cluster, run_sweep
+    from nonrecip.sweep import local_cluster, run_sweep
 
-    seeds = f"1:{n_points}"
-    grid = {"layout": "dimers", "n": 20, "p": 0.7, "ig": 0.05, "seed": seeds, "steps": steps, "batches": 8}
-    points = Grid("simulate", grid).points()
+    grid = {"layout": "dimers", "n": 20, "p": 0.7, "ig": 0.05, "seed": f"1:{n_points}", "steps": steps, "batches": 8}
+    points = _points(grid)
     _simulate_point(dict(points[0].params, steps=1000, n_batches=2))  # JIT here
-    t_serial, t_pool, t_cold, t_sweep, t_warm, loads = [], [], [], [], [], []
+    t_serial, t_pool, t_cold, t_warm, loads = [], [], [], [], []
+    fresh: dict[str, list[dict]] = {label: [] for label, _ in trees}
+    again: list[dict] = []
     serial: dict = {}
     same = True
+    # this process's first sweep of its own cluster starts the fork server and warms it with this
+    # sweep's kernels (a server first started by a bare local_cluster() would leave each new worker
+    # to load them: ~2.5 s more per sweep at a load of 7): not timed
+    timed_sweep(grid, workers)
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool, \
             local_cluster(workers) as cluster, Client(cluster) as client:
         list(pool.map(_simulate_point, [dict(points[0].params, steps=1000, n_batches=2)] * workers))  # warm
@@ -191,24 +280,30 @@ def costly(repeat: int, workers: int, n_points: int, steps: int) -> None:
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as cold:
                 list(cold.map(_simulate_point, [pt.params for pt in points]))
             t_cold.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            df = run_sweep("simulate", grid, workers=workers)  # starts and stops its own cluster
-            t_sweep.append(time.perf_counter() - t)
+            for label, tree in trees:  # its own cluster, in a fresh process: what a CLI user waits for
+                fresh[label].append(fresh_sweep(tree, grid, workers))
+            again.append(timed_sweep(grid, workers))  # a later sweep of the same process
             t = time.perf_counter()
             dfw = run_sweep("simulate", grid, scheduler=client)
             t_warm.append(time.perf_counter() - t)
-            for d in (df, dfw):
-                same &= all((r.I_in_forward, r.I_in_forward_stderr, r.delta_I, r.delta_I_stderr) == serial[r.point_id]
-                            for r in d.itertuples(index=False))
+            for values in [r["values"] for r in (*[f[-1] for f in fresh.values()], again[-1])] + \
+                    [{r.point_id: (r.I_in_forward, r.I_in_forward_stderr, r.delta_I, r.delta_I_stderr)
+                      for r in dfw.itertuples(index=False)}]:
+                same &= values == serial
     sp = lambda ts: [a / b for a, b in zip(t_serial, ts, strict=True)]  # noqa: E731
     print(f"  {len(points)} points of {steps} steps: serial {spread(t_serial)}; load {min(loads):.1f}-{max(loads):.1f} "
           f"on {os.cpu_count()} cores")
     print(f"  plain process pool, {workers} procs: {spread(t_pool)} = {spread(sp(t_pool), 'x', fmt='.2f')}")
     print(f"  plain process pool started inside the clock: {spread(t_cold)} = {spread(sp(t_cold), 'x', fmt='.2f')}")
-    print(f"  run_sweep, workers={workers} (cluster start-up included): {spread(t_sweep)} = "
-          f"{spread(sp(t_sweep), 'x', fmt='.2f')}")
+    for label, runs in [*((f"{lb}, fresh process", r) for lb, r in fresh.items()), ("now, later sweep here", again)]:
+        total = [r["total"] for r in runs]
+        print(f"  run_sweep, workers={workers}, own cluster ({label}): {spread(total)} = "
+              f"{spread(sp(total), 'x', fmt='.2f')}")
+        print(f"      its cluster's start-up {spread([r['start'] for r in runs])}, shut-down "
+              f"{spread([r['close'] for r in runs])}; points computed here first: "
+              f"{sorted(r['here'] for r in runs)}")
     print(f"  run_sweep on a running cluster: {spread(t_warm)} = {spread(sp(t_warm), 'x', fmt='.2f')}; "
-          f"bit-identical to serial: {same}")
+          f"all bit-identical to serial: {same}")
 
 
 def main() -> None:
@@ -238,7 +333,7 @@ def main() -> None:
         overhead(args.repeat)
     if not args.skip_costly:
         print(f"4. costly points on {args.workers} workers (issue 14 baseline: Dask 1.85x vs pool 0.96x in one run)")
-        costly(args.repeat, args.workers, args.points, args.steps)
+        costly(args.repeat, args.workers, args.points, args.steps, trees)
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -14,7 +14,8 @@ decision does not depend on how busy the machine is at the moment. From that est
 
 * to finish the sweep here, without starting a cluster, when the whole
   sweep is estimated under :data:`SMALL_SECONDS` or a single worker is asked
-  for (a cluster costs ~3 s to start and ~4 ms per task);
+  for (a process's first cluster waits ~1-2 s for its workers' server, while
+  points go on here; then ~4 ms per task; see :mod:`nonrecip.sweep.cluster`);
 * otherwise how many cheap points go into one Dask task
   (:func:`points_per_task`): about :data:`TASK_SECONDS` of work each, yet at
   least four tasks per worker, so the per-task cost of Dask does not show

@@ -6,10 +6,14 @@ the client), and computes the rest (:mod:`nonrecip.sweep.execute`):
 
 * without ``scheduler`` the first points are computed here and timed; a
   sweep estimated under :data:`~nonrecip.sweep.execute.SMALL_SECONDS` (or
-  ``workers=1``) is finished here, without a cluster (starting one costs
-  ~3 s); a larger one goes to a :class:`distributed.LocalCluster` on this
-  machine -- loopback only, one single-threaded worker process per core --
-  started and stopped here with no set-up;
+  ``workers=1``; once a local cluster was started in this process, under
+  the smaller of that and its measured start-up plus shut-down time times
+  ``n/(n-1)``) is finished here,
+  without a cluster; a larger one goes to a :class:`distributed.LocalCluster`
+  on this machine -- loopback only, one single-threaded worker process per
+  core, forked from a warm server (:mod:`nonrecip.sweep.cluster`) --
+  started and stopped here with no set-up; while that server starts, the
+  next points are computed here;
 * with ``scheduler="tcp://HOST:PORT"`` (or a client or cluster object) an
   existing cluster, through :class:`distributed.Client` (its workers need
   nonrecip installed), always.
@@ -25,7 +29,7 @@ chunks of ``chunk_batches`` batches, one task each
 of the serial ``simulate`` with the point's seed, bit for bit, wherever the
 point ran.
 
-Faults. Dask reschedules the tasks of a worker that dies (a nanny restarts
+Faults. Dask reschedules the tasks of a worker that dies (its nanny restarts
 it) and ``retries`` re-runs tasks that raised unexpectedly; results are
 stored by the canonical key of their parameters, so a point is never lost
 or stored twice. A point the solver refuses (``ParameterError``,
@@ -50,6 +54,7 @@ import contextlib
 import logging
 import math
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -63,6 +68,7 @@ from ..runs.signals import Interruption
 from ..runs.workers import available_cores
 from ..wire import NonrecipError, ParameterError, check_int
 from . import models as _models
+from .cluster import known_cost, local_cluster, record_cost, start_fork_server, worker_plugin
 from .execute import SMALL_SECONDS, TASK_SECONDS, make_row, points_per_task, row_of, run_here, solve_batch
 from .models import Model
 from .spec import Grid, check_scheduler
@@ -92,80 +98,6 @@ def default_workers() -> int:
     return available_cores()
 
 
-#: Dask settings of the default local cluster (scheduler, nannies and the
-#: workers they spawn, which inherit them, also after a restart). Measured on
-#: 2 cores with ``benchmarks/bench_sweep.py`` (issue 6): Dask's defaults cost
-#: the idle cluster ~0.2 core (20 ms event-loop ticks of the scheduler and
-#: nannies in this process, the workers' 10 ms statistical profiler, 100 ms
-#: memory polls) and let each single-threaded worker hold a second task
-#: (worker-saturation 1.1 rounds up to 2), so a worker that frees first has
-#: already been given the next short point while the long ones queue on the
-#: other: 0.5-1 s of one core idle at the end of an 8-point sweep.
-LOCAL_CLUSTER_CONFIG = {
-    # a task goes to a worker only when its thread is free: the pool's greedy order
-    "distributed.scheduler.worker-saturation": 1.0,
-    # nobody looks at the profiles (no dashboard); sampling every 10 ms costs ~2% per worker
-    "distributed.worker.profile.enabled": False,
-    # event-loop health check (warns when blocked > 3 s); 20 ms costs ~5% of a core here
-    "distributed.admin.tick.interval": "500ms",
-    # dashboard statistics only
-    "distributed.admin.system-monitor.interval": "2s",
-    # memory limit checks (pause/spill/restart) once a second, not ten times
-    "distributed.worker.memory.monitor-interval": "1s",
-}
-
-
-def local_cluster(n_workers: int | None = None, **kwargs: Any):
-    """Start the default cluster: a :class:`distributed.LocalCluster` on loopback.
-
-    With ``n_workers`` single-threaded worker processes (default: one per
-    core), no dashboard, quiet logs, and :data:`LOCAL_CLUSTER_CONFIG` (lower
-    background CPU, one task per worker thread at a time). Keyword
-    arguments override the cluster options; for other Dask settings, start
-    your own cluster and pass it as ``scheduler``.
-    """
-    import dask
-    from distributed import LocalCluster
-
-    opts = dict(n_workers=n_workers or default_workers(), threads_per_worker=1, processes=True,
-                host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
-                # no dashboard; the scheduler's small HTTP server (health checks) on a free
-                # loopback port, never 8787, which another cluster may hold
-                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
-    if kwargs.get("processes") is False:  # worker threads in this process talk over inproc://
-        opts.pop("host")
-    opts.update(kwargs)
-    # read when the scheduler, nannies and workers are created (nannies hand it to their workers)
-    with dask.config.set(LOCAL_CLUSTER_CONFIG):
-        return LocalCluster(**opts)
-
-
-def _ignore_sigint() -> None:
-    """Ignore SIGINT in every worker of our own local cluster.
-
-    Ctrl-C in a terminal reaches the whole process group, and the workers must leave it to the
-    client (which stores the finished points and closes the cluster)
-    instead of each printing a KeyboardInterrupt traceback.
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _worker_plugin():
-    from distributed import WorkerPlugin
-
-    class IgnoreSigint(WorkerPlugin):
-        name = "nonrecip-ignore-sigint"
-
-        def setup(self, worker) -> None:
-            _ignore_sigint()
-
-    return IgnoreSigint()
-
-
 def _quiet_shutdown() -> None:
     """Mute the logs of closing our own client (and cluster) after an interruption or error.
 
@@ -186,11 +118,13 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
     from distributed import Client
 
     if scheduler is None:
+        t = time.monotonic()
         cluster = local_cluster(workers)
+        started = time.monotonic() - t
         try:
-            client = Client(cluster)
+            client = Client(cluster, set_as_default=False)  # never the default of other code here
             try:
-                client.register_plugin(_worker_plugin())  # also applied to restarted workers
+                client.register_plugin(worker_plugin())  # also applied to restarted workers
                 yield client
             except BaseException:
                 _quiet_shutdown()
@@ -198,13 +132,15 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
             finally:
                 client.close()
         finally:
+            t = time.monotonic()
             cluster.close()
+            record_cost(started + time.monotonic() - t)
     elif isinstance(scheduler, Client):
         yield scheduler
     else:
         address = getattr(scheduler, "scheduler_address", scheduler)  # a cluster object
         try:  # gives up after dask's distributed.comm.timeouts.connect (30 s unless configured)
-            client = Client(address)
+            client = Client(address, set_as_default=False)
         except (OSError, TimeoutError) as e:
             raise ParameterError("scheduler", str(address),
                                  f"no Dask scheduler answers there ({type(e).__name__}); "
@@ -471,18 +407,63 @@ def _execute(m: Model, todo: list, scheduler, workers, chunk_batches, retries, r
     rest stays here when a single worker is asked for, this process may use
     one core only, or the sweep is estimated under
     :data:`~nonrecip.sweep.execute.SMALL_SECONDS`; otherwise a local cluster
-    gets it, cheap points batched by the measured cost. A scheduler or
-    client given always gets all the points.
+    gets it, cheap points batched by the measured cost. While the server its
+    workers are forked from starts (:func:`~nonrecip.sweep.cluster.start_fork_server`),
+    points go on being computed here (every point gives the same row
+    wherever it is computed). A scheduler or client given always gets all
+    the points.
     """
     seconds = math.nan
     if scheduler is None:
-        alone = workers == 1 or (workers is None and default_workers() == 1)
+        n = workers or default_workers()
+        alone = n == 1
         done, seconds = run_here(m, todo, record, stop, probe=not alone)
         todo = todo[done:]
-        if alone or not todo or seconds * len(todo) < SMALL_SECONDS:
+        if alone or not todo or seconds * len(todo) < _small_seconds(n):
             run_here(m, todo, record, stop)
             return
+        ready = start_fork_server(_warm_point(m, todo, seconds))
+        todo = todo[_here_until(ready, m, todo, record, stop, seconds, keep=n):]
     _compute(m, todo, scheduler, workers, chunk_batches, retries, record, stop, seconds=seconds)
+
+
+def _small_seconds(n: int) -> float:
+    """Return the estimated work (s) under which a sweep is finished here rather than on ``n`` workers.
+
+    :data:`~nonrecip.sweep.execute.SMALL_SECONDS` while no local cluster was
+    started in this process: the first one waits for its workers' server
+    (imports, kernels), meanwhile computing here. Once one was, with the fork
+    server up, a cluster costs its measured start-up and shut-down ``c``, and
+    ``n`` workers finish sooner only when the work exceeds ``c n / (n - 1)``.
+    """
+    cost = known_cost()
+    return SMALL_SECONDS if cost is None else min(SMALL_SECONDS, cost * n / (n - 1))
+
+
+#: points computed here while the workers' server starts go in runs of about this much work (s) ...
+OVERLAP_SECONDS = 0.05
+#: ... and a deterministic point warms that server (loads its kernels) if it costs less than this (s)
+WARM_SECONDS = 0.2
+
+
+def _warm_point(m: Model, todo: list, seconds: float) -> tuple[str, Any, bool] | None:
+    """Return the point the workers' server computes a little of (the last one; None: too costly)."""
+    if not m.stochastic and not seconds < WARM_SECONDS:
+        return None
+    return m.solver, todo[-1][1], m.stochastic
+
+
+def _here_until(ready: Callable[[], bool], m: Model, todo: list, record, stop: Interruption,
+                seconds: float, keep: int) -> int:
+    """Compute points of ``todo`` here, in order, until ``ready()``; leave at least ``keep``.
+
+    Returns how many were done (the first ones).
+    """
+    step = max(1, int(OVERLAP_SECONDS / seconds)) if seconds > 0 else 1
+    done, end = 0, len(todo) - keep
+    while done < end and not ready():
+        done += run_here(m, todo[done:min(done + step, end)], record, stop)[0]
+    return done
 
 
 #: while results keep streaming in, finished rows are journaled at most this

@@ -434,7 +434,7 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
     bounded = "" if max_nodes is None else "max_nodes"
     max_nodes = check_int("max_nodes", max_nodes, lo=n_nodes) if bounded else max(WINDOW_NODES, n_nodes)
     prob = _Problem(wire, params, method, n_nodes, hamiltonian)
-    check_storage(prob)  # a K x K band rule that cannot fit: refused before any work
+    check_storage(prob, FEW_BATHS)  # a K x K band rule that cannot fit: refused before any work
     # start: linear response (T = 0) of both biases
     try:
         starts = linear_start(wire, params, prob.hamiltonian, prob.dense)

@@ -102,23 +102,26 @@ def storage_error(prob, entries: int | None = None) -> ParameterError:
                           f"{what}: use fewer baths, a temperature T > 0 or response='linear'")
 
 
-def check_storage(prob) -> None:
+def check_storage(prob, few_baths: int) -> None:
     """Refuse, before any work, a certain ``K x K`` band rule whose initial cells exceed the storage.
 
-    ``ParameterError`` (:func:`storage_error`) when ``T > 0``, the Fermi
-    tails of the reservoir potentials reach a band edge (so the solve takes
-    the band rule whatever the other potentials are), no streaming route
-    exists (:func:`kxk_only`) and :func:`.panels.entries_at_least` over the
+    ``ParameterError`` (:func:`storage_error`) when the solve takes the band
+    rule whatever the solved potentials are -- ``T > 0`` and the Fermi
+    tails of the reservoir potentials reach a band edge, or at most
+    ``few_baths`` baths on a wire with ``N (|dmu| + 2e-3) > 100``
+    (resonances, :mod:`.nonlinear`) -- no streaming route exists
+    (:func:`kxk_only`) and :func:`.panels.entries_at_least` over the
     reservoir potentials exceeds :data:`.panels.MAX_ENTRIES`.
     """
     p = prob.params
-    if p.temperature <= 0.0 or not kxk_only(prob):
+    if not kxk_only(prob):
         return
     lo, hi = p.mubar - 0.5 * abs(p.dmu), p.mubar + 0.5 * abs(p.dmu)
     tail = _TAIL * p.temperature
-    if lo - tail > -_BAND_EDGE and hi + tail < _BAND_EDGE:
-        return  # the window may serve: decided on the solved potentials
     K = int(np.count_nonzero(prob.has))
+    hot = p.temperature > 0.0 and (lo - tail <= -_BAND_EDGE or hi + tail >= _BAND_EDGE)
+    if not hot and not (K <= few_baths and prob.wire.N * (hi - lo + 2e-3) > 100.0):
+        return  # the window may serve: decided on the solved potentials
     entries = entries_at_least(prob.wire.N, K, p.temperature, lo, hi)
     if entries > MAX_ENTRIES:
         raise storage_error(prob, entries)

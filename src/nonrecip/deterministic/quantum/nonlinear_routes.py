@@ -20,7 +20,8 @@ the streaming rule of :mod:`.panels_stream`, which store nothing of size
   ``r > 1``, :data:`.panels.MAX_ENTRIES` numbers), the window goes on
   refining up to :func:`window_cap` energies (the same storage bound for
   the window's per-energy operators); only then is the quadrature error a
-  :class:`~nonrecip.wire.ConvergenceError`.
+  :class:`~nonrecip.wire.ConvergenceError`. A window whose own storage
+  allows no more energies ends in the one-line storage refusal below.
 * ``max_nodes`` **given**: a hard bound on the window's energies, as
   before (it bounds the memory, ``O(max_nodes N)``, that
   :func:`nonrecip.runs.budget.required_bytes` checks): more is a
@@ -30,15 +31,16 @@ Storage of the ``K x K`` band rule
 ----------------------------------
 The number of panels is not known in advance, but panels are only ever
 split: the initial cells of the rule (:func:`.panels.entries_at_least`)
-bound its storage from below. When the band rule is certain (``T > 0``
-and the Fermi tails of the reservoir potentials ``mubar +- dmu/2`` already
-reach a band edge) and no streaming route exists (the dense oracle or a
-range ``r > 1`` with a general ``H``), :func:`check_storage` refuses that
+bound its storage from below. When the band rule is certain whatever the
+solved potentials are (``T > 0`` and the Fermi tails of the reservoir
+potentials ``mubar +- dmu/2`` already reach a band edge; or a few baths with
+``N (|dmu| + 2e-3) > 100``) and no streaming route exists (``T = 0``, the
+dense oracle, or a range ``r > 1``), :func:`check_storage` refuses that
 bound above :data:`.panels.MAX_ENTRIES` before any work, with a
-:class:`~nonrecip.wire.ParameterError` naming ``method`` (the dense oracle)
-or ``temperature``. A rule that grows past the bound while it adapts is
-refused by the same one-line error (:func:`storage_error`) when it happens;
-nothing is written either way.
+:class:`~nonrecip.wire.ParameterError` naming ``method`` (the dense
+oracle), ``temperature`` (``T > 0``) or ``layout`` (``T = 0``). A rule that
+grows past the bound while it adapts is refused by the same one-line error
+(:func:`storage_error`) when it happens; nothing is written either way.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def storage_error(prob, entries: int | None = None) -> ParameterError:
             f"energies x {K}^2 bath pairs)" if entries is not None else f"more than {MAX_ENTRIES:.0e} numbers")
     what = (f"the K x K band quadrature (it stores the transmissions among the {K} baths at each energy) "
             f"needs {need}; at most {MAX_ENTRIES:.0e} are stored")
-    if prob.dense and prob.hamiltonian is not None:
+    if prob.dense:
         return ParameterError("method", "dense", f"{what}: use method='auto' or fewer baths")
     if p.temperature > 0.0:
         return ParameterError("temperature", p.temperature,

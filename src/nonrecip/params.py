@@ -374,7 +374,8 @@ _TABLE: tuple[Parameter, ...] = (
               lo=0.0, lo_open=True),
     Parameter("max_iter", int, None, "Nonlinear only: Newton iteration limit (default 50).", lo=0),
     Parameter("max_nodes", int, None,
-              "Nonlinear only: largest energy grid (default 513; long free stretches need more).", lo=3),
+              "Nonlinear only: hard bound on the Chebyshev energy grid (unset: 513, then the adaptive band rule "
+              "takes over).", lo=3),
     # -- Monte Carlo (Sec. II, conventions §2) -----------------------------
     Parameter("steps", int, 100_000,
               "Injection time steps sampled (adjoint: walkers entering at site 1); trajectory: steps per run; "

@@ -53,23 +53,21 @@ relative for n = 5, 9, 13, 17). The reported currents are those of the
 grid Newton converged on: the bath currents hit their targets within
 ``tol * max(Ig, Io)`` and differ from the next grid by no more than that.
 
-Three routes
-------------
+Routes
+------
 The single window above needs its Fermi tails inside the band and ``T(w)``
-smooth on it. When the tails of a hot wire reach a band edge, or a wire
-with few baths (at most ``FEW_BATHS``) is so long that its resonances
-(spaced ``~ pi/N`` in ``k``) would need more than ``FEW_BATHS_NODES``
-Chebyshev energies, the solve moves to :mod:`.nonlinear_panels`: an
-adaptive composite rule over the band (:mod:`.panels`; panels in ``theta``
-with ``w = -2 cos theta``, split where their Chebyshev tails are large).
-For a few baths or long resonant stretches, and at ``T = 0``, it stores
-the ``K x K`` bath transmissions per energy and forms the exact Jacobian of
-that quadrature (LU Newton); at ``T > 0`` with many baths it streams
-(:mod:`.panels_stream`): the same rule and weights, the currents and ``J v``
-summed energy by energy through the ``O(N)`` linear-response kernel,
-Newton-GMRES as above, memory ``O(Q K)`` for ``Q`` energies. No
-temperature is refused; a potential pushed out of the band is still a
-``ParameterError`` naming ``Ig`` or ``dmu``.
+smooth on it. When the tails of a hot wire reach a band edge, a wire with
+few baths (at most ``FEW_BATHS``) is so long that its resonances (spaced
+``~ pi/N`` in ``k``) would need more than ``FEW_BATHS_NODES`` energies, or
+(``max_nodes`` not given) any wire needs more than 513, the solve moves to
+:mod:`.nonlinear_panels`: an adaptive composite rule over the band
+(:mod:`.panels`; panels in ``theta`` with ``w = -2 cos theta``, split where
+their Chebyshev tails are large), storing the ``K x K`` bath transmissions
+per energy (exact Jacobian, LU Newton) or, at ``T > 0`` with many baths,
+streaming them (:mod:`.panels_stream`, Newton-GMRES, memory ``O(Q K)``).
+Which route, what each may store and what is refused before any work:
+:mod:`.nonlinear_routes`. No temperature is refused; a potential pushed out
+of the band is still a ``ParameterError`` naming ``Ig`` or ``dmu``.
 
 Any Hamiltonian
 ---------------
@@ -114,6 +112,8 @@ from ...wire import Bias, ConvergenceError, ParameterError, QuantumParams, Wire
 from .energy_grid import FERMI_CUTOFF, EnergyGrid, _next_n, fermi_gauss_rule
 from .linear import check_potentials, probe_targets
 from .nonlinear_hamiltonian import check_route, linear_start, make_ops, structure_at, uses_lu
+from .nonlinear_routes import WINDOW_NODES, check_storage, storage_error, window_cap
+from .nonlinear_routes import NeedPanels as _NeedPanels
 from .state import QuantumState
 
 if TYPE_CHECKING:
@@ -130,10 +130,6 @@ JACOBIAN_NODES = 7
 #: Few baths: beyond this many Chebyshev energies the adaptive band rule of
 #: :mod:`.panels` (K x K data per energy) takes over.
 FEW_BATHS, FEW_BATHS_NODES = 64, 65
-
-
-class _NeedPanels(Exception):
-    """The single Chebyshev window cannot serve: use :mod:`.nonlinear_panels`."""
 
 
 # --------------------------------------------------------------------------
@@ -371,7 +367,7 @@ def _state(prob: _Problem, grid: EnergyGrid, mu: np.ndarray) -> QuantumState:
 
 
 def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, max_iter: int = 50,
-                    method: str = "auto", n_nodes: int = 9, max_nodes: int = 513,
+                    method: str = "auto", n_nodes: int = 9, max_nodes: int | None = None,
                     info: dict | None = None,
                     hamiltonian: Hamiltonian | None = None) -> tuple[QuantumState, QuantumState]:
     """Full Landauer-Buttiker steady state (Eq. B22), forward and reverse.
@@ -400,8 +396,14 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
         ``"fast"`` (the ``"auto"`` choice): ``O(N)`` per energy, GMRES for
         the Newton step. ``"dense"``: dense ``T(w)`` and Jacobian, the
         ``O(N^3)`` oracle.
-    n_nodes, max_nodes : int
-        First and largest number of Chebyshev energies.
+    n_nodes : int
+        First number of Chebyshev energies of the window.
+    max_nodes : int, optional
+        ``None`` (default): the window refines up to
+        :data:`.nonlinear_routes.WINDOW_NODES` (513) energies, then the
+        adaptive band rule takes over (:mod:`.nonlinear_routes`). Given: a
+        hard bound on the window's energies (its memory is ``O(max_nodes
+        N)``); a window that needs more raises ``ConvergenceError``.
     info : dict, optional
         If given, filled with ``iterations`` (forward, reverse), ``nodes``,
         ``window``, ``residual`` and ``quadrature_error`` (absolute, units of
@@ -428,16 +430,18 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
         or ``dmu``).
     ConvergenceError
         Newton does not converge (the message gives the residual and the
-        iteration count) or the quadrature cannot reach ``tol`` with
-        ``max_nodes`` energies.
+        iteration count), or the quadrature cannot reach ``tol`` with
+        ``max_nodes`` energies (given) or on any route (not given).
     """
     from ...wire import check_int, check_real
 
     tol = check_real("tol", tol, lo=0.0, lo_open=True)
     max_iter = check_int("max_iter", max_iter, lo=0)
     n_nodes = check_int("n_nodes", n_nodes, lo=3)
-    max_nodes = check_int("max_nodes", max_nodes, lo=n_nodes)
+    bounded = "" if max_nodes is None else "max_nodes"
+    max_nodes = check_int("max_nodes", max_nodes, lo=n_nodes) if bounded else max(WINDOW_NODES, n_nodes)
     prob = _Problem(wire, params, method, n_nodes, hamiltonian)
+    check_storage(prob, FEW_BATHS)  # a K x K band rule that cannot fit: refused before any work
     # start: linear response (T = 0) of both biases
     try:
         starts = linear_start(wire, params, prob.hamiltonian, prob.dense)
@@ -453,20 +457,34 @@ def solve_nonlinear(wire: Wire, params: QuantumParams, *, tol: float = 1e-10, ma
     for m, bias in zip(mu_starts, (Bias.FORWARD, Bias.REVERSE), strict=True):
         m[0], m[-1] = params.potentials(bias)
     try:
-        return _solve_window(prob, mu_starts, lo, hi, tol, max_iter, n_nodes, max_nodes, info)
-    except _NeedPanels:
+        return _solve_window(prob, mu_starts, lo, hi, tol, max_iter, n_nodes, max_nodes, bounded, info)
+    except _NeedPanels as need:
         from .nonlinear_panels import solve_panels
+        from .panels import TooManyEntries
 
-        states = solve_panels(prob, mu_starts, tol, max_iter, info)
+        try:
+            states = solve_panels(prob, need.starts or mu_starts, tol, max_iter, info)
+        except TooManyEntries:
+            cap = window_cap(prob)
+            if need.starts is None or cap <= max_nodes:
+                raise storage_error(prob) from None
+            # the window stopped at WINDOW_NODES and the band rule cannot store its
+            # transmissions: the window goes on, from its own iterates
+            return _solve_window(prob, need.starts, lo, hi, tol, max_iter, n_nodes, cap, "storage", info)
     for s in states:
         check_potentials(s.mu, params)
     return states[0], states[1]
 
 
 def _solve_window(prob: _Problem, mu_starts: list[np.ndarray], lo: float, hi: float, tol: float,
-                  max_iter: int, n_nodes: int, max_nodes: int,
+                  max_iter: int, n_nodes: int, max_nodes: int, bounded: str,
                   info: dict | None) -> tuple[QuantumState, QuantumState]:
-    """Newton on one Chebyshev window (module docstring); ``_NeedPanels`` when it cannot serve."""
+    """Newton on one Chebyshev window (module docstring); ``_NeedPanels`` when it cannot serve.
+
+    ``bounded``: ``"max_nodes"`` (given by the caller) or ``"storage"`` (the
+    window's storage after the band rule): ``max_nodes`` is a hard bound;
+    ``""``: the band rule takes over beyond it, from the window's iterates.
+    """
     params = prob.params
     few = int(prob.has.sum()) <= FEW_BATHS
     if few and prob.wire.N * (hi - lo + 2e-3) > 100.0:
@@ -508,10 +526,14 @@ def _solve_window(prob: _Problem, mu_starts: list[np.ndarray], lo: float, hi: fl
         if few and n > FEW_BATHS_NODES:
             raise _NeedPanels("resonances")
         if n > max_nodes:
+            if not bounded:  # the adaptive band rule takes over from these iterates
+                raise _NeedPanels("window nodes", sols)
+            hint = ("raise max_nodes or tol, or leave max_nodes unset (the adaptive band rule then takes over)"
+                    if bounded == "max_nodes" else "the band rule cannot store its transmissions; raise tol")
             raise ConvergenceError(
                 f"the energy quadrature did not reach tol = {tol:g}: currents on {prob.grid.n} and "
                 f"{n} energies differ by {qerr:.3e} > {goal:.3e} (window "
-                f"[{prob.grid.a:.6g}, {prob.grid.b:.6g}]); raise max_nodes or tol")
+                f"[{prob.grid.a:.6g}, {prob.grid.b:.6g}]); {hint}")
     states = [_state(prob, prob.grid, m) for m in sols]
     for s in states:
         check_potentials(s.mu, params)

@@ -47,7 +47,8 @@ from numba import njit
 from ..._jit import JIT
 from ...wire import ConvergenceError
 
-__all__ = ["PanelRule", "bath_transmissions", "MAX_PANELS", "PANEL_NODES", "TooManyEntries"]
+__all__ = ["PanelRule", "bath_transmissions", "entries_at_least", "MAX_ENTRIES", "MAX_PANELS", "PANEL_NODES",
+           "TooManyEntries"]
 
 #: Lobatto points per panel.
 PANEL_NODES = 33
@@ -214,6 +215,37 @@ def _fermi(e: np.ndarray, T: float) -> np.ndarray:
     return expit(-e / T)
 
 
+def _cells(n_sites: int, T: float, lo: float, hi: float) -> tuple[float, float, list[tuple[float, float]]]:
+    """Return the window ``[theta_a, theta_b]`` of potentials ``lo..hi`` and its initial cells in ``theta``.
+
+    The window pads ``lo..hi`` by ``0.1 (hi - lo) + 1e-3`` and, at ``T > 0``,
+    by ``36 T`` (Fermi tails), clipped to the band. In ``theta`` (= ``k``)
+    the resonances of a wire of ``N`` sites are spaced ``~ pi/N``: the
+    cells have width ``pi / N`` (at most ``pi / 8``), fixed in ``theta``,
+    so that a rebuild on a moved window reuses the cached panels.
+    """
+    pad = 0.1 * (hi - lo) + 1e-3
+    wa, wb = lo - pad, hi + pad
+    if T > 0.0:
+        wa, wb = lo - 36.0 * T - pad, hi + 36.0 * T + pad
+    ta, tb = float(_theta(max(wa, -2.0))), float(_theta(min(wb, 2.0)))
+    h0 = math.pi / max(8, n_sites)
+    j0, j1 = math.floor(ta / h0), math.ceil(tb / h0)
+    todo = [(max(j * h0, 0.0), min((j + 1) * h0, math.pi)) for j in range(j0, j1)]
+    return ta, tb, [(a, b) for a, b in todo if b > a]
+
+
+def entries_at_least(n_sites: int, n_baths: int, T: float, lo: float, hi: float) -> int:
+    """Lower bound of the ``K x K`` entries a :class:`PanelRule` stores for potentials ``lo..hi``.
+
+    Its initial cells (:func:`_cells`) times :data:`PANEL_NODES` times
+    ``K^2``: panels are only ever split, so the rule stores at least this
+    many numbers (more where it splits). Known before any transmission is
+    computed; above :data:`MAX_ENTRIES` the rule cannot be built.
+    """
+    return len(_cells(n_sites, T, lo, hi)[2]) * PANEL_NODES * n_baths * n_baths
+
+
 class PanelRule:
     """Panels in ``theta`` over an energy window, with the ``K x K`` data at their nodes.
 
@@ -262,20 +294,9 @@ class PanelRule:
     def build(self, lo: float, hi: float, eps: float) -> None:
         """Adapt the panels to the potentials ``lo..hi`` with current error ``eps`` (see module docstring)."""
         T = self.T
-        pad = 0.1 * (hi - lo) + 1e-3
-        wa, wb = lo - pad, hi + pad
-        if T > 0.0:
-            wa, wb = lo - 36.0 * T - pad, hi + 36.0 * T + pad
-        ta, tb = float(_theta(max(wa, -2.0))), float(_theta(min(wb, 2.0)))
+        ta, tb, todo = _cells(self.gammas.size, T, lo, hi)
         width = -2.0 * math.cos(tb) + 2.0 * math.cos(ta)
         limit = 2.0 * math.pi * eps / max(width, 1e-300)
-        # in theta (= k) the resonances of a wire of N sites are spaced ~ pi/N:
-        # start from lattice cells of width pi / N (at most pi / 8), fixed
-        # in theta, so that a rebuild on a moved window reuses the cached panels
-        h0 = math.pi / max(8, self.gammas.size)
-        j0, j1 = math.floor(ta / h0), math.ceil(tb / h0)
-        todo = [(max(j * h0, 0.0), min((j + 1) * h0, math.pi)) for j in range(j0, j1)]
-        todo = [(a, b) for a, b in todo if b > a]
         done: list[tuple[float, float]] = []
         est = 0.0
         K2 = self.sites.size ** 2

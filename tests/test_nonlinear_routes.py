@@ -167,13 +167,15 @@ def _no_work(*args, **kw):
 
 @pytest.mark.parametrize("method,h,name", [
     ("dense", lambda n: Hamiltonian.ssh(n, 1.0, 0.6), "method"),
-    ("auto", lambda n: Hamiltonian.long_range(n, 1.0, 2.0, 2), "temperature"),
+    ("dense", lambda n: Hamiltonian.long_range(n, 1.0, 2.0, 2), "method"),
 ])
 def test_kxk_storage_refused_before_any_work(monkeypatch, method, h, name):
     # dimers N = 200 at T = 0.3: the Fermi tails cover the band, the K x K
     # rule of 200 baths starts from 200 cells x 33 energies x 200^2 = 2.6e8
     # numbers > 6e7. Before: panels.TooManyEntries (ConvergenceError) after
-    # the linear start (0.7 s dense SSH, ~38 s range 2 under load 8).
+    # the linear start (0.7 s dense SSH, ~38 s range 2 under load 8). With
+    # method="auto" the same wires stream (range 2: the block kernel of
+    # nonlinear_block; 25 s at load 8 for the range-2 case, not run here).
     wire, p = Wire.dimers(200), params(0.3, gamma=0.5, mubar=1.0, temperature=0.3)
     monkeypatch.setattr(nonlinear, "linear_start", _no_work)
     with pytest.raises(ParameterError, match="at least 2.64e\\+08 numbers") as e:
@@ -194,8 +196,15 @@ def test_kxk_storage_exceeded_while_adapting_is_a_parameter_error(monkeypatch):
     monkeypatch.setattr(panels, "MAX_ENTRIES", low)
     monkeypatch.setattr(nonlinear_routes, "MAX_ENTRIES", low)
     with pytest.raises(ParameterError, match="K x K band quadrature .* needs more than") as e:
-        solve_nonlinear(wire, p, hamiltonian=h)
-    assert e.value.name == "temperature"
+        solve_nonlinear(wire, p, hamiltonian=h, method="dense")
+    assert e.value.name == "method"
+    # method="auto" has the streaming rule (block kernel, range 2) to move to: it equals the
+    # dense oracle (solved with the storage bound restored) to the 1e-8 of the general-H tests
+    auto = solve_nonlinear(wire, p, hamiltonian=h)
+    monkeypatch.undo()
+    dense = solve_nonlinear(wire, p, hamiltonian=h, method="dense")
+    for sa, sd in zip(auto, dense, strict=True):
+        np.testing.assert_allclose(sa.mu, sd.mu, rtol=0, atol=1e-8, equal_nan=True)
 
 
 # --------------------------------------------------------------------------
@@ -213,13 +222,16 @@ def test_cli_window_cap_case_succeeds(cli):
 
 
 def test_cli_kxk_storage_refusal_one_line_exit_2(cli, tmp_path):
-    # before: exit 1 with the ConvergenceError of panels.TooManyEntries
+    # before: exit 1 with the ConvergenceError of panels.TooManyEntries (the
+    # T = 0 few-bath case below; at T > 0 the command line's method='auto'
+    # streams instead)
     out = tmp_path / "r.json"
-    r = cli("solve", "quantum", "--layout", "dimers", "--n", "200", "--model", "long-range",
-            "--hopping-range", "2", "--temperature", "0.3", "--response", "nonlinear", "--out", str(out))
+    layout = "." + "SD" * 31 + "." * (30_000 - 63)
+    r = cli("solve", "quantum", "--layout", layout, "--gamma", "0.5", "--dmu", "0.1", "--ig-ratio", "0.3",
+            "--response", "nonlinear", "--out", str(out))
     assert r.code == 2 and r.out == ""
     assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
-    assert "temperature" in r.err and "K x K" in r.err
+    assert "invalid layout=" in r.err and "K x K" in r.err
     assert not out.exists()
 
 

@@ -16,8 +16,9 @@ the streaming rule of :mod:`.panels_stream`, which store nothing of size
   edge and no polynomial in ``w`` converges fast). The band rule starts from
   the window's Newton iterates (converged on its finest grid: Newton on the
   band rule then needs one or two steps). Should the band rule exceed its
-  storage too (``K x K`` at ``T = 0`` or for a general ``H`` of range
-  ``r > 1``, :data:`.panels.MAX_ENTRIES` numbers), the window goes on
+  storage too (``K x K`` at ``T = 0`` or for the dense oracle,
+  :data:`.panels.MAX_ENTRIES` numbers; at ``T > 0`` every other wire
+  moves to the streaming rule instead), the window goes on
   refining up to :func:`window_cap` energies (the same storage bound for
   the window's per-energy operators); only then is the quadrature error a
   :class:`~nonrecip.wire.ConvergenceError`. A window whose own storage
@@ -34,11 +35,11 @@ split: the initial cells of the rule (:func:`.panels.entries_at_least`)
 bound its storage from below. When the band rule is certain whatever the
 solved potentials are (``T > 0`` and the Fermi tails of the reservoir
 potentials ``mubar +- dmu/2`` already reach a band edge; or a few baths with
-``N (|dmu| + 2e-3) > 100``) and no streaming route exists (``T = 0``, the
-dense oracle, or a range ``r > 1``), :func:`check_storage` refuses that
-bound above :data:`.panels.MAX_ENTRIES` before any work, with a
+``N (|dmu| + 2e-3) > 100``) and no streaming route exists (``T = 0`` or
+the dense oracle), :func:`check_storage` refuses that bound above
+:data:`.panels.MAX_ENTRIES` before any work, with a
 :class:`~nonrecip.wire.ParameterError` naming ``method`` (the dense
-oracle), ``temperature`` (``T > 0``) or ``layout`` (``T = 0``). A rule that
+oracle) or ``layout`` (``T = 0``). A rule that
 grows past the bound while it adapts is refused by the same one-line error
 (:func:`storage_error`) when it happens; nothing is written either way.
 """
@@ -77,13 +78,13 @@ class NeedPanels(Exception):
 def kxk_only(prob) -> bool:
     """Whether the band rule of ``prob`` (a :class:`.nonlinear._Problem`) has no streaming alternative.
 
-    The streaming rule serves ``T > 0`` for the uniform wire and a range-1
-    ``H`` (not the dense oracle of a general ``H``); at ``T = 0``, and for
-    the dense oracle or ``r > 1``, only the ``K x K`` rule serves.
+    The streaming rule serves ``T > 0`` for any wire Hamiltonian (range 1
+    with the two-stream kernel, ``r > 1`` with the block kernel of
+    :mod:`.nonlinear_block`; :func:`.nonlinear_panels.solve_panels` moves
+    there when the ``K x K`` rule outgrows its storage); at ``T = 0``, and
+    for the dense oracle, only the ``K x K`` rule serves.
     """
-    h = prob.hamiltonian
-    general_kxk = h is not None and (h.range > 1 or prob.dense)
-    return prob.params.temperature <= 0.0 or general_kxk
+    return prob.params.temperature <= 0.0 or bool(prob.dense)
 
 
 def storage_error(prob, entries: int | None = None) -> ParameterError:
@@ -96,10 +97,6 @@ def storage_error(prob, entries: int | None = None) -> ParameterError:
             f"needs {need}; at most {MAX_ENTRIES:.0e} are stored")
     if prob.dense:
         return ParameterError("method", "dense", f"{what}: use method='auto' or fewer baths")
-    if p.temperature > 0.0:
-        return ParameterError("temperature", p.temperature,
-                              f"{what}: use a temperature whose Fermi tails (40 T) stay inside the band, "
-                              "fewer baths or hopping range 1")
     return ParameterError("layout", f"{K} baths on {prob.wire.N} sites",
                           f"{what}: use fewer baths, a temperature T > 0 or response='linear'")
 

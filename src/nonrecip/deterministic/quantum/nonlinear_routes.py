@@ -89,7 +89,6 @@ def kxk_only(prob) -> bool:
 
 def storage_error(prob, entries: int | None = None) -> ParameterError:
     """Return the one-line refusal of a ``K x K`` band rule over :data:`.panels.MAX_ENTRIES` numbers."""
-    p = prob.params
     K = int(np.count_nonzero(prob.has))
     need = (f"at least {entries:.3g} numbers ({entries // (PANEL_NODES * K * K)} panels x {PANEL_NODES} "
             f"energies x {K}^2 bath pairs)" if entries is not None else f"more than {MAX_ENTRIES:.0e} numbers")

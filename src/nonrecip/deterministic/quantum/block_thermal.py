@@ -42,31 +42,80 @@ from ...wire import QuantumParams, Wire
 from .block import BlockStructure
 from .state import QuantumState
 
-__all__ = ["solve_block_thermal"]
+__all__ = ["solve_block_thermal", "EnergyStructures", "CACHE_BYTES"]
 
-M_MAX = 1024      # Gauss-Legendre nodes per panel at most
+M_MAX = 1024          # Gauss-Legendre nodes per panel at most
+CACHE_BYTES = 1 << 30  # memory kept for the structures of all energies together (1 GiB)
 
 
-def _currents(ws, cs, gammas, hamiltonian, x, heat=False):
-    """``sum_q c_q (I, h)(w_q; x)`` and the density ``-sum_q c_q I(w_q)/Gam(w_q)`` (Eq. B50)."""
-    cur = np.zeros_like(x)
-    dn = np.zeros_like(x)
-    h = np.zeros_like(x)
-    has = gammas > 0
-    g2 = gammas[has] ** 2
-    for w, c in zip(ws, cs, strict=True):
-        st = BlockStructure(float(w), gammas, hamiltonian)
-        i, hq = st.apply(x, heat=heat)
-        cur += c * i
-        dn[:, has] -= c * i[:, has] / (g2 * math.sqrt(4.0 - w * w))
-        if heat:
-            h += c * hq
-    return cur, dn, h
+def structure_bytes(n: int, r: int) -> int:
+    """Bytes one :class:`.block.BlockStructure` of ``n`` sites in blocks of ``r`` keeps.
+
+    ``AL``, ``AR``, ``Gd``, ``GamL``, ``GamR`` (``m r^2`` complex each, ``m = ceil(n/r)``)
+    and ``gam``, ``dd`` (``m r`` reals each): ``(80 r + 16)`` bytes per site.
+    """
+    m = -(-n // r)
+    return 5 * 16 * m * r * r + 2 * 8 * m * r
+
+
+class EnergyStructures:
+    """The block structures of the quadrature energies, each built once and kept while they fit.
+
+    A structure (the recursive Green's functions of ``Z(w)``, :class:`.block.BlockStructure`)
+    costs about twice a forward map to build; CG applies the operator at
+    every energy once per iteration, so keeping them saves that rebuild.
+    Energies are kept in the order first asked for until ``cap`` bytes are
+    used (:func:`structure_bytes` each); the others are rebuilt at every
+    product. ``cap = 0`` rebuilds every structure per product (the route
+    before the cache; same kernels, same bits). :meth:`retire` drops the
+    energies of a quadrature rule that is no longer used.
+    """
+
+    def __init__(self, gammas: np.ndarray, hamiltonian: Hamiltonian, cap: int = CACHE_BYTES) -> None:
+        self.gammas, self.hamiltonian, self.cap = gammas, hamiltonian, int(cap)
+        self.each = structure_bytes(hamiltonian.N, hamiltonian.range)
+        self.kept: dict[float, BlockStructure] = {}
+        self.built = 0          # structures built (kept or not)
+        self.peak = 0           # most bytes kept at once
+
+    def get(self, w: float) -> BlockStructure:
+        """The structure at ``w`` (kept, or built and kept if it fits, or built)."""
+        st = self.kept.get(w)
+        if st is None:
+            st = BlockStructure(w, self.gammas, self.hamiltonian)
+            self.built += 1
+            if (len(self.kept) + 1) * self.each <= self.cap:
+                self.kept[w] = st
+                self.peak = max(self.peak, len(self.kept) * self.each)
+        return st
+
+    def retire(self, ws: np.ndarray) -> None:
+        """Forget the structures at the energies ``ws``."""
+        for w in ws:
+            self.kept.pop(float(w), None)
+
+    def currents(self, ws: np.ndarray, cs: np.ndarray, x: np.ndarray,
+                 heat: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``sum_q c_q (I, h)(w_q; x)`` and the density ``-sum_q c_q I(w_q)/Gam(w_q)`` (Eq. B50)."""
+        cur = np.zeros_like(x)
+        dn = np.zeros_like(x)
+        h = np.zeros_like(x)
+        has = self.gammas > 0
+        g2 = self.gammas[has] ** 2
+        for w, c in zip(ws, cs, strict=True):
+            st = self.get(float(w))
+            i, hq = st.apply(x, heat=heat)
+            cur += c * i
+            dn[:, has] -= c * i[:, has] / (g2 * math.sqrt(4.0 - w * w))
+            if heat:
+                h += c * hq
+        return cur, dn, h
 
 
 def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, gammas: np.ndarray,
                         unknown: np.ndarray, target: np.ndarray, tol: float = 1e-13,
-                        info: dict | None = None) -> tuple[QuantumState, QuantumState]:
+                        info: dict | None = None, cache_bytes: int = CACHE_BYTES,
+                        ) -> tuple[QuantumState, QuantumState]:
     """Linear response at ``T > 0`` for any range (module docstring).
 
     Parameters
@@ -78,8 +127,12 @@ def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
     tol : float
         Relative accuracy of the potentials (CG and quadrature).
     info : dict, optional
-        Filled with ``iterations`` (CG steps, both biases together) and
-        ``energies`` (quadrature nodes of the final rule).
+        Filled with ``iterations`` (CG steps, both biases together),
+        ``energies`` (quadrature nodes of the final rule), ``built``
+        (structures built) and ``kept_bytes`` (most memory they held at once).
+    cache_bytes : int
+        Memory for the per-energy structures (:class:`EnergyStructures`);
+        0 rebuilds them at every product.
 
     Raises
     ------
@@ -94,6 +147,7 @@ def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
     st0 = BlockStructure(params.mubar, gammas, hamiltonian)
     st0.factor(unknown)
     zero = np.zeros((2, n))
+    structures = EnergyStructures(gammas, hamiltonian, cache_bytes)
 
     def precondition(r: np.ndarray) -> np.ndarray:
         return np.where(unknown[None], st0.sweep(r, zero), 0.0)
@@ -103,9 +157,9 @@ def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
     xfix[:, 0], xfix[:, -1] = x1, -x1
     x = np.where(has[None], st0.sweep(np.broadcast_to(target, (2, n)), xfix), 0.0)
     x, ws, cs, iters = solve_thermal_cg(params, x, unknown, target,
-                                        lambda ws, cs, x: _currents(ws, cs, gammas, hamiltonian, x)[0],
-                                        precondition, tol, M_MAX)
+                                        lambda ws, cs, x: structures.currents(ws, cs, x)[0],
+                                        precondition, tol, M_MAX, retire=structures.retire)
+    cur, dn, heat = structures.currents(ws, cs, x, heat=True)
     if info is not None:
-        info.update(iterations=iters, energies=int(ws.size))
-    cur, dn, heat = _currents(ws, cs, gammas, hamiltonian, x, heat=True)
+        info.update(iterations=iters, energies=int(ws.size), built=structures.built, kept_bytes=structures.peak)
     return _states(params, has, target, x, cur[:, 0], dn, heat)

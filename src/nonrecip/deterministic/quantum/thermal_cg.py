@@ -43,7 +43,8 @@ Currents = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 def solve_thermal_cg(params: QuantumParams, x: np.ndarray, unknown: np.ndarray, target: np.ndarray,
                      currents: Currents, precondition: Callable[[np.ndarray], np.ndarray], tol: float,
-                     m_max: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+                     m_max: int, retire: Callable[[np.ndarray], None] | None = None,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Solve the thermal probe equations of both biases (module docstring).
 
     Parameters
@@ -62,6 +63,10 @@ def solve_thermal_cg(params: QuantumParams, x: np.ndarray, unknown: np.ndarray, 
         Relative accuracy of the potentials.
     m_max : int
         Gauss-Legendre nodes per panel at most.
+    retire : callable, optional
+        ``retire(ws)`` is told the energies of a panel rule that will not be
+        asked for again (the coarse rule of a refined panel, the trial rule
+        of a converged one), so that a caller keeping per-energy data can drop it.
 
     Returns
     -------
@@ -139,12 +144,16 @@ def solve_thermal_cg(params: QuantumParams, x: np.ndarray, unknown: np.ndarray, 
             e = err(precondition(np.where(unknown[None], d, 0.0)), x)
             if e <= bar or (e > 0.5 * last[k] and e <= ACCEPT / len(panels)):
                 done[k] = True                   # converged, or at the rounding floor
+                if retire is not None:
+                    retire(fine[0])
                 continue
             if ms[k] >= m_max:
                 raise ConvergenceError(f"the energy quadrature did not converge with {ms[k]} nodes on the "
                                        f"panel {a:.6g} < w < {b:.6g} (T = {params.temperature:g})")
             last[k] = e
             ms[k] *= 2
+            if retire is not None:
+                retire(rules[k][0])
             rules[k] = fine
             refine = True
         if not refine:

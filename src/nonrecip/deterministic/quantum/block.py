@@ -229,6 +229,19 @@ class BlockStructure:
         block_apply_kernel(self.AL, self.AR, self.Gd, self.dd, self.GamL, self.GamR, self.gam, xb, heat, cur, h)
         return self.sites(cur), self.sites(h)
 
+    def currents(self, x: np.ndarray) -> np.ndarray:
+        """Bath currents ``I`` of potentials ``x`` ``(nb, N)`` (zero where there is no bath), no heat.
+
+        The forward map of :meth:`apply` by :func:`._block_apply.block_currents_kernel`
+        (about half the work; the same sum to rounding).
+        """
+        from ._block_apply import block_currents_kernel
+
+        xb = np.ascontiguousarray(self.blocks(np.asarray(x, dtype=float)))
+        cur = np.empty_like(xb)
+        block_currents_kernel(self.AL, self.AR, self.Gd, self.dd, self.GamL, self.GamR, self.gam, xb, cur)
+        return self.sites(cur)
+
     def factor(self, unknown: np.ndarray) -> None:
         """Run the drive-independent half of the sweep for the probe set ``unknown`` ``(N,)``."""
         from ._block_kernels import block_factor_kernel

@@ -79,7 +79,7 @@ class EnergyStructures:
         self.peak = 0           # most bytes kept at once
 
     def get(self, w: float) -> BlockStructure:
-        """The structure at ``w`` (kept, or built and kept if it fits, or built)."""
+        """Return the structure at ``w`` (kept, or built and kept if it fits, or built)."""
         st = self.kept.get(w)
         if st is None:
             st = BlockStructure(w, self.gammas, self.hamiltonian)
@@ -96,7 +96,10 @@ class EnergyStructures:
 
     def currents(self, ws: np.ndarray, cs: np.ndarray, x: np.ndarray,
                  heat: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``sum_q c_q (I, h)(w_q; x)`` and the density ``-sum_q c_q I(w_q)/Gam(w_q)`` (Eq. B50)."""
+        """``sum_q c_q (I, h)(w_q; x)`` and the density ``-sum_q c_q I(w_q)/Gam(w_q)`` (Eq. B50).
+
+        Without ``heat`` only the currents are summed (``h``, ``dn`` are zero).
+        """
         cur = np.zeros_like(x)
         dn = np.zeros_like(x)
         h = np.zeros_like(x)
@@ -104,11 +107,13 @@ class EnergyStructures:
         g2 = self.gammas[has] ** 2
         for w, c in zip(ws, cs, strict=True):
             st = self.get(float(w))
-            i, hq = st.apply(x, heat=heat)
-            cur += c * i
-            dn[:, has] -= c * i[:, has] / (g2 * math.sqrt(4.0 - w * w))
             if heat:
+                i, hq = st.apply(x, heat=True)
+                dn[:, has] -= c * i[:, has] / (g2 * math.sqrt(4.0 - w * w))
                 h += c * hq
+            else:
+                i = st.currents(x)
+            cur += c * i
         return cur, dn, h
 
 

@@ -10,9 +10,11 @@ process:
   runs it — every quadrature energy's block structure built once and kept
   (:class:`.block_thermal.EnergyStructures`), products by the heat-free
   forward map (:func:`._block_apply.block_currents_kernel`);
-* **old** (the baseline, up to ``--old-max`` sites): the route before,
-  written out here — the structure rebuilt at every energy of every product
-  and the forward map with heat (:func:`._block_kernels.block_apply_kernel`);
+* **old** (the baseline, up to ``--old-max`` sites): the route before, a
+  frozen copy in ``_baseline_block_thermal.py`` — the structure rebuilt at
+  every energy of every product, the forward map with heat
+  (:func:`._block_kernels.block_apply_kernel`), the CG and quadrature loop
+  as it was;
 * ``r = 1`` for reference (the issue's goal, ``T = 0.1``, ``dimers``,
   ``N = 10^4``, under 2 s): the range-1 CG route (:mod:`.thermal_chain`).
 
@@ -27,55 +29,26 @@ Run:  python benchmarks/bench_block_thermal.py [--n 10000 100000] [--r 2 4] [--o
 from __future__ import annotations
 
 import argparse
-import math
 import os
+import sys
 import time
 
 import numpy as np
 
 from nonrecip import QuantumParams, Wire
-from nonrecip.deterministic.quantum.block import BlockStructure
-from nonrecip.deterministic.quantum.block_thermal import M_MAX, solve_block_thermal
-from nonrecip.deterministic.quantum.general import _reservoirs, _states, solve_linear_general
+from nonrecip.deterministic.quantum.block_thermal import solve_block_thermal
+from nonrecip.deterministic.quantum.general import solve_linear_general
 from nonrecip.deterministic.quantum.linear import probe_targets
-from nonrecip.deterministic.quantum.thermal_cg import solve_thermal_cg
 from nonrecip.hamiltonian import Hamiltonian
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _baseline_block_thermal import solve_block_thermal_old as old_route  # noqa: E402
 
 PARAMS = QuantumParams.from_ig_ratio(0.05, gamma=0.5, mubar=1.0, dmu=0.1, temperature=0.1)
 
 
 def dimers(n: int) -> Wire:
     return Wire("." + "SD" * ((n - 2) // 2) + "." * ((n - 2) % 2) + ".")
-
-
-def old_route(wire, params, hamiltonian, gammas, unknown, target, tol=1e-13):
-    """The ``T > 0`` block route as it was: every structure rebuilt at every product."""
-    n = wire.N
-    has = gammas > 0
-    g2 = gammas[has] ** 2
-
-    def currents(ws, cs, x, heat=False):
-        cur, dn, h = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
-        for w, c in zip(ws, cs, strict=True):
-            st = BlockStructure(float(w), gammas, hamiltonian)
-            i, hq = st.apply(x, heat=heat)
-            cur += c * i
-            dn[:, has] -= c * i[:, has] / (g2 * math.sqrt(4.0 - w * w))
-            if heat:
-                h += c * hq
-        return cur, dn, h
-
-    st0 = BlockStructure(params.mubar, gammas, hamiltonian)
-    st0.factor(unknown)
-    zero = np.zeros((2, n))
-    x1 = _reservoirs(params)
-    xfix = np.zeros((2, n))
-    xfix[:, 0], xfix[:, -1] = x1, -x1
-    x = np.where(has[None], st0.sweep(np.broadcast_to(target, (2, n)), xfix), 0.0)
-    x, ws, cs, _ = solve_thermal_cg(params, x, unknown, target, lambda ws, cs, x: currents(ws, cs, x)[0],
-                                    lambda r: np.where(unknown[None], st0.sweep(r, zero), 0.0), tol, M_MAX)
-    cur, dn, heat = currents(ws, cs, x, heat=True)
-    return _states(params, has, target, x, cur[:, 0], dn, heat)
 
 
 def rel(a, b) -> float:
@@ -87,9 +60,9 @@ def rel(a, b) -> float:
     return e
 
 
-def timed(f):
+def timed(f, *args, **kw):
     t = time.perf_counter()
-    out = f()
+    out = f(*args, **kw)
     return out, time.perf_counter() - t
 
 
@@ -113,17 +86,19 @@ def main() -> None:
         w = dimers(n)
         g, u, t = probe_targets(w, p)
         if not a.no_r1:
-            _, t1 = timed(lambda: solve_linear_general(w, p, Hamiltonian.ssh(n, 1.0, 0.8)))
+            _, t1 = timed(solve_linear_general, w, p, Hamiltonian.ssh(n, 1.0, 0.8))
+            # (the r = 1 route before: ~15-22 s at N = 10^4, load 4, measured by hand at commit 9acc9b5)
             print(f"N = {n:>6}  r = 1 (ssh 1/0.8, thermal_chain): {t1:8.2f} s   loadavg {os.getloadavg()}",
                   flush=True)
         for r in a.r:
             h = Hamiltonian.long_range(n, 1.0, 1.0, r)
             info: dict = {}
-            new, tn = timed(lambda: solve_block_thermal(w, p, h, g, u, t, info=info))
+            new, tn = timed(solve_block_thermal, w, p, h, g, u, t, info=info)
             line = (f"N = {n:>6}  r = {r}: new {tn:8.2f} s  (CG {info['iterations']}, energies "
-                    f"{info['energies']}, built {info['built']}, kept {info['kept_bytes'] / 2**20:.0f} MiB)")
+                    f"{info['energies']}, built {info['built']}, kept {info['kept_bytes'] / 2**20:.0f} MiB, "
+                    f"floor {info['floor']:.1e})")
             if n <= a.old_max:
-                old, to = timed(lambda: old_route(w, p, h, g, u, t))
+                old, to = timed(old_route, w, p, h, g, u, t)
                 line += f"  old {to:8.2f} s  ratio {to / tn:5.2f}  max rel diff {rel(new, old):.1e}"
             print(line + f"  loadavg {os.getloadavg()}", flush=True)
 

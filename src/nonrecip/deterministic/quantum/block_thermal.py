@@ -134,7 +134,10 @@ def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
     info : dict, optional
         Filled with ``iterations`` (CG steps, both biases together),
         ``energies`` (quadrature nodes of the final rule), ``built``
-        (structures built) and ``kept_bytes`` (most memory they held at once).
+        (structures built), ``kept_bytes`` (most memory they held at once)
+        and ``floor`` (the error estimate of the true residual at the
+        answer, relative to ``max |x|``; :mod:`.thermal_cg`), ``rule``
+        (the final energies and weights).
     cache_bytes : int
         Memory for the per-energy structures (:class:`EnergyStructures`);
         0 rebuilds them at every product.
@@ -161,10 +164,12 @@ def solve_block_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
     xfix = np.zeros((2, n))
     xfix[:, 0], xfix[:, -1] = x1, -x1
     x = np.where(has[None], st0.sweep(np.broadcast_to(target, (2, n)), xfix), 0.0)
+    stats: dict = {}
     x, ws, cs, iters = solve_thermal_cg(params, x, unknown, target,
                                         lambda ws, cs, x: structures.currents(ws, cs, x)[0],
-                                        precondition, tol, M_MAX, retire=structures.retire)
+                                        precondition, tol, M_MAX, retire=structures.retire, stats=stats)
     cur, dn, heat = structures.currents(ws, cs, x, heat=True)
     if info is not None:
-        info.update(iterations=iters, energies=int(ws.size), built=structures.built, kept_bytes=structures.peak)
+        info.update(iterations=iters, energies=int(ws.size), built=structures.built, kept_bytes=structures.peak,
+                    floor=stats["floor"], rule=(ws, cs))
     return _states(params, has, target, x, cur[:, 0], dn, heat)

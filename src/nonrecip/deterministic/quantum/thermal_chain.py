@@ -46,8 +46,8 @@ M_MAX = 4096      # Gauss-Legendre nodes per panel at most
 
 
 def solve_chain_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamiltonian, gammas: np.ndarray,
-                        unknown: np.ndarray, target: np.ndarray, tol: float = 1e-13
-                        ) -> tuple[QuantumState, QuantumState]:
+                        unknown: np.ndarray, target: np.ndarray, tol: float = 1e-13,
+                        info: dict | None = None) -> tuple[QuantumState, QuantumState]:
     """Linear response at ``T > 0`` for a range-1 Hamiltonian (module docstring).
 
     Parameters
@@ -58,6 +58,9 @@ def solve_chain_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
         From :func:`.linear.probe_targets`.
     tol : float
         Relative accuracy of the potentials (CG and quadrature).
+    info : dict, optional
+        Filled with ``iterations``, ``energies`` and ``floor`` as
+        :func:`.block_thermal.solve_block_thermal` does.
     """
     from ._chain import chain_structure_kernel, thermal_apply_kernel
     from ._kernels import heat_kernel, solve_kernel
@@ -96,8 +99,11 @@ def solve_chain_thermal(wire: Wire, params: QuantumParams, hamiltonian: Hamilton
     solve_kernel(st0.gam, st0.gamL, st0.gamR, st0.den2, unknown, target, x1, -x1, i1, x, J0)
     x = np.where(has[None, :], x, 0.0)
 
-    x, ws, cs, _ = solve_thermal_cg(params, x, unknown, target, lambda ws, cs, x: currents(ws, cs, x)[0],
-                                    precondition, tol, M_MAX)
+    stats: dict = {}
+    x, ws, cs, iters = solve_thermal_cg(params, x, unknown, target, lambda ws, cs, x: currents(ws, cs, x)[0],
+                                        precondition, tol, M_MAX, stats=stats)
+    if info is not None:
+        info.update(iterations=iters, energies=int(ws.size), floor=stats["floor"])
     cur, dn = currents(ws, cs, x)
     # heat (Eq. B52, thermally averaged): one structure per energy
     heat = np.zeros((2, n))

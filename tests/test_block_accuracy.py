@@ -113,9 +113,11 @@ def test_structure_bytes_is_what_a_structure_holds():
 # the forward map against its definition in extended precision
 # --------------------------------------------------------------------------
 # Both forward maps sum the same terms in double; their error against the
-# extended-precision definition is measured <= 3e-15 of max |I| here (N = 120;
-# the terms are potential differences times bounded weights, rounding ~ eps
-# per block passed). 64 eps = 1.4e-14 leaves a factor ~ 5.
+# extended-precision definition, relative to max |I|, is measured at most
+# 5.0e-15 = 22 eps (heat-free map) and 9.6e-15 = 43 eps (map with heat) over
+# these nine cases (N = 120: rounding ~ eps per block passed, amplified by the
+# cancellation of the through-currents at each bath). 128 eps = 2.8e-14
+# leaves a factor 3 over the worst.
 @pytest.mark.parametrize("r", [2, 3, 5])
 @pytest.mark.parametrize("w", [-1.9, 0.3, 1.7])
 def test_forward_maps_equal_the_definition_in_extended_precision(r, w):
@@ -133,7 +135,7 @@ def test_forward_maps_equal_the_definition_in_extended_precision(r, w):
         scale = float(np.abs(ref[has]).max())
         for got in (fast[b], full[b]):
             err = float(np.abs((got[has] - ref[has]).astype(float)).max()) / scale
-            assert err <= 64 * EPS, err
+            assert err <= 128 * EPS, err
         np.testing.assert_array_equal(fast[b][~has], 0.0)
 
 

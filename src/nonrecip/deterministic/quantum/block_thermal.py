@@ -7,28 +7,56 @@ preconditioned conjugate gradients on the potentials of the S, D and P
 baths, as :mod:`.thermal_chain` does for ``r = 1``:
 
 * the operator ``x -> I(x)`` is the sum over the quadrature energies of the
-  block forward map (:meth:`.block.BlockStructure.apply`, ``O(N r^3)`` per
-  energy; the structure at each energy is rebuilt per product, so memory
-  stays ``O(N r^3)`` whatever the number of energies). Averaging ``T(w)``
+  block forward map (:meth:`.block.BlockStructure.currents`, the heat-free
+  map of :mod:`._block_apply`, ``O(N r^3)`` per energy). Averaging ``T(w)``
   over energies destroys the rank structure the direct sweep uses, so
   there is no direct ``T > 0`` solve; the operator is symmetric positive
   definite on the unknowns (a grounded Laplacian), so CG applies;
+* the structure at each energy (the recursive Green's functions,
+  :class:`.block.BlockStructure`, about six forward maps' work to build) is
+  built once and kept (:class:`EnergyStructures`): ``(80 r + 16)`` bytes
+  per site per energy (``AL``, ``AR``, ``Gd``, ``GamL``, ``GamR`` complex
+  ``r x r`` per block; ``gam``, ``dd``), 3.4 MB at ``N = 10^4``,
+  ``r = 4``; 34 MB at ``N = 10^5``. Structures are kept up to
+  ``CACHE_BYTES`` (1 GiB) in all — about 170-300 energies are used at
+  ``T = 0.1``, so everything is kept up to ``N r ~ 4 10^4`` — and those
+  beyond the cap are rebuilt at every product (the route before, same
+  bits). A panel rule that is refined or rejected is dropped at once;
 * the preconditioner is the ``T = 0`` block solve at ``w = mubar``
   (:meth:`.block.BlockStructure.sweep`), whose solution with the actual
   reservoirs is the starting point;
 * the stopping rule and the per-panel quadrature check are those of
-  :mod:`.thermal_chain` (the change of the currents when a panel's nodes
+  :mod:`.thermal_cg` (the change of the currents when a panel's nodes
   are doubled, mapped to potentials by the preconditioner).
 
-Cost ``O(iterations x n_energies x N r^3)``: far slower than the ``T = 0``
-sweep, used for ``r > 1``, ``T > 0`` with more baths than the ``K x K``
-route of :mod:`~nonrecip.deterministic.quantum.general` takes.
+Cost ``O(iterations x n_energies x N r^3)`` plus ``O(n_energies x N r^3)``
+for the structures: slower than the ``T = 0`` sweep, used for ``r > 1``,
+``T > 0`` with more baths than the ``K x K`` route of
+:mod:`~nonrecip.deterministic.quantum.general` takes.
 
-Measured (tests/test_quantum_block.py, benchmarks/bench_quantum_block.py):
-<= 1e-14 relative against the dense oracle at ``N <= 40``, ``r`` 2..5,
-``T = 0.1`` (``tol = 1e-14``); 4e-14 against the ``K x K`` route at
-``N = 500`` and 2e-13 at ``N = 2000`` (``dimers``, ``r = 4``, ``T = 0.1``),
-5.6 s and 19 s against 30 s and 592 s for the ``K x K`` route.
+Measured (tests/test_block_accuracy.py, tests/test_quantum_block.py,
+benchmarks/bench_block_thermal.py): the kept structures give the same bits
+as rebuilding them; <= 1e-14 relative against the dense oracle at
+``N <= 40``, ``r`` 2..5 and <= 2e-13 at ``N = 80``, ``T = 0.1``
+(``tol = 1e-14``); against the same discrete problem (the route's own
+quadrature rule) solved in extended precision (``numpy.longdouble``):
+9e-16 of ``max |x|`` at ``N = 64``, ``r = 3``.
+
+Accuracy at large ``N``: CG stops at the floor of its true residual
+(:mod:`.thermal_cg`), reported as ``info["floor"]`` — ~1e-13 of
+``max |x|`` at ``N = 2000`` (``dimers``, long-range ``r = 2, 4``),
+growing like ``N eps`` (see the benchmark for ``N = 10^4, 10^5``). The
+floor is that of the forward map: a probe's current is the difference of
+the through-currents on its two sides, each computed from double-precision
+coefficients (``AL``, ``Gd``, ``GamL``, ... at every energy) with a relative
+rounding ``~ eps`` — carrying the streams differently (Hermitian, upper
+triangle mirrored, :mod:`._block_apply`) halves the forward map's error at
+``N = 120`` (22 against 43 eps, against extended precision) but leaves the
+floor of the ``T = 0`` refinement (:mod:`.block`) where it was (~1e-12 at
+``N = 10^4``, ~4e-12 at ``3 10^4``, both maps), and re-centring the scalar
+streams of ``r = 1`` left that route's CG floor unchanged
+(:mod:`.thermal_chain`); lowering it would need those coefficients beyond
+double precision, not only the streams.
 """
 
 from __future__ import annotations

@@ -20,9 +20,20 @@ potentials ``x_U`` of the S, D and P baths (the contacts held fixed):
   residual recomputed from scratch at that point to confirm. The residual
   itself is a difference of potentials ``~ dmu`` whose local variations are
   ``~ dmu / N``, so it carries a rounding floor of ``~ N eps`` relative
-  (measured: 5e-12 at ``N = 10^4``); when CG stops improving (20 steps
-  without halving the error) it accepts a floor up to 1e-9 and raises
-  :class:`~nonrecip.wire.ConvergenceError` above;
+  (measured, ``dimers``, SSH ``1/0.8``, ``T = 0.1``: 2e-14 at ``N = 10^3``,
+  1e-13 at ``3 10^3``, 2-5e-13 at ``10^4``); when CG stops improving, or two
+  confirmations by the true residual do not halve it (:mod:`.thermal_cg`),
+  it accepts a floor up to 1e-9 and raises
+  :class:`~nonrecip.wire.ConvergenceError` above. Carrying the weighted
+  means re-centred on the last bath potential (so that every stream holds a
+  potential difference) was tried and left these floors unchanged: they
+  come from the difference of the through-currents on the two sides of a
+  probe, each with the relative rounding of its double-precision
+  coefficients, not from the streams;
+* speed (``dimers``, SSH, ``N = 10^4``, ``T = 0.1``): 55728 energy-products
+  and 15-22 s (load 4) before the confirmation rule of :mod:`.thermal_cg`
+  and the cached Gauss-Legendre nodes of :mod:`.thermal`; 14328 and 9 s at
+  load 8.3 after (benchmarks/bench_block_thermal.py);
 * the quadrature is checked panel by panel: the change of the currents of
   the accepted ``x`` when a panel's nodes are doubled, mapped by
   ``P^{-1}``; panels above ``tol max|x| / n_panels`` are doubled (those

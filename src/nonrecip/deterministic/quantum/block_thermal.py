@@ -34,6 +34,14 @@ for the structures: slower than the ``T = 0`` sweep, used for ``r > 1``,
 ``T > 0`` with more baths than the ``K x K`` route of
 :mod:`~nonrecip.deterministic.quantum.general` takes.
 
+Speed (benchmarks/bench_block_thermal.py, ``dimers``, long-range
+``t k^-1``, ``T = 0.1``, both biases, the old route run in the same
+process; a shared 2-core box at load 7-10): ``N = 2000``: ``r = 2`` 8.7 s
+(old 13.8 s), ``r = 4`` 14.7 s (old 54 s); ``N = 10^4``, ``r = 2``: 49 s
+(old 956 s: its CG restarted at every confirmation above ``tol``, the
+floor there being 5e-12). The ``r = 1`` route beside it: 1.2-1.6 s
+(``N = 2000``), 9.0 s (``N = 10^4``; the issue's goal is 2 s).
+
 Measured (tests/test_block_accuracy.py, tests/test_quantum_block.py,
 benchmarks/bench_block_thermal.py): the kept structures give the same bits
 as rebuilding them; <= 1e-14 relative against the dense oracle at
@@ -45,7 +53,8 @@ quadrature rule) solved in extended precision (``numpy.longdouble``):
 Accuracy at large ``N``: CG stops at the floor of its residual computed
 with the double forward map (:mod:`.thermal_cg`), reported as
 ``info["floor"]`` — ~1e-13 of ``max |x|`` at ``N = 2000`` (``dimers``,
-long-range ``r = 2, 4``), growing like ``N eps`` (benchmark). For ``r = 1``
+long-range ``r = 2, 4``), 5e-12 at ``N = 10^4`` (``r = 2``): above the
+issue's 1e-12 there, faster than ``N eps`` (benchmark). For ``r = 1``
 the true error, measured against a double-double residual, is larger
 (1.6e-12 at ``N = 10^4`` where the floor says 4e-13; :mod:`.thermal_chain`)
 and one step of refinement with that residual removes it; the block route

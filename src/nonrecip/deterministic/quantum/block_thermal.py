@@ -39,8 +39,10 @@ Speed (benchmarks/bench_block_thermal.py, ``dimers``, long-range
 process; a shared 2-core box at load 7-10): ``N = 2000``: ``r = 2`` 8.7 s
 (old 13.8 s), ``r = 4`` 14.7 s (old 54 s); ``N = 10^4``, ``r = 2``: 49 s
 (old 956 s: its CG restarted at every confirmation above ``tol``, the
-floor there being 5e-12). The ``r = 1`` route beside it: 1.2-1.6 s
-(``N = 2000``), 9.0 s (``N = 10^4``; the issue's goal is 2 s).
+floor there being 5e-12); ``r = 4``: 107 s with all 176 energies kept
+(769 MiB; the old route not run: ~20 times longer at ``r = 2``). The
+``r = 1`` route beside it: 1.2-1.6 s (``N = 2000``), 9.0 s (``N = 10^4``;
+the issue's goal is 2 s), 114 s (``N = 10^5``).
 
 Measured (tests/test_block_accuracy.py, tests/test_quantum_block.py,
 benchmarks/bench_block_thermal.py): the kept structures give the same bits

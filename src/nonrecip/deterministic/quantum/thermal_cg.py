@@ -15,11 +15,21 @@ solve at ``mubar``. Both are symmetric positive definite on the unknowns
 
 CG stops when the preconditioned residual, relative to ``max |x|``, is below
 ``tol / 10`` (confirmed with the true residual) or stops falling for
-``STALL`` iterations (the rounding floor; accepted below ``ACCEPT``). Then
+``STALL`` iterations (the rounding floor; accepted below ``ACCEPT``). The
+true residual has a floor of its own, ``~ N eps`` of ``max |x|`` (the
+currents of a probe are a difference of the through-currents on its two
+sides; :mod:`.thermal_chain`), which the recursion's estimate does not see:
+when two confirmations in a row do not halve it, it is the floor and is
+accepted (below ``ACCEPT``). Before, CG restarted from each confirmation
+and the estimate fell below ``tol / 10`` again at once, up to ~40 times per
+rule (``N = 10^4``). Then
 each panel of the Fermi window (:func:`.thermal.fermi_panels`) doubles its
 Gauss-Legendre nodes (from 8) until the change of the currents of ``x``,
 mapped to potentials by the preconditioner, is below ``max(tol, 4 floor) /
 n_panels``; CG restarts from ``x`` on the refined rule until no panel moves.
+(Choosing the rule first, on the ``T = 0`` start, was tried: with the bar
+``tol / n_panels`` it refines panels into their rounding noise, 312 nodes
+instead of 168 and no faster, ``N = 2000``, ``r = 2``.)
 """
 
 from __future__ import annotations
@@ -43,7 +53,8 @@ Currents = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 def solve_thermal_cg(params: QuantumParams, x: np.ndarray, unknown: np.ndarray, target: np.ndarray,
                      currents: Currents, precondition: Callable[[np.ndarray], np.ndarray], tol: float,
-                     m_max: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+                     m_max: int, retire: Callable[[np.ndarray], None] | None = None,
+                     stats: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Solve the thermal probe equations of both biases (module docstring).
 
     Parameters
@@ -62,6 +73,13 @@ def solve_thermal_cg(params: QuantumParams, x: np.ndarray, unknown: np.ndarray, 
         Relative accuracy of the potentials.
     m_max : int
         Gauss-Legendre nodes per panel at most.
+    retire : callable, optional
+        ``retire(ws)`` is told the energies of a panel rule that will not be
+        asked for again (the coarse rule of a refined panel, the trial rule
+        of a converged one), so that a caller keeping per-energy data can drop it.
+    stats : dict, optional
+        Filled with ``floor``: the error estimate ``max |P^{-1} r| / max |x|``
+        of the true residual at the accepted ``x`` (the rounding floor when CG stalled).
 
     Returns
     -------
@@ -87,6 +105,26 @@ def solve_thermal_cg(params: QuantumParams, x: np.ndarray, unknown: np.ndarray, 
     last = [math.inf] * len(panels)
     done = [False] * len(panels)
     rules = [panel_rule(a, b, params.mubar, params.temperature, 8) for a, b in panels]
+    def check(k: int, x: np.ndarray, bar: float) -> bool:
+        """Double panel ``k``'s nodes if that moves ``x`` by more than ``bar``; return whether it did."""
+        a, b = panels[k]
+        fine = panel_rule(a, b, params.mubar, params.temperature, 2 * ms[k])
+        d = currents(fine[0], fine[1], x) - currents(rules[k][0], rules[k][1], x)
+        e = err(precondition(np.where(unknown[None], d, 0.0)), x)
+        if e <= bar or (e > 0.5 * last[k] and e <= ACCEPT / len(panels)):
+            if retire is not None:
+                retire(fine[0])
+            return False                         # converged, or at the rounding floor
+        if ms[k] >= m_max:
+            raise ConvergenceError(f"the energy quadrature did not converge with {ms[k]} nodes on the "
+                                   f"panel {a:.6g} < w < {b:.6g} (T = {params.temperature:g})")
+        last[k] = e
+        ms[k] *= 2
+        if retire is not None:
+            retire(rules[k][0])
+        rules[k] = fine
+        return True
+
     iters = 0
     while True:
         ws = np.concatenate([r[0] for r in rules])
@@ -95,18 +133,20 @@ def solve_thermal_cg(params: QuantumParams, x: np.ndarray, unknown: np.ndarray, 
         z = precondition(r)
         p = z.copy()
         rz = (r * z).sum(axis=1, keepdims=True)
-        best, since = math.inf, 0
+        best, since, confirmed = math.inf, 0, math.inf
         while True:
             e = err(z, x)
             if e <= 0.1 * tol or since > STALL:
                 r = residual(ws, cs, x)          # confirm with the true residual
                 z = precondition(r)
                 floor = err(z, x)
-                if floor <= tol or (since > STALL and floor <= ACCEPT):
+                stalled = since > STALL or floor > 0.5 * confirmed
+                if floor <= tol or (stalled and floor <= ACCEPT):
                     break
-                if since > STALL:
+                if stalled:
                     raise ConvergenceError(f"CG on the thermal probe equations stalled at a relative error "
                                            f"{floor:.3g} (T = {params.temperature:g})")
+                confirmed = floor
                 p = z.copy()
                 rz = (r * z).sum(axis=1, keepdims=True)
             if e < 0.5 * best:
@@ -127,25 +167,18 @@ def solve_thermal_cg(params: QuantumParams, x: np.ndarray, unknown: np.ndarray, 
             beta = np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz != 0.0)
             p = z + beta * p
             rz = rz_new
-        # quadrature check, panel by panel: the change of the currents of x
-        # when the panel's nodes are doubled, mapped to potentials by the preconditioner
+        if stats is not None:
+            stats["floor"] = floor
+        # quadrature check, panel by panel: the change of the
+        # currents of x when the panel's nodes are doubled, mapped to
+        # potentials by the preconditioner
         bar = max(tol, 4.0 * floor) / len(panels)
         refine = False
-        for k, (a, b) in enumerate(panels):
-            if done[k]:
-                continue
-            fine = panel_rule(a, b, params.mubar, params.temperature, 2 * ms[k])
-            d = currents(fine[0], fine[1], x) - currents(rules[k][0], rules[k][1], x)
-            e = err(precondition(np.where(unknown[None], d, 0.0)), x)
-            if e <= bar or (e > 0.5 * last[k] and e <= ACCEPT / len(panels)):
-                done[k] = True                   # converged, or at the rounding floor
-                continue
-            if ms[k] >= m_max:
-                raise ConvergenceError(f"the energy quadrature did not converge with {ms[k]} nodes on the "
-                                       f"panel {a:.6g} < w < {b:.6g} (T = {params.temperature:g})")
-            last[k] = e
-            ms[k] *= 2
-            rules[k] = fine
-            refine = True
+        for k in range(len(panels)):
+            if not done[k]:
+                if check(k, x, bar):
+                    refine = True
+                else:
+                    done[k] = True
         if not refine:
             return x, ws, cs, iters

@@ -1,7 +1,7 @@
 r"""Matrix-free nonlinear Landauer-Buttiker currents for hopping range ``r > 1`` and many baths.
 
 On every energy rule of the nonlinear solve (the Chebyshev window of
-:mod:`.nonlinear`, the streaming band rule of :mod:`.panels_stream`) the
+:mod:`~nonrecip.deterministic.quantum.nonlinear`, the streaming band rule of :mod:`.panels_stream`) the
 currents (Eq. B22; conventions §4) are sums over energies ``w_j`` of
 linear-response currents
 

@@ -57,7 +57,7 @@ __all__ = ["WINDOW_NODES", "NeedPanels", "kxk_only", "check_storage", "storage_e
 
 #: Chebyshev energies of the window before the band rule takes over (``max_nodes`` not given).
 WINDOW_NODES = 513
-#: Keep every energy this far inside the band (-2, 2) (as :mod:`.nonlinear`).
+#: Keep every energy this far inside the band (-2, 2) (as :mod:`~nonrecip.deterministic.quantum.nonlinear`).
 _BAND_EDGE = 2.0 - 1e-9
 #: Fermi tails of the window, in units of ``T`` (:data:`.energy_grid.FERMI_CUTOFF`).
 _TAIL = 40.0
@@ -107,7 +107,7 @@ def check_storage(prob, few_baths: int) -> None:
     rule whatever the solved potentials are -- ``T > 0`` and the Fermi
     tails of the reservoir potentials reach a band edge, or at most
     ``few_baths`` baths on a wire with ``N (|dmu| + 2e-3) > 100``
-    (resonances, :mod:`.nonlinear`) -- no streaming route exists
+    (resonances, :mod:`~nonrecip.deterministic.quantum.nonlinear`) -- no streaming route exists
     (:func:`kxk_only`) and :func:`.panels.entries_at_least` over the
     reservoir potentials exceeds :data:`.panels.MAX_ENTRIES`.
     """

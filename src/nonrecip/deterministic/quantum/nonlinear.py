@@ -112,7 +112,7 @@ from ...wire import Bias, ConvergenceError, ParameterError, QuantumParams, Wire
 from .energy_grid import FERMI_CUTOFF, EnergyGrid, _next_n, fermi_gauss_rule
 from .linear import check_potentials, probe_targets
 from .nonlinear_hamiltonian import check_route, linear_start, make_ops, structure_at, uses_lu
-from .nonlinear_routes import WINDOW_NODES, check_storage, storage_error, window_cap
+from .nonlinear_routes import WINDOW_NODES, check_storage, resonant, storage_error, window_cap
 from .nonlinear_routes import NeedPanels as _NeedPanels
 from .state import QuantumState
 
@@ -487,8 +487,7 @@ def _solve_window(prob: _Problem, mu_starts: list[np.ndarray], lo: float, hi: fl
     """
     params = prob.params
     few = int(prob.has.sum()) <= FEW_BATHS
-    if few and prob.wire.N * (hi - lo + 2e-3) > 100.0:
-        # ~ N (hi - lo) / pi resonances in the window: one polynomial is hopeless
+    if few and resonant(prob.wire.N, lo, hi):  # one polynomial is hopeless
         raise _NeedPanels("resonances")
     prob.grid = prob.make_grid(lo, hi, n_nodes)
 

@@ -53,7 +53,7 @@ import numpy as np
 from ...wire import ParameterError
 from .panels import MAX_ENTRIES, PANEL_NODES, entries_at_least
 
-__all__ = ["WINDOW_NODES", "NeedPanels", "kxk_only", "check_storage", "storage_error", "window_cap"]
+__all__ = ["WINDOW_NODES", "NeedPanels", "kxk_only", "resonant", "check_storage", "storage_error", "window_cap"]
 
 #: Chebyshev energies of the window before the band rule takes over (``max_nodes`` not given).
 WINDOW_NODES = 513
@@ -100,6 +100,16 @@ def storage_error(prob, entries: int | None = None) -> ParameterError:
                           f"{what}: use fewer baths, a temperature T > 0 or response='linear'")
 
 
+def resonant(N: int, lo: float, hi: float) -> bool:  # noqa: N803 - physics name
+    """Whether a wire of ``N`` sites has too many resonances on ``[lo, hi]`` for one window.
+
+    ``~ N (hi - lo) / pi`` resonances of a long stretch without baths lie in
+    the window: no single polynomial in ``w`` resolves them
+    (:mod:`~nonrecip.deterministic.quantum.nonlinear`, a few baths).
+    """
+    return N * (hi - lo + 2e-3) > 100.0
+
+
 def check_storage(prob, few_baths: int) -> None:
     """Refuse, before any work, a certain ``K x K`` band rule whose initial cells exceed the storage.
 
@@ -118,7 +128,7 @@ def check_storage(prob, few_baths: int) -> None:
     tail = _TAIL * p.temperature
     K = int(np.count_nonzero(prob.has))
     hot = p.temperature > 0.0 and (lo - tail <= -_BAND_EDGE or hi + tail >= _BAND_EDGE)
-    if not hot and not (K <= few_baths and prob.wire.N * (hi - lo + 2e-3) > 100.0):
+    if not hot and not (K <= few_baths and resonant(prob.wire.N, lo, hi)):
         return  # the window may serve: decided on the solved potentials
     entries = entries_at_least(prob.wire.N, K, p.temperature, lo, hi)
     if entries > MAX_ENTRIES:
